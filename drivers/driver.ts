@@ -1,0 +1,118 @@
+import type { Mode } from '../src/capture/flow.ts';
+
+/**
+ * Drivers launch a target browser behind the capture proxy and give a Session the scenarios use.
+ * Drivers know nothing of claims; they only drive.
+ */
+
+/** What a driver needs to know about the proxy of this scenario run. */
+export interface ProxyEndpoint {
+  host: string;
+  port: number;
+  /** `http://host:port` */
+  url: string;
+  /** The run's CA certificate, PEM. */
+  caCertPem: string;
+  /** Path of the CA certificate PEM file in the run folder. */
+  caCertPath: string;
+  /** base64 SHA-256 of the CA's SubjectPublicKeyInfo (Chromium's SPKI form). */
+  caSpki: string;
+}
+
+export type Engine = 'chromium' | 'firefox' | 'webkit' | 'android';
+
+/** A target as configured: what to launch and how to read its traffic. */
+export interface TargetConfig {
+  /** kebab-case id without mode, e.g. `chromium`, `reference`, `firefox-esr`. */
+  id: string;
+  /** Display name. */
+  name: string;
+  engine: Engine;
+  /** Driver id in the registry (defaults to the engine). */
+  driver?: string;
+  executablePath?: string;
+  /** Extra arguments for the browser (never ones that silence its own traffic). */
+  args?: string[];
+  /** Registrable domains of the browser maker (the `vendor` recipient class). */
+  vendorDomains: string[];
+  /** Modes to run; default both. */
+  modes?: Mode[];
+  /** Unpacked extensions to install (allowed in incognito); used by the reference target. */
+  extensions?: string[];
+  /** True for the deliberately leaky reference target. */
+  reference?: boolean;
+  /** Driver-specific options (Android serial, app package, …). */
+  options?: Record<string, unknown>;
+}
+
+export interface LaunchOptions {
+  target: TargetConfig;
+  mode: Mode;
+  proxy: ProxyEndpoint;
+  /** A fresh folder this launch may use (profiles, logs). */
+  workDir: string;
+}
+
+/** Proof of which mode the browser itself believes it is in. */
+export interface ModeEvidence {
+  incognito: boolean;
+  /** One sentence saying how this is known. */
+  how: string;
+}
+
+export interface SearchOptions {
+  /** URL of the search engine's page with the search box (for `via: 'page'`). */
+  engineUrl: string;
+  /** Type into the page's search box, or into the browser's own address bar. */
+  via?: 'page' | 'address-bar';
+}
+
+/** A launched browser. Every method may throw; the fixture records that as an interrupted scenario. */
+export interface Session {
+  /** Browser name and version, e.g. `Chromium 156.0.8078.108`. */
+  version(): Promise<string>;
+  /** Open a URL and wait for it to load. */
+  visit(url: string): Promise<void>;
+  /** Type a query and submit it; resolves when the results page has loaded. */
+  search(query: string, options: SearchOptions): Promise<void>;
+  /** Click the first link matching a CSS selector; resolves with the URL it led to. */
+  follow(selector: string): Promise<string>;
+  /** Let the browser run by itself for `ms` milliseconds. */
+  idle(ms: number): Promise<void>;
+  /** Which mode the browser itself says it is in. */
+  mode(): Promise<ModeEvidence>;
+  /** The browser's real command line (or effective prefs), for the no-silencing-flags check. */
+  commandLine(): Promise<string[]>;
+  /** Process id of the browser, when local. */
+  readonly pid?: number;
+  close(): Promise<void>;
+}
+
+export interface Driver {
+  /** kebab-case id used in target configs. */
+  id: string;
+  /** One sentence: what it drives and how. */
+  explain(): string;
+  /** Launch the target in a mode behind the proxy. Throws with a one-line message on failure. */
+  launch(options: LaunchOptions): Promise<Session>;
+}
+
+const drivers = new Map<string, () => Promise<Driver>>();
+
+/** Register a driver factory (lazy, so unused drivers never load their dependencies). */
+export function registerDriver(id: string, factory: () => Promise<Driver>): void {
+  drivers.set(id, factory);
+}
+
+/** Look up a driver; an unknown id fails with the list of known ids. */
+export async function getDriver(id: string): Promise<Driver> {
+  const factory = drivers.get(id);
+  if (!factory) {
+    throw new Error(`unknown driver "${id}"; known drivers: ${[...drivers.keys()].sort().join(', ')}`);
+  }
+  return factory();
+}
+
+export function driverIds(): string[] {
+  return [...drivers.keys()].sort();
+}

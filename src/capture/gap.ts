@@ -1,0 +1,52 @@
+/**
+ * A Gap is something the capture or the analysis could not see. Gaps are what make a verdict
+ * inconclusive instead of pass: phonehome fails closed.
+ */
+
+export type GapKind =
+  /** A TLS handshake the target aborted against the run's CA (e.g. certificate pinning). */
+  | 'tls-opaque'
+  /** Traffic that went around the proxy (DNS, UDP/QUIC, direct TCP). */
+  | 'bypass'
+  /** A flow whose decoding hit a bound (depth, bytes, time): part of it was not examined. */
+  | 'decode-bound'
+  /** The scenario did not finish (crash, timeout, harness error). */
+  | 'interrupted'
+  /** The run was not network-sealed, so bypass traffic could not be observed. */
+  | 'not-sealed'
+  /** The proxy failed to read a request (malformed, aborted). */
+  | 'capture-error';
+
+export const GAP_KINDS: readonly GapKind[] = [
+  'tls-opaque',
+  'bypass',
+  'decode-bound',
+  'interrupted',
+  'not-sealed',
+  'capture-error',
+];
+
+export interface Gap {
+  kind: GapKind;
+  /** Target id including mode, when known. */
+  target?: string;
+  scenario?: string;
+  mode?: 'normal' | 'incognito';
+  /** Destination host (or IP) concerned, when known. */
+  host?: string;
+  /** Protocol for bypass gaps: `dns`, `udp`, `tcp`, `quic`. */
+  protocol?: string;
+  /** The flow concerned, for decode-bound and capture-error gaps. */
+  flowId?: string;
+  /** One sentence saying what could not be seen and why. */
+  reason: string;
+  /** ISO time it was recorded. */
+  at?: string;
+}
+
+/** One sentence for a gap, for verdict reasons and reports. */
+export function explainGap(gap: Gap): string {
+  const where = [gap.target, gap.scenario].filter(Boolean).join(' / ');
+  const host = gap.host ? ` (${gap.protocol ? `${gap.protocol} ` : ''}${gap.host})` : '';
+  return `${gap.kind}${host}${where ? ` in ${where}` : ''}: ${gap.reason}`;
+}

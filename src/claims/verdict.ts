@@ -1,0 +1,31 @@
+/** Verdicts: the outcome of one claim on one target (with mode). */
+
+export type VerdictStatus = 'pass' | 'fail' | 'inconclusive' | 'error';
+export const VERDICT_STATUSES: readonly VerdictStatus[] = ['pass', 'fail', 'inconclusive', 'error'];
+
+/** One piece of evidence: a flow and where in it a token was found. */
+export interface Evidence {
+  flow: string;
+  host: string;
+  url: string;
+  where: string;
+  chain: string[];
+  token: string;
+  /** Optional extras: token label, data class, excerpt with the token marked «…», method. */
+  label?: string;
+  dataClass?: string;
+  excerpt?: string;
+  method?: string;
+  /** Why this is evidence, one sentence (e.g. the recipient class it was sent to). */
+  says?: string;
+}
+
+export interface Verdict {
+  claim: string;
+  /** Target id including its mode, e.g. `reference:incognito`. */
+  target: string;
+  status: VerdictStatus;
+  /** Sentences explaining the verdict. */
+  reason: string;
+  evidence: Evidence[];
+}

@@ -1,0 +1,27 @@
+/**
+ * Tokens are the values phonehome looks for in traffic: canaries it planted (search terms, visited
+ * URLs, page titles) and identifiers of the device under test.
+ */
+
+/** What kind of personal data a token stands for; claims are written in these terms. */
+export type DataClass = 'search-terms' | 'visited-urls' | 'page-titles' | 'device-ids' | 'device-info';
+export const DATA_CLASSES: readonly DataClass[] = [
+  'search-terms',
+  'visited-urls',
+  'page-titles',
+  'device-ids',
+  'device-info',
+];
+
+export type TokenKind = 'canary' | 'device-id' | 'device-info';
+
+export interface Token {
+  /** The exact string to look for. */
+  value: string;
+  kind: TokenKind;
+  dataClass: DataClass;
+  /** Human label, e.g. `search term`, `visited URL`, `imei`, `android-id`. */
+  label: string;
+  /** For canaries: where it was planted (target id with mode, scenario, mode). */
+  origin?: { target: string; scenario: string; mode: 'normal' | 'incognito' };
+}
