@@ -105,6 +105,8 @@ export interface ScenarioRecord {
   /** Hosts the scenario used on purpose, for recipient classes. */
   recipients: { searchEngine: string[]; sites: string[]; vendor: string[] };
   sealed: boolean;
+  /** Consent answer the scenario gave to the target's consent screens, when it had any. */
+  consent?: 'granted' | 'declined' | 'none';
   phoneHome: PhoneHomeRow[];
   /** Values any fixture site sends in every run (not user-linkable), for the unlinkable-modes rule. */
   fixtureConstants?: string[];

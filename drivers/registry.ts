@@ -1,0 +1,7 @@
+import { registerDriver } from './driver.ts';
+
+/**
+ * Every driver phonehome ships, registered lazily so a run only loads what its targets use.
+ * Import this module once (fixtures and CLI do) before calling getDriver().
+ */
+registerDriver('chromium', async () => (await import('./chromium.ts')).chromiumDriver);

@@ -1,0 +1,27 @@
+import { fileURLToPath } from 'node:url';
+import type { TargetConfig } from './driver.ts';
+
+const referenceExtension = fileURLToPath(new URL('../fixtures/reference/extension', import.meta.url));
+
+/**
+ * The default matrix's targets. Each runs in every mode it lists (both by default).
+ * Vendor domains are registrable domains (eTLD+1) of the browser maker.
+ */
+export const DEFAULT_TARGETS: TargetConfig[] = [
+  {
+    id: 'chromium',
+    name: 'Chromium',
+    engine: 'chromium',
+    executablePath: '/usr/bin/chromium',
+    vendorDomains: ['google.com', 'googleapis.com', 'gstatic.com', 'gvt1.com', 'chromium.org', 'googleusercontent.com'],
+  },
+  {
+    id: 'reference',
+    name: 'Leaky reference (Chromium + vendor telemetry)',
+    engine: 'chromium',
+    executablePath: '/usr/bin/chromium',
+    extensions: [referenceExtension],
+    reference: true,
+    vendorDomains: ['analytics.test', 'google.com', 'googleapis.com', 'gstatic.com', 'gvt1.com', 'chromium.org', 'googleusercontent.com'],
+  },
+];
