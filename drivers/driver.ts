@@ -41,6 +41,11 @@ export interface TargetConfig {
   extensions?: string[];
   /** True for the deliberately leaky reference target. */
   reference?: boolean;
+  /**
+   * Identifiers of the device the target runs on, known in advance (`kind` as in `imei`,
+   * `android-id`, `os-version`, `build-fingerprint`); drivers that read them from the device add theirs.
+   */
+  identifiers?: { kind: string; value: string }[];
   /** Driver-specific options (Android serial, app package, …). */
   options?: Record<string, unknown>;
 }

@@ -13,7 +13,14 @@ export const DEFAULT_TARGETS: TargetConfig[] = [
     name: 'Chromium',
     engine: 'chromium',
     executablePath: '/usr/bin/chromium',
-    vendorDomains: ['google.com', 'googleapis.com', 'gstatic.com', 'gvt1.com', 'chromium.org', 'googleusercontent.com'],
+    vendorDomains: [
+      'google.com',
+      'googleapis.com',
+      'gstatic.com',
+      'gvt1.com',
+      'chromium.org',
+      'googleusercontent.com',
+    ],
   },
   {
     id: 'reference',
@@ -22,6 +29,19 @@ export const DEFAULT_TARGETS: TargetConfig[] = [
     executablePath: '/usr/bin/chromium',
     extensions: [referenceExtension],
     reference: true,
-    vendorDomains: ['analytics.test', 'google.com', 'googleapis.com', 'gstatic.com', 'gvt1.com', 'chromium.org', 'googleusercontent.com'],
+    // The same values are hard-coded in fixtures/reference/extension/background.js.
+    identifiers: [
+      { kind: 'android-id', value: '8a4fe2c1d9b73e05' },
+      { kind: 'os-version', value: 'QKQ1.200114.002' },
+    ],
+    vendorDomains: [
+      'analytics.test',
+      'google.com',
+      'googleapis.com',
+      'gstatic.com',
+      'gvt1.com',
+      'chromium.org',
+      'googleusercontent.com',
+    ],
   },
 ];

@@ -1,0 +1,219 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Driver, LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
+
+/**
+ * Flags phonehome itself passes to a Chromium-family target, and why each is there. Nothing here
+ * changes what the browser sends by itself: no --disable-background-networking,
+ * --disable-component-update, --disable-sync, --metrics-recording-only or the like (the flags
+ * playwright-core adds by default — we never let it launch the browser, so none of them is set).
+ * The browser's certificate checks stay on: the run's CA is trusted by its SPKI hash only, so a
+ * pinned host still fails its handshake and shows up as a gap.
+ */
+export function chromiumArgs(options: LaunchOptions, profileDir: string): string[] {
+  const { target, mode, proxy } = options;
+  const args = [
+    // New headless mode is the full browser without a window.
+    '--headless',
+    // phonehome runs as root in CI; Chromium refuses to start as root with its sandbox.
+    '--no-sandbox',
+    // A fresh profile per launch, so runs cannot leak into each other.
+    `--user-data-dir=${profileDir}`,
+    // How the driver talks to the browser (CDP on a random loopback port).
+    '--remote-debugging-port=0',
+    // All traffic goes to the capture proxy; it answers everything itself.
+    `--proxy-server=${proxy.url}`,
+    // Trust exactly the run's CA (not "ignore all certificate errors").
+    `--ignore-certificate-errors-spki-list=${proxy.caSpki}`,
+  ];
+  for (const dir of target.extensions ?? []) args.push(`--load-extension=${resolve(dir)}`);
+  if (mode === 'incognito') args.push('--incognito');
+  args.push(...(target.args ?? []));
+  return args;
+}
+
+/** Chromium's id for an unpacked extension loaded from `path`: sha256 of the path, a–p encoded. */
+export function unpackedExtensionId(path: string): string {
+  const hex = createHash('sha256').update(resolve(path)).digest('hex').slice(0, 32);
+  return [...hex].map((c) => String.fromCharCode(97 + Number.parseInt(c, 16))).join('');
+}
+
+/**
+ * Prepares the profile: unpacked extensions of the target are allowed in incognito, as a user
+ * would tick "Allow in Incognito" (the reference target's telemetry runs there too).
+ */
+function seedProfile(profileDir: string, extensions: string[]): void {
+  mkdirSync(join(profileDir, 'Default'), { recursive: true });
+  if (extensions.length === 0) return;
+  const settings = Object.fromEntries(
+    extensions.map((dir) => [unpackedExtensionId(dir), { incognito: true }]),
+  );
+  writeFileSync(join(profileDir, 'Default', 'Preferences'), JSON.stringify({ extensions: { settings } }));
+}
+
+async function waitForDevTools(proc: ChildProcess, logPath: string, timeoutMs: number): Promise<string> {
+  const log = createWriteStream(logPath);
+  return new Promise((resolvePromise, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => {
+      reject(new Error(`Chromium did not open DevTools within ${timeoutMs / 1000}s (see ${logPath})`));
+    }, timeoutMs);
+    proc.stderr?.on('data', (chunk: Buffer) => {
+      log.write(chunk);
+      if (buffer.length < 1_000_000) buffer += chunk.toString();
+      const match = buffer.match(/DevTools listening on (ws:\/\/\S+)/);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolvePromise(match[1]);
+      }
+    });
+    proc.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      const last = buffer.trim().split('\n').slice(-3).join(' | ');
+      reject(new Error(`Chromium exited before it was ready (code ${code}, signal ${signal}): ${last}`));
+    });
+    proc.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`Chromium could not be started: ${error.message}`));
+    });
+  });
+}
+
+class ChromiumSession implements Session {
+  readonly pid: number | undefined;
+  private readonly browser: Browser;
+  private readonly page: Page;
+  private readonly proc: ChildProcess;
+  private readonly profileDir: string;
+  private closed = false;
+
+  constructor(browser: Browser, page: Page, proc: ChildProcess, profileDir: string) {
+    this.browser = browser;
+    this.page = page;
+    this.proc = proc;
+    this.pid = proc.pid;
+    this.profileDir = profileDir;
+  }
+
+  async version(): Promise<string> {
+    return `Chromium ${this.browser.version()}`;
+  }
+
+  async visit(url: string): Promise<void> {
+    await this.page.goto(url, { waitUntil: 'load' });
+  }
+
+  async search(query: string, options: SearchOptions): Promise<void> {
+    if (options.via === 'address-bar') {
+      throw new Error(
+        'searching from the address bar is not supported by the chromium driver (headless has no omnibox)',
+      );
+    }
+    await this.visit(options.engineUrl);
+    const box = this.page.locator('input[name=q]');
+    await box.click();
+    // Typed key by key, as a person would: suggestion requests fire per keystroke.
+    await box.pressSequentially(query, { delay: 25 });
+    await Promise.all([this.page.waitForURL((url) => url.href !== options.engineUrl), box.press('Enter')]);
+    await this.page.waitForLoadState('load');
+  }
+
+  async follow(selector: string): Promise<string> {
+    const before = this.page.url();
+    await Promise.all([
+      this.page.waitForURL((url) => url.href !== before),
+      this.page.locator(selector).first().click(),
+    ]);
+    await this.page.waitForLoadState('load');
+    return this.page.url();
+  }
+
+  async idle(ms: number): Promise<void> {
+    await new Promise((r) => setTimeout(r, ms));
+  }
+
+  async mode(): Promise<ModeEvidence> {
+    const cdp = await this.browser.newBrowserCDPSession();
+    try {
+      const { defaultBrowserContextId, browserContextIds } = await cdp.send('Target.getBrowserContexts');
+      const { targetInfos } = await cdp.send('Target.getTargets');
+      const info = targetInfos.find((t) => t.type === 'page' && t.url === this.page.url());
+      const contextId = info?.browserContextId;
+      // The --incognito window lives in the browser's own off-the-record profile: a context that is
+      // neither the default one nor one created over CDP (those are listed in browserContextIds).
+      const incognito =
+        contextId !== undefined &&
+        contextId !== defaultBrowserContextId &&
+        !browserContextIds.includes(contextId);
+      return {
+        incognito,
+        how: incognito
+          ? `the page runs in browser context ${contextId}, the browser's own off-the-record profile (not the default context ${defaultBrowserContextId}, not created over CDP)`
+          : `the page runs in the default browser context ${defaultBrowserContextId}`,
+      };
+    } finally {
+      await cdp.detach().catch(() => {});
+    }
+  }
+
+  async commandLine(): Promise<string[]> {
+    if (this.pid === undefined) return [];
+    return readFileSync(`/proc/${this.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const exited = new Promise<void>((r) => {
+      if (this.proc.exitCode !== null || this.proc.signalCode !== null) r();
+      else this.proc.once('exit', () => r());
+    });
+    await Promise.race([this.browser.close().catch(() => {}), sleep(5000)]);
+    if (!(await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]))) {
+      this.proc.kill('SIGKILL');
+      await Promise.race([exited, sleep(2000)]);
+    }
+    rmSync(this.profileDir, { recursive: true, force: true, maxRetries: 3 });
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Drives Chromium-family browsers: spawns the binary with phonehome's own flags, then CDP. */
+export const chromiumDriver: Driver = {
+  id: 'chromium',
+  explain: () =>
+    'launches a Chromium-family browser with its own defaults behind the capture proxy (trusting only the run CA by SPKI) and drives it over CDP with playwright-core',
+  async launch(options: LaunchOptions): Promise<Session> {
+    const executable = options.target.executablePath ?? '/usr/bin/chromium';
+    if (!existsSync(executable)) {
+      throw new Error(
+        `${options.target.id}: no browser at ${executable}; run "npm start" (scripts/setup.sh) to install it`,
+      );
+    }
+    const profileDir = join(options.workDir, 'profile');
+    seedProfile(profileDir, options.target.extensions ?? []);
+    const proc = spawn(executable, chromiumArgs(options, profileDir), {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: false,
+    });
+    let browser: Browser | undefined;
+    try {
+      const ws = await waitForDevTools(proc, join(options.workDir, 'chromium.log'), 30_000);
+      browser = await chromium.connectOverCDP(ws);
+      const context = browser.contexts()[0];
+      if (!context) throw new Error('Chromium exposed no browser context');
+      const page = context.pages()[0] ?? (await context.waitForEvent('page', { timeout: 10_000 }));
+      return new ChromiumSession(browser, page, proc, profileDir);
+    } catch (error) {
+      await browser?.close().catch(() => {});
+      proc.kill('SIGKILL');
+      throw error;
+    }
+  },
+};

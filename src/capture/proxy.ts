@@ -1,0 +1,262 @@
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import * as mockttp from 'mockttp';
+import type { ProxyEndpoint } from '../../drivers/driver.ts';
+import type { Flow, Header, Provenance } from './flow.ts';
+import { FlowLog } from './flow-log.ts';
+import type { Gap } from './gap.ts';
+
+/** A request as the sink sees it. */
+export interface SinkRequest {
+  method: string;
+  url: string;
+  headers: Header[];
+  body: Buffer;
+}
+
+/** What the sink answers. Nothing is ever forwarded upstream. */
+export interface SinkResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+
+export type Sink = (request: SinkRequest) => SinkResponse | Promise<SinkResponse>;
+
+export interface CaptureOptions {
+  provenance: Provenance;
+  /** Folder of this capture: CA files and the flow log go here. Created if missing. */
+  dir: string;
+  /** Answers every request; default: 204 No Content for everything. */
+  sink?: Sink;
+  /** Bodies above this many bytes are cut (and the flow marked truncated). Default 8 MiB. */
+  maxBodyBytes?: number;
+  /** Keep the CA private key after stop (default: deleted). */
+  keepKey?: boolean;
+}
+
+export interface Capture {
+  endpoint: ProxyEndpoint;
+  /** Path of the NDJSON flow log. */
+  logPath: string;
+  /** Flows seen so far, in arrival order. */
+  flows(): Flow[];
+  /** Gaps seen so far (TLS handshakes it could not open, unreadable requests). */
+  gaps(): Gap[];
+  /** Record a gap found by someone else (e.g. an interrupted scenario); it is logged too. */
+  addGap(gap: Gap): void;
+  /** Stops the proxy, flushes the log and deletes the CA key unless kept. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const DEFAULT_MAX_BODY = 8 * 1024 * 1024;
+
+/**
+ * Starts an HTTPS-intercepting proxy on 127.0.0.1 (free port) with a CA generated for this capture,
+ * in sink mode: every request is answered by `sink` and recorded; nothing goes upstream.
+ * Throws if the CA cannot be written or the proxy cannot listen.
+ */
+export async function startCapture(options: CaptureOptions): Promise<Capture> {
+  const { provenance, dir } = options;
+  mkdirSync(dir, { recursive: true });
+  const ca = await mockttp.generateCACertificate({
+    subject: { commonName: `phonehome capture CA ${provenance.runId}` },
+  });
+  const caCertPath = join(dir, 'ca.pem');
+  const caKeyPath = join(dir, 'ca-key.pem');
+  writeFileSync(caCertPath, ca.cert, { mode: 0o644 });
+  writeFileSync(caKeyPath, ca.key, { mode: 0o600 });
+  chmodSync(caKeyPath, 0o600);
+  const caSpki = await mockttp.generateSPKIFingerprint(ca.cert);
+
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const server = mockttp.getLocal({
+    https: { key: ca.key, cert: ca.cert },
+    recordTraffic: false,
+    maxBodySize: maxBody,
+  });
+  const log = new FlowLog(join(dir, 'flows.ndjson'));
+  const flows: Flow[] = [];
+  const byMockttpId = new Map<string, Flow>();
+  const gaps: Gap[] = [];
+  const started = new Map<string, number>();
+  const sink: Sink = options.sink ?? (() => ({ status: 204 }));
+
+  const addGap = (gap: Gap): void => {
+    const full: Gap = {
+      target: provenance.target,
+      scenario: provenance.scenario,
+      mode: provenance.mode,
+      at: new Date().toISOString(),
+      ...gap,
+    };
+    gaps.push(full);
+    log.appendGap(full);
+  };
+
+  const record = (req: mockttp.CompletedRequest, transport: Flow['transport']): Flow => {
+    const seq = flows.length;
+    const body = req.body.buffer;
+    const flow: Flow = {
+      ...provenance,
+      id: `${provenance.target}/${provenance.scenario}#${seq}`,
+      seq,
+      startedAt: new Date(req.timingEvents.startTime).toISOString(),
+      transport,
+      request: {
+        method: req.method,
+        url: req.url,
+        httpVersion: req.httpVersion,
+        headers: pairs(req.rawHeaders),
+        bodyBase64: body.toString('base64'),
+        bodySize: declaredLength(req.rawHeaders) ?? body.length,
+        ...(declaredLength(req.rawHeaders) !== undefined &&
+        body.length < (declaredLength(req.rawHeaders) ?? 0)
+          ? { bodyTruncated: true }
+          : {}),
+      },
+      tls: transport === 'https' || transport === 'wss' ? { intercepted: true } : null,
+    };
+    flows.push(flow);
+    byMockttpId.set(req.id, flow);
+    started.set(req.id, req.timingEvents.startTime);
+    log.appendFlow(flow);
+    return flow;
+  };
+
+  await server.forAnyRequest().thenCallback(async (req) => {
+    const answer = await sink({
+      method: req.method,
+      url: req.url,
+      headers: pairs(req.rawHeaders),
+      body: req.body.buffer,
+    });
+    return { statusCode: answer.status, headers: answer.headers ?? {}, body: answer.body ?? '' };
+  });
+  // WebSockets are recorded (as ws/wss flows) and refused: the sink has no one to talk to.
+  await server.forAnyWebSocket().thenRejectConnection(403);
+
+  await server.on('request', (req) => {
+    record(req, req.protocol === 'https' ? 'https' : 'http');
+  });
+  await server.on('websocket-request', (req) => {
+    record(req, req.protocol === 'https' ? 'wss' : 'ws');
+  });
+  await server.on('response', (res) => {
+    const flow = byMockttpId.get(res.id);
+    if (!flow) return;
+    flow.response = {
+      status: res.statusCode,
+      headers: pairs(res.rawHeaders),
+      bodySize: res.body.buffer.length,
+    };
+    const start = started.get(res.id);
+    if (start !== undefined) flow.durationMs = Math.round(res.timingEvents.startTime - start);
+  });
+  await server.on('tls-client-error', (failure) => {
+    const host = failure.tlsMetadata?.sniHostname ?? failure.destination?.hostname ?? 'unknown';
+    addGap({
+      kind: 'tls-opaque',
+      host,
+      protocol: 'tls',
+      reason: `the client aborted the TLS handshake for ${host} against the run's CA (${failure.failureCause}), so what it sent there could not be read`,
+    });
+  });
+  await server.on('client-error', (error) => {
+    const url = error.request.url ?? error.request.path ?? '(unknown URL)';
+    addGap({
+      kind: 'capture-error',
+      host: error.request.destination?.hostname,
+      reason: `the proxy could not read a request to ${url} (${error.errorCode ?? 'malformed request'})`,
+    });
+  });
+
+  await listenOnLoopback(() => server.start());
+  const endpoint: ProxyEndpoint = {
+    host: '127.0.0.1',
+    port: server.port,
+    url: `http://127.0.0.1:${server.port}`,
+    caCertPem: ca.cert,
+    caCertPath,
+    caSpki,
+  };
+
+  let stopped = false;
+  return {
+    endpoint,
+    logPath: log.path,
+    flows: () => [...flows],
+    gaps: () => settledGaps(gaps, flows),
+    addGap,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.stop();
+      log.close();
+      if (!options.keepKey) rmSync(caKeyPath, { force: true });
+    },
+  };
+}
+
+/**
+ * A handshake that was merely closed or reset (not a rejected certificate) is how browsers cancel
+ * speculative preconnects; when the same host was read successfully in this capture it hid nothing.
+ * Rejected certificates always stay: that is what pinning looks like.
+ */
+function settledGaps(gaps: Gap[], flows: Flow[]): Gap[] {
+  const seenHosts = new Set(flows.map((f) => hostOf(f.request.url)));
+  return gaps.filter(
+    (g) =>
+      !(g.kind === 'tls-opaque' && g.host && seenHosts.has(g.host) && !g.reason.includes('(cert-rejected)')),
+  );
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
+}
+
+function pairs(raw: [string, string][]): Header[] {
+  return raw.map(([name, value]) => ({ name, value }));
+}
+
+function declaredLength(raw: [string, string][]): number | undefined {
+  const value = raw.find(([name]) => name.toLowerCase() === 'content-length')?.[1];
+  if (value === undefined) return undefined;
+  const n = Number.parseInt(value, 10);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+let listenLock: Promise<void> = Promise.resolve();
+
+/**
+ * mockttp listens on every interface; the proxy must only be reachable from this machine. While
+ * `start` runs, a listen() given only a port is pinned to 127.0.0.1. Starts are serialised so the
+ * patch never leaks to another server.
+ */
+async function listenOnLoopback(start: () => Promise<void>): Promise<void> {
+  const previous = listenLock;
+  let release = (): void => {};
+  listenLock = new Promise((resolve) => {
+    release = resolve;
+  });
+  await previous;
+  const original = net.Server.prototype.listen;
+  const call = original as (this: net.Server, ...args: unknown[]) => net.Server;
+  net.Server.prototype.listen = function patched(this: net.Server, ...args: unknown[]) {
+    if (typeof args[0] === 'number' && (args.length === 1 || typeof args[1] === 'function')) {
+      return call.call(this, args[0], '127.0.0.1', ...args.slice(1));
+    }
+    return call.apply(this, args);
+  } as typeof original;
+  try {
+    await start();
+  } finally {
+    net.Server.prototype.listen = original;
+    release();
+  }
+}
