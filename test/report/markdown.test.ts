@@ -1,0 +1,61 @@
+import { marked, type Token, type Tokens } from 'marked';
+import { describe, expect, it } from 'vitest';
+import { renderMarkdown } from '../../src/report/markdown.ts';
+import { loadRun } from './load.ts';
+
+function tables(markdown: string): Tokens.Table[] {
+  const found: Tokens.Table[] = [];
+  marked.walkTokens(marked.lexer(markdown), (t: Token) => {
+    if (t.type === 'table') found.push(t as Tokens.Table);
+  });
+  return found;
+}
+
+describe('renderMarkdown', () => {
+  it('should render the matrix as a GFM table with one row per claim and one column per target', () => {
+    const run = loadRun('sample');
+    const [matrix] = tables(renderMarkdown(run));
+    expect(matrix).toBeDefined();
+    expect(matrix!.header).toHaveLength(run.targets.length + 1);
+    expect(matrix!.rows).toHaveLength(run.claims.length);
+    const failRow = matrix!.rows.findIndex((r) => r[0]!.text.includes('search-terms-stay-with-engine'));
+    const col = run.targets.findIndex((t) => t.id === 'reference:incognito') + 1;
+    expect(matrix!.rows[failRow]![col]!.text).toBe('✘ fail');
+    const errCol = run.targets.findIndex((t) => t.id === 'chromium:normal') + 1;
+    const errRow = matrix!.rows.findIndex((r) => r[0]!.text.includes('no-device-ids-to-vendor'));
+    expect(matrix!.rows[errRow]![errCol]!.text).toBe('! error');
+  });
+
+  it('should give each failing cell an evidence table with its flow, host, where, chain and token', () => {
+    const run = loadRun('sample');
+    const html = marked.parse(renderMarkdown(run), { async: false });
+    const failing = run.cells.filter((c) => c.status === 'fail');
+    expect(failing.length).toBeGreaterThan(0);
+    for (const cell of failing) {
+      for (const ev of cell.evidence) {
+        for (const part of [ev.flow, ev.host, ev.where, ev.token, ...ev.chain]) {
+          expect(html).toContain(`<code>${part.replace(/&/g, '&amp;')}</code>`);
+        }
+      }
+    }
+    expect(html).toContain('<h2>Phone-home</h2>');
+  });
+
+  it('should keep hostile captured text inert: no HTML, no links, no broken tables', () => {
+    const run = loadRun('hostile');
+    const markdown = renderMarkdown(run);
+    const html = marked.parse(markdown, { async: false });
+    expect(html).not.toMatch(/<(script|img|svg|b|i)[\s>]/i);
+    expect(html).not.toMatch(/<a\s/i);
+    expect(html).toContain('&lt;script&gt;');
+    // Every table row keeps its column count despite `|` in the payloads.
+    for (const t of tables(markdown)) for (const r of t.rows) expect(r).toHaveLength(t.header.length);
+    expect(markdown).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+  });
+
+  it('should say when the run was not network-sealed', () => {
+    const run = loadRun('sample');
+    run.sealed = false;
+    expect(renderMarkdown(run)).toContain('not network-sealed');
+  });
+});
