@@ -1,0 +1,177 @@
+import { z } from 'zod';
+import { GAP_KINDS, type GapKind } from '../capture/gap.ts';
+import { VERDICT_STATUSES, type VerdictStatus } from '../claims/verdict.ts';
+import { DATA_CLASSES, type DataClass } from '../detect/token.ts';
+import { RUN_SCHEMA, type RunRecord } from './run-record.ts';
+
+/**
+ * The run.json shape as a zod schema: what `phonehome report` and `phonehome diff` accept. It mirrors
+ * src/report/run-record.ts (a compile-time check below keeps the two equal), and
+ * src/report/run.schema.json is generated from it (`npx tsx src/report/run-schema.ts --write`; a
+ * test fails when the file is stale). Unknown fields are allowed: run.json only ever gains fields.
+ */
+
+const mode = z.enum(['normal', 'incognito']);
+const dataClass = z.enum(DATA_CLASSES as readonly [DataClass, ...DataClass[]]);
+const status = z.enum(VERDICT_STATUSES as readonly [VerdictStatus, ...VerdictStatus[]]);
+
+const evidence = z.looseObject({
+  flow: z.string(),
+  host: z.string(),
+  url: z.string(),
+  where: z.string(),
+  chain: z.array(z.string()),
+  token: z.string(),
+  label: z.string().optional(),
+  dataClass: z.string().optional(),
+  excerpt: z.string().optional(),
+  method: z.string().optional(),
+  says: z.string().optional(),
+});
+
+const gap = z.looseObject({
+  kind: z.enum(GAP_KINDS as readonly [GapKind, ...GapKind[]]),
+  target: z.string().optional(),
+  scenario: z.string().optional(),
+  mode: mode.optional(),
+  host: z.string().optional(),
+  protocol: z.string().optional(),
+  flowId: z.string().optional(),
+  reason: z.string(),
+  at: z.string().optional(),
+});
+
+const finding = z.looseObject({
+  token: z.string(),
+  tokenKind: z.enum(['canary', 'device-id', 'device-info']),
+  dataClass,
+  label: z.string(),
+  form: z.string().optional(),
+  flowId: z.string(),
+  seq: z.number().int(),
+  target: z.string(),
+  scenario: z.string(),
+  mode,
+  host: z.string(),
+  url: z.string(),
+  method: z.string(),
+  transport: z.enum(['http', 'https', 'ws', 'wss']),
+  where: z.string(),
+  chain: z.array(z.string()),
+  excerpt: z.string(),
+});
+
+const target = z.looseObject({
+  id: z.string().min(1),
+  name: z.string(),
+  engine: z.string(),
+  version: z.string(),
+  mode,
+  base: z.string().min(1),
+  firmware: z.string().optional(),
+  reference: z.boolean().optional(),
+});
+
+export const runRecordSchema = z
+  .looseObject({
+    schema: z.literal(RUN_SCHEMA),
+    runId: z.string().min(1),
+    commit: z.string(),
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    machine: z.looseObject({
+      hostname: z.string(),
+      platform: z.string(),
+      arch: z.string(),
+      node: z.string(),
+      cpus: z.number().int().nonnegative(),
+    }),
+    sealed: z.boolean(),
+    targets: z.array(target),
+    claims: z.array(
+      z.looseObject({ id: z.string().min(1), says: z.string(), source: z.string().optional() }),
+    ),
+    cells: z.array(
+      z.looseObject({
+        claim: z.string().min(1),
+        target: z.string().min(1),
+        status,
+        reason: z.string(),
+        evidence: z.array(evidence),
+      }),
+    ),
+    scenarios: z.array(
+      z.looseObject({
+        target: z.string(),
+        scenario: z.string(),
+        mode,
+        status: z.enum(['finished', 'interrupted', 'error']),
+        error: z.string().optional(),
+        flows: z.number().int().nonnegative(),
+        findings: z.number().int().nonnegative(),
+        durationMs: z.number().nonnegative(),
+      }),
+    ),
+    gaps: z.array(gap),
+    phoneHome: z.array(
+      z.looseObject({
+        target: z.string(),
+        scenario: z.string(),
+        host: z.string(),
+        requests: z.number().int().nonnegative(),
+        bytes: z.number().nonnegative(),
+        dataClasses: z.array(dataClass),
+      }),
+    ),
+    findings: z.array(finding),
+    files: z.looseObject({
+      har: z.string().optional(),
+      flows: z.array(z.string()),
+      summary: z.string().optional(),
+    }),
+  })
+  .meta({
+    $id: 'https://phonehome.invalid/schema/run@1.json',
+    title: 'phonehome run record (phonehome/run@1)',
+    description: 'run.json: the one record of a phonehome run; every report is rendered from it alone.',
+  });
+
+// Compile-time: whatever the schema accepts is a RunRecord (tsc fails here when the two drift apart).
+export type ParsedRunRecord = z.infer<typeof runRecordSchema>;
+const _isRunRecord = (parsed: ParsedRunRecord): RunRecord => parsed;
+void _isRunRecord;
+
+/** A run.json that failed validation: one line `file: field: reason`. */
+export class RunFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${file}: ${field}: ${reason}`);
+    this.name = 'RunFileError';
+  }
+}
+
+/**
+ * Validates parsed JSON as a run record.
+ * @throws RunFileError naming the file, the first bad field (as a JSON path) and the reason.
+ */
+export function parseRunRecord(json: unknown, file: string): RunRecord {
+  const result = runRecordSchema.safeParse(json);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue && issue.path.length > 0 ? fieldPath(issue.path) : '(root)';
+  throw new RunFileError(file, field, issue?.message ?? 'invalid');
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
+    .join('');
+}
+
+/** The JSON Schema (draft 2020-12) of run.json, generated from the zod schema. */
+export function runJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(runRecordSchema, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>;
+}
