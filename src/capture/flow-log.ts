@@ -42,3 +42,25 @@ export class FlowLog {
     }
   }
 }
+
+/**
+ * Reads phonehome's own flow log back: flows and gaps, in order. A torn last line (a crash mid-write)
+ * is skipped; every complete line before it is kept.
+ */
+export function readFlowLog(text: string): { flows: Flow[]; gaps: Gap[] } {
+  const flows: Flow[] = [];
+  const gaps: Gap[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    let record: { type?: string } & Record<string, unknown>;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    const { type, ...rest } = record;
+    if (type === 'gap') gaps.push(rest as unknown as Gap);
+    else if (type === 'flow' || type === undefined) flows.push(rest as unknown as Flow);
+  }
+  return { flows, gaps };
+}

@@ -1,0 +1,9 @@
+import { expect, test } from '../../fixtures/harness.ts';
+import { matrixScenarios } from '../../fixtures/matrix-env.ts';
+import { idleScenario } from '../../fixtures/scenarios.ts';
+
+test(`idle: ${idleScenario.says}`, async ({ harness }) => {
+  test.skip(!matrixScenarios().includes(idleScenario.id), 'idle is not in this run');
+  const { record } = await harness.run(idleScenario);
+  expect(record.status, record.error).not.toBe('error');
+});

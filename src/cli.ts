@@ -1,0 +1,45 @@
+import { runCommand } from './commands/run.ts';
+
+export const HELP = `phonehome — end-to-end tests of browsers' and phones' privacy claims
+
+Usage:
+  phonehome run [--target ID]... [--scenario ID]... [--claims FILE]   run the claims matrix
+  phonehome scan FILE... --canary TOKEN... [--identifier KIND=VALUE]... [--json]
+                                                                      find tokens in HAR / flow logs
+  phonehome report RUN_JSON_OR_DIR [--out DIR] [--format html,md,junit]
+                                                                      render reports from run.json
+  phonehome diff BEFORE AFTER [--json]                                regressions between two runs
+
+Run "phonehome COMMAND --help" for a command's options.`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+const commands: Record<string, () => Promise<Command>> = {
+  run: async () => runCommand,
+  scan: async () => (await import('./commands/scan.ts')).scanCommand,
+  report: async () => (await import('./commands/report.ts')).reportCommand,
+  diff: async () => (await import('./commands/diff.ts')).diffCommand,
+};
+
+/** Entry point: returns the exit code. Never throws: unexpected errors are one line on stderr. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${HELP}\n`);
+    return name ? 0 : 2;
+  }
+  const load = commands[name];
+  if (!load) {
+    process.stderr.write(
+      `phonehome: unknown command "${name}"; commands: ${Object.keys(commands).join(', ')}\n`,
+    );
+    return 2;
+  }
+  try {
+    return await (await load())(rest);
+  } catch (error) {
+    process.stderr.write(`phonehome ${name}: ${(error as Error).message.split('\n')[0]}\n`);
+    if (process.env.PHONEHOME_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,136 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { TargetConfig } from '../../drivers/driver.ts';
+import { DEFAULT_TARGETS } from '../../drivers/targets.ts';
+import { ENV, newRunId } from '../../fixtures/matrix-env.ts';
+import { loadClaims } from '../claims/load.ts';
+import type { RunRecord } from '../report/run-record.ts';
+
+export const RUN_HELP = `Usage: phonehome run [options]
+
+Runs the claims matrix: every target × mode × scenario behind its own capture proxy, then evaluates the
+claims and writes reports/<run-id>/run.json (and reports/latest → it), summary.md and run.har.
+
+Options:
+  --target ID           a target to run (repeatable): ${DEFAULT_TARGETS.map((t) => t.id).join(', ')},
+                        or android:SERIAL[:RECIPE] for an Android device (default: all default targets)
+  --scenario ID         a scenario to run (repeatable): search, idle (default: both)
+  --claims FILE         a claims file (.yaml or .ts) instead of the default catalog
+  --out DIR             reports folder (default: reports)
+  --workers N           parallel browsers (default: 2)
+  --keep-key            keep each capture's CA private key (default: deleted at the end)
+  --fail-on-leak        exit 1 when a claim fails on a target that is not the reference
+  -h, --help            this help
+
+Exit codes: 0 the run finished and run.json was written; 1 --fail-on-leak and a non-reference target
+failed a claim; 2 bad arguments or input, or the run could not produce run.json.`;
+
+/** `phonehome run`: starts Playwright Test on the matrix suite and reads back run.json. */
+export async function runCommand(argv: string[]): Promise<number> {
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    values = parse(argv).values;
+  } catch (error) {
+    process.stderr.write(`phonehome run: ${(error as Error).message}\n${RUN_HELP}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${RUN_HELP}\n`);
+    return 0;
+  }
+  let targets: TargetConfig[];
+  try {
+    targets = await selectTargets(values.target ?? []);
+    if (values.claims) await loadClaims(values.claims);
+  } catch (error) {
+    process.stderr.write(`phonehome run: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const scenarios = values.scenario ?? ['search', 'idle'];
+  const unknown = scenarios.filter((s) => !['search', 'idle'].includes(s));
+  if (unknown.length > 0) {
+    process.stderr.write(
+      `phonehome run: unknown scenario ${unknown.join(', ')}; known scenarios: search, idle\n`,
+    );
+    return 2;
+  }
+  const runId = newRunId();
+  const reportsDir = resolve(values.out ?? 'reports');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PHONEHOME_SUITE: 'matrix',
+    [ENV.runId]: runId,
+    [ENV.reportsDir]: reportsDir,
+    [ENV.targets]: JSON.stringify(targets),
+    [ENV.scenarios]: scenarios.join(','),
+    ...(values.claims ? { [ENV.claims]: resolve(values.claims) } : {}),
+    ...(values['keep-key'] ? { [ENV.keepKey]: '1' } : {}),
+    ...(values.workers ? { PHONEHOME_WORKERS: values.workers } : {}),
+  };
+  process.stdout.write(
+    `phonehome: run ${runId}: ${targets.length} targets × modes × ${scenarios.length} scenarios (${targets.map((t) => t.id).join(', ')})\n`,
+  );
+  const playwright = createRequire(import.meta.url).resolve('@playwright/test/cli');
+  const code = await new Promise<number>((done) => {
+    const child = spawn(process.execPath, [playwright, 'test', '--config', 'playwright.config.ts'], {
+      env,
+      stdio: 'inherit',
+      cwd: resolve(import.meta.dirname, '../..'),
+    });
+    child.on('exit', (status) => done(status ?? 2));
+    child.on('error', () => done(2));
+  });
+  const runJson = join(reportsDir, runId, 'run.json');
+  if (!existsSync(runJson)) {
+    process.stderr.write(`phonehome run: the run wrote no run.json (Playwright exited ${code})\n`);
+    return 2;
+  }
+  const run = JSON.parse(readFileSync(runJson, 'utf8')) as RunRecord;
+  if (values['fail-on-leak']) {
+    const reference = new Set(run.targets.filter((t) => t.reference).map((t) => t.id));
+    if (run.cells.some((c) => c.status === 'fail' && !reference.has(c.target))) return 1;
+  }
+  return 0;
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      target: { type: 'string', multiple: true },
+      scenario: { type: 'string', multiple: true },
+      claims: { type: 'string' },
+      out: { type: 'string' },
+      workers: { type: 'string' },
+      'keep-key': { type: 'boolean' },
+      'fail-on-leak': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+/** Targets by id from the defaults, or Android devices by `android:SERIAL[:RECIPE]`. */
+async function selectTargets(ids: string[]): Promise<TargetConfig[]> {
+  if (ids.length === 0) return DEFAULT_TARGETS;
+  const targets: TargetConfig[] = [];
+  for (const id of ids) {
+    if (id.startsWith('android:')) {
+      const { androidTargetFromSpec } = await import('../../drivers/android/android-target.ts');
+      targets.push(androidTargetFromSpec(id));
+      continue;
+    }
+    const target = DEFAULT_TARGETS.find((t) => t.id === id);
+    if (!target) {
+      throw new Error(
+        `unknown target "${id}"; known targets: ${DEFAULT_TARGETS.map((t) => t.id).join(', ')}, android:SERIAL`,
+      );
+    }
+    targets.push(target);
+  }
+  return targets;
+}

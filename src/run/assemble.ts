@@ -1,0 +1,93 @@
+import { hostname } from 'node:os';
+import type { Flow } from '../capture/flow.ts';
+import { evaluate } from '../claims/evaluate.ts';
+import type { Claim } from '../claims/schema.ts';
+import {
+  type CellRecord,
+  RUN_SCHEMA,
+  type RunRecord,
+  type ScenarioRecord,
+  type TargetRecord,
+} from '../report/run-record.ts';
+
+export interface AssembleInput {
+  runId: string;
+  commit: string;
+  startedAt: string;
+  finishedAt: string;
+  records: ScenarioRecord[];
+  /** Flows of a record (read from its flow log). */
+  flowsOf: (record: ScenarioRecord) => Flow[];
+  claims: Claim[];
+  harFile?: string;
+  summaryFile?: string;
+}
+
+/**
+ * Builds run.json from the scenario records of a run: targets, one cell per claim × target (claims
+ * that do not apply to a target's mode leave no cell), and the flat lists reports need.
+ */
+export function assembleRun(input: AssembleInput): RunRecord {
+  const records = [...input.records].sort(
+    (a, b) => a.target.id.localeCompare(b.target.id) || a.scenario.localeCompare(b.scenario),
+  );
+  const targets = collectTargets(records);
+  const sealed = records.length > 0 && records.every((r) => r.sealed);
+  const cells: CellRecord[] = [];
+  for (const target of targets) {
+    const related = records.filter((r) => r.target.base === target.base);
+    const flows = related.flatMap((r) => input.flowsOf(r));
+    for (const claim of input.claims) {
+      const verdict = evaluate(claim, { target, records: related, flows, sealed });
+      if (verdict) cells.push(verdict);
+    }
+  }
+  return {
+    schema: RUN_SCHEMA,
+    runId: input.runId,
+    commit: input.commit,
+    startedAt: input.startedAt,
+    finishedAt: input.finishedAt,
+    machine: {
+      hostname: hostname(),
+      platform: process.platform,
+      arch: process.arch,
+      node: process.version,
+      cpus: navigator.hardwareConcurrency,
+    },
+    sealed,
+    targets,
+    claims: input.claims.map((c) => ({ id: c.id, says: c.says, ...(c.source ? { source: c.source } : {}) })),
+    cells,
+    scenarios: records.map((r) => ({
+      target: r.target.id,
+      scenario: r.scenario,
+      mode: r.target.mode,
+      status: r.status,
+      ...(r.error ? { error: r.error } : {}),
+      flows: r.flows,
+      findings: r.findings.length,
+      durationMs: r.durationMs,
+    })),
+    gaps: records.flatMap((r) => r.gaps),
+    phoneHome: records.flatMap((r) => r.phoneHome),
+    findings: records.flatMap((r) => r.findings),
+    files: {
+      flows: records.map((r) => r.flowsFile),
+      ...(input.harFile ? { har: input.harFile } : {}),
+      ...(input.summaryFile ? { summary: input.summaryFile } : {}),
+    },
+  };
+}
+
+/** One target per id; the version is the first one a scenario could read. */
+function collectTargets(records: ScenarioRecord[]): TargetRecord[] {
+  const byId = new Map<string, TargetRecord>();
+  for (const record of records) {
+    const known = byId.get(record.target.id);
+    if (!known || (known.version === 'unknown' && record.target.version !== 'unknown')) {
+      byId.set(record.target.id, record.target);
+    }
+  }
+  return [...byId.values()];
+}

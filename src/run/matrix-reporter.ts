@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type {
+  FullConfig,
+  FullResult,
+  Reporter,
+  Suite,
+  TestCase,
+  TestResult,
+} from '@playwright/test/reporter';
+import type { TargetConfig } from '../../drivers/driver.ts';
+import type { Mode } from '../capture/flow.ts';
+import { defaultClaims } from '../claims/catalog/index.ts';
+import { loadClaims } from '../claims/load.ts';
+import type { ScenarioRecord } from '../report/run-record.ts';
+import { renderTerminalMatrix } from '../report/terminal.ts';
+import { assembleRun } from './assemble.ts';
+import { flowsOfRecord, projectCommit, writeRun } from './write-run.ts';
+
+const RECORD_ATTACHMENT = 'phonehome-record';
+
+/**
+ * The matrix is a reporter over projects: it gathers every scenario record the tests attached,
+ * evaluates the claims over them and writes run.json (plus summary.md and the HAR), then prints the
+ * claims × targets table. A test that died without a record still becomes an `error` scenario, so
+ * its cells can never read pass.
+ */
+export default class MatrixReporter implements Reporter {
+  private readonly records: ScenarioRecord[] = [];
+  private startedAt = new Date();
+  private total = 0;
+  private done = 0;
+
+  onBegin(_config: FullConfig, suite: Suite): void {
+    this.startedAt = new Date();
+    this.total = suite.allTests().length;
+  }
+
+  onTestEnd(test: TestCase, result: TestResult): void {
+    this.done += 1;
+    if (result.status === 'skipped') return;
+    const attachment = result.attachments.find((a) => a.name === RECORD_ATTACHMENT && a.path);
+    if (attachment?.path) {
+      try {
+        this.records.push(JSON.parse(readFileSync(attachment.path, 'utf8')) as ScenarioRecord);
+        return;
+      } catch {
+        // Fall through: an unreadable record is a broken harness.
+      }
+    }
+    this.records.push(errorRecord(test, result));
+  }
+
+  async onEnd(result: FullResult): Promise<void> {
+    const runId = process.env.PHONEHOME_RUN_ID ?? 'unknown';
+    const runDir = join(process.env.PHONEHOME_REPORTS_DIR ?? 'reports', runId);
+    try {
+      const claimsFile = process.env.PHONEHOME_CLAIMS;
+      const claims = claimsFile ? await loadClaims(claimsFile) : await defaultClaims();
+      const flows = new Map(this.records.map((r) => [r, flowsOfRecord(runDir, r)]));
+      const run = assembleRun({
+        runId,
+        commit: projectCommit(),
+        startedAt: this.startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        records: this.records,
+        flowsOf: (r) => flows.get(r) ?? [],
+        claims,
+        harFile: 'run.har',
+        summaryFile: 'summary.md',
+      });
+      await writeRun(run, runDir, [...flows.values()].flat());
+      process.stdout.write(`\n${renderTerminalMatrix(run, { color: process.stdout.isTTY })}\n`);
+      process.stdout.write(`\nrun.json: ${join(runDir, 'run.json')} (also reports/latest/run.json)\n`);
+      process.stdout.write(`scenarios: ${this.done}/${this.total}, Playwright status: ${result.status}\n`);
+    } catch (error) {
+      process.stderr.write(`phonehome: could not write the run report: ${(error as Error).message}\n`);
+      throw error;
+    }
+  }
+
+  printsToStdio(): boolean {
+    return true;
+  }
+}
+
+/** A record for a test that ended without one (crash, timeout before the capture started). */
+function errorRecord(test: TestCase, result: TestResult): ScenarioRecord {
+  const project = test.parent.project();
+  const use = (project?.use ?? {}) as { target?: TargetConfig; mode?: Mode };
+  const target = use.target;
+  const mode = use.mode ?? 'normal';
+  const scenario = test.title.split(':')[0] ?? test.title;
+  const reason = result.errors[0]?.message?.split('\n')[0] ?? `test ended with status ${result.status}`;
+  return {
+    runId: process.env.PHONEHOME_RUN_ID ?? 'unknown',
+    target: {
+      id: `${target?.id ?? 'unknown'}:${mode}`,
+      name: target?.name ?? 'unknown',
+      engine: target?.engine ?? 'unknown',
+      version: 'unknown',
+      mode,
+      base: target?.id ?? 'unknown',
+    },
+    scenario,
+    status: 'error',
+    error: `the harness broke: ${reason}`,
+    startedAt: result.startTime.toISOString(),
+    durationMs: result.duration,
+    flowsFile: '',
+    flows: 0,
+    tokens: [],
+    findings: [],
+    gaps: [],
+    recipients: { searchEngine: [], sites: [], vendor: target?.vendorDomains ?? [] },
+    sealed: false,
+    phoneHome: [],
+  };
+}
