@@ -1,0 +1,257 @@
+import type { Gap, GapKind } from '../capture/gap.ts';
+import type { VerdictStatus } from '../claims/verdict.ts';
+import type { DataClass } from '../detect/token.ts';
+import type { RunRecord, TargetRecord } from './run-record.ts';
+import { inert } from './text.ts';
+
+/** What got worse between two runs of the same target. */
+export type RegressionKind = 'newly-failing' | 'new-host' | 'new-data-class' | 'newly-opaque';
+
+/** One change between two runs, stated as a sentence plus the fields it is about. */
+export interface Change {
+  kind: RegressionKind | 'newly-passing' | 'status-changed' | 'target-added' | 'target-removed';
+  /** Target key: base id and mode, e.g. `chromium:incognito` (versions and firmware may differ). */
+  target: string;
+  claim?: string;
+  before?: VerdictStatus;
+  after?: VerdictStatus;
+  host?: string;
+  dataClass?: DataClass;
+  gapKind?: GapKind;
+  /** One plain sentence. */
+  says: string;
+}
+
+export interface Regression extends Change {
+  kind: RegressionKind;
+}
+
+export interface RunRef {
+  runId: string;
+  commit: string;
+  startedAt: string;
+}
+
+/** A matched target: the same base id and mode in both runs, with the builds compared. */
+export interface TargetPair {
+  target: string;
+  name: string;
+  before: { version: string; firmware?: string };
+  after: { version: string; firmware?: string };
+}
+
+export interface DiffResult {
+  before: RunRef;
+  after: RunRef;
+  targets: TargetPair[];
+  /** Anything here makes `phonehome diff` exit 1. */
+  regressions: Regression[];
+  /** Claims that pass now and did not before. */
+  improvements: Change[];
+  /** Other verdict changes (e.g. pass → inconclusive) and targets present in only one run. */
+  changes: Change[];
+}
+
+/** Gap kinds that mean part of a flow could not be read. */
+const OPAQUE_KINDS: readonly GapKind[] = ['tls-opaque', 'decode-bound'];
+
+/**
+ * Compares two runs target by target. Targets are matched by base id and mode (so a new browser
+ * version or firmware is compared with the last one). Regressions: a claim that fails now and did
+ * not fail before; a host the target now sends to that it did not before; a data class it now sends
+ * that it did not before; a host whose flows are newly opaque (TLS not opened, decoding bounded).
+ * Targets present in only one run are listed as changes, not regressions. Pure.
+ */
+export function diffRuns(before: RunRecord, after: RunRecord): DiffResult {
+  const beforeTargets = byKey(before.targets);
+  const afterTargets = byKey(after.targets);
+  const result: DiffResult = {
+    before: ref(before),
+    after: ref(after),
+    targets: [],
+    regressions: [],
+    improvements: [],
+    changes: [],
+  };
+
+  for (const [key, b] of beforeTargets) {
+    if (!afterTargets.has(key)) {
+      result.changes.push({ kind: 'target-removed', target: key, says: `${key} is not in the later run.` });
+    }
+  }
+  for (const [key, a] of afterTargets) {
+    const b = beforeTargets.get(key);
+    if (!b) {
+      result.changes.push({ kind: 'target-added', target: key, says: `${key} is new in the later run.` });
+      continue;
+    }
+    result.targets.push({
+      target: key,
+      name: a.name,
+      before: build(b),
+      after: build(a),
+    });
+    compareCells(before, after, b, a, key, result);
+    compareRecipients(before, after, b, a, key, result);
+    compareOpaque(before, after, b, a, key, result);
+  }
+  return result;
+}
+
+function compareCells(
+  before: RunRecord,
+  after: RunRecord,
+  b: TargetRecord,
+  a: TargetRecord,
+  key: string,
+  out: DiffResult,
+): void {
+  const old = new Map(before.cells.filter((c) => c.target === b.id).map((c) => [c.claim, c.status]));
+  for (const cell of after.cells.filter((c) => c.target === a.id)) {
+    const was = old.get(cell.claim);
+    if (was === cell.status) continue;
+    const from = was ?? 'not evaluated';
+    const base = { target: key, claim: cell.claim, before: was, after: cell.status };
+    if (cell.status === 'fail') {
+      out.regressions.push({
+        ...base,
+        kind: 'newly-failing',
+        says: `${cell.claim} now fails on ${key} (was ${from}): ${cell.reason}`,
+      });
+    } else if (cell.status === 'pass') {
+      out.improvements.push({
+        ...base,
+        kind: 'newly-passing',
+        says: `${cell.claim} now passes on ${key} (was ${from}).`,
+      });
+    } else if (was !== undefined) {
+      out.changes.push({
+        ...base,
+        kind: 'status-changed',
+        says: `${cell.claim} on ${key} went from ${was} to ${cell.status}: ${cell.reason}`,
+      });
+    }
+  }
+}
+
+function compareRecipients(
+  before: RunRecord,
+  after: RunRecord,
+  b: TargetRecord,
+  a: TargetRecord,
+  key: string,
+  out: DiffResult,
+): void {
+  const oldRows = before.phoneHome.filter((r) => r.target === b.id);
+  const newRows = after.phoneHome.filter((r) => r.target === a.id);
+  const oldHosts = new Set(oldRows.map((r) => r.host.toLowerCase()));
+  const oldClasses = new Set(oldRows.flatMap((r) => r.dataClasses));
+
+  const newHosts = new Map<string, Set<DataClass>>();
+  const newClasses = new Map<DataClass, Set<string>>();
+  for (const row of newRows) {
+    const host = row.host.toLowerCase();
+    if (!oldHosts.has(host)) {
+      const classes = newHosts.get(host) ?? new Set<DataClass>();
+      for (const c of row.dataClasses) classes.add(c);
+      newHosts.set(host, classes);
+    }
+    for (const c of row.dataClasses) {
+      if (oldClasses.has(c)) continue;
+      const hosts = newClasses.get(c) ?? new Set<string>();
+      hosts.add(host);
+      newClasses.set(c, hosts);
+    }
+  }
+  for (const [host, classes] of newHosts) {
+    const what = classes.size > 0 ? ` and sends it ${[...classes].join(', ')}` : '';
+    out.regressions.push({
+      kind: 'new-host',
+      target: key,
+      host,
+      says: `${key} now talks to ${host}${what}.`,
+    });
+  }
+  for (const [dataClass, hosts] of newClasses) {
+    out.regressions.push({
+      kind: 'new-data-class',
+      target: key,
+      dataClass,
+      host: [...hosts].sort()[0],
+      says: `${key} now sends ${dataClass} (to ${[...hosts].sort().join(', ')}).`,
+    });
+  }
+}
+
+function compareOpaque(
+  before: RunRecord,
+  after: RunRecord,
+  b: TargetRecord,
+  a: TargetRecord,
+  key: string,
+  out: DiffResult,
+): void {
+  const opaque = (run: RunRecord, id: string): Gap[] =>
+    run.gaps.filter((g) => g.target === id && OPAQUE_KINDS.includes(g.kind));
+  // Flow ids differ between runs, so opaque traffic is matched by kind and host (scenario when no host).
+  const gapKey = (g: Gap): string => `${g.kind} ${g.host?.toLowerCase() ?? `scenario ${g.scenario ?? '?'}`}`;
+  const old = new Set(opaque(before, b.id).map(gapKey));
+  const seen = new Set<string>();
+  for (const gap of opaque(after, a.id)) {
+    const k = gapKey(gap);
+    if (old.has(k) || seen.has(k)) continue;
+    seen.add(k);
+    const where = gap.host ?? `the ${gap.scenario ?? 'unknown'} scenario`;
+    out.regressions.push({
+      kind: 'newly-opaque',
+      target: key,
+      gapKind: gap.kind,
+      host: gap.host,
+      says: `${key} has newly opaque traffic (${gap.kind}) to ${where}: ${gap.reason}`,
+    });
+  }
+}
+
+function byKey(targets: TargetRecord[]): Map<string, TargetRecord> {
+  return new Map(targets.map((t) => [`${t.base}:${t.mode}`, t]));
+}
+
+function ref(run: RunRecord): RunRef {
+  return { runId: run.runId, commit: run.commit, startedAt: run.startedAt };
+}
+
+function build(t: TargetRecord): { version: string; firmware?: string } {
+  return t.firmware ? { version: t.version, firmware: t.firmware } : { version: t.version };
+}
+
+/**
+ * Renders a diff for a terminal or a log: the runs compared, the builds per target, then
+ * regressions, improvements and other changes, one sentence a line. Captured text is made inert.
+ */
+export function renderDiff(diff: DiffResult): string {
+  const lines: string[] = [];
+  const run = (r: RunRef): string => `${r.runId} (commit ${r.commit.slice(0, 12)}, ${r.startedAt})`;
+  lines.push(`phonehome diff: ${run(diff.before)} → ${run(diff.after)}`, '');
+  for (const t of diff.targets) {
+    const fw = (x: { firmware?: string }): string => (x.firmware ? ` fw ${x.firmware}` : '');
+    const same = t.before.version === t.after.version && t.before.firmware === t.after.firmware;
+    lines.push(
+      `  ${t.target}: ${t.before.version}${fw(t.before)}${same ? ' (same build)' : ` → ${t.after.version}${fw(t.after)}`}`,
+    );
+  }
+  const section = (title: string, mark: string, items: Change[]): void => {
+    if (items.length === 0) return;
+    lines.push('', `${title} (${items.length})`);
+    for (const c of items) lines.push(`  ${mark} [${c.kind}] ${c.says}`);
+  };
+  section('Regressions', '✘', diff.regressions);
+  section('Improvements', '✔', diff.improvements);
+  section('Other changes', '•', diff.changes);
+  lines.push(
+    '',
+    diff.regressions.length > 0
+      ? `${diff.regressions.length} regression${diff.regressions.length === 1 ? '' : 's'}.`
+      : 'No regressions.',
+  );
+  return `${lines.map(inert).join('\n')}\n`;
+}

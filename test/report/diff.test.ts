@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { diffRuns, renderDiff } from '../../src/report/diff.ts';
+import { loadRun } from './load.ts';
+
+describe('diffRuns', () => {
+  it('should find nothing between a run and itself', () => {
+    const run = loadRun('sample');
+    const diff = diffRuns(run, loadRun('sample'));
+    expect(diff.regressions).toEqual([]);
+    expect(diff.improvements).toEqual([]);
+    expect(diff.changes).toEqual([]);
+    expect(diff.targets).toHaveLength(run.targets.length);
+    expect(renderDiff(diff)).toContain('No regressions.');
+  });
+
+  it('should name the one extra leak of a newer build: the failing claim, the new host and data class', () => {
+    const diff = diffRuns(loadRun('sample'), loadRun('extra-leak'));
+    const kinds = diff.regressions.map((r) => `${r.kind} ${r.target} ${r.claim ?? r.host ?? ''}`).sort();
+    expect(kinds).toEqual([
+      'new-data-class chromium:incognito suggest.vendor.test',
+      'new-host chromium:incognito suggest.vendor.test',
+      'newly-failing chromium:incognito search-terms-stay-with-engine',
+    ]);
+    const pair = diff.targets.find((t) => t.target === 'chromium:incognito');
+    expect(pair?.before.version).toBe('156.0.8078.108');
+    expect(pair?.after.version).toBe('157.0.8100.12');
+    const text = renderDiff(diff);
+    expect(text).toContain('search-terms-stay-with-engine now fails on chromium:incognito (was pass)');
+    expect(text).toContain('chromium:incognito now talks to suggest.vendor.test and sends it search-terms.');
+    expect(text).toContain('156.0.8078.108 → 157.0.8100.12');
+    expect(text).toContain('3 regressions.');
+  });
+
+  it('should report the reverse direction as an improvement, not a regression', () => {
+    const diff = diffRuns(loadRun('extra-leak'), loadRun('sample'));
+    expect(diff.regressions).toEqual([]);
+    expect(diff.improvements.map((c) => `${c.claim} ${c.target} ${c.before}`)).toEqual([
+      'search-terms-stay-with-engine chromium:incognito fail',
+    ]);
+  });
+
+  it('should match targets across firmware by base id and mode', () => {
+    const before = loadRun('sample');
+    const after = loadRun('sample');
+    before.targets[0]!.firmware = 'build-A';
+    after.targets[0]!.firmware = 'build-B';
+    after.targets[0]!.id = 'chromium:normal';
+    const diff = diffRuns(before, after);
+    expect(diff.regressions).toEqual([]);
+    expect(renderDiff(diff)).toContain('fw build-A → 156.0.8078.108 fw build-B');
+  });
+
+  it('should flag newly opaque traffic once per kind and host, not per flow', () => {
+    const before = loadRun('sample');
+    const after = loadRun('sample');
+    const gap = {
+      kind: 'tls-opaque' as const,
+      target: 'reference:normal',
+      host: 'pinned.vendor.test',
+      reason: 'pinned',
+    };
+    after.gaps.push({ ...gap, flowId: 'a' }, { ...gap, flowId: 'b' });
+    // Already opaque before: not new.
+    after.gaps.push({ ...before.gaps[0]! });
+    const diff = diffRuns(before, after);
+    expect(diff.regressions.map((r) => [r.kind, r.target, r.host])).toEqual([
+      ['newly-opaque', 'reference:normal', 'pinned.vendor.test'],
+    ]);
+  });
+
+  it('should list verdicts that stopped passing without a failure as changes, and missing targets', () => {
+    const before = loadRun('sample');
+    const after = loadRun('sample');
+    after.cells.find((c) => c.target === 'reference:normal' && c.status === 'pass')!.status = 'inconclusive';
+    after.targets = after.targets.filter((t) => t.id !== 'chromium:normal');
+    const diff = diffRuns(before, after);
+    expect(diff.regressions).toEqual([]);
+    expect(diff.changes.map((c) => c.kind).sort()).toEqual(['status-changed', 'target-removed']);
+  });
+
+  it('should make captured text in the rendered diff inert', () => {
+    const before = loadRun('sample');
+    const after = loadRun('sample');
+    after.phoneHome.push({ ...after.phoneHome[0]!, host: 'evil\u001b[2J.test' });
+    const text = renderDiff(diffRuns(before, after));
+    expect(text).toContain('evil\\u001b[2j.test');
+    expect(text).not.toContain('\u001b');
+  });
+});
