@@ -1,0 +1,420 @@
+import { type Flow, flowHost } from '../capture/flow.ts';
+import { explainGap, type Gap } from '../capture/gap.ts';
+import { explainFinding, type Finding } from '../detect/finding.ts';
+import type { ScenarioRecord, TargetRecord } from '../report/run-record.ts';
+import { DATA_NAMES, dataText, ruleText } from './explain.ts';
+import { linkableValues } from './linkable-values.ts';
+import {
+  classify,
+  isFirstParty,
+  matchesAny,
+  type RecipientDomains,
+  recipientDomains,
+  recipientsText,
+  registrableDomain,
+} from './recipients.ts';
+import type { Claim, DataSelector, Recipient, Rule } from './schema.ts';
+import type { Evidence, Verdict } from './verdict.ts';
+
+/** Everything one cell (claim × target with mode) is judged on. */
+export interface EvaluationContext {
+  /** The cell's target (id includes the mode). */
+  target: TargetRecord;
+  /** All scenario records of the same base target, both modes, with findings, gaps, recipients and status. */
+  records: ScenarioRecord[];
+  /** All flows of those records. */
+  flows: Flow[];
+  /** False when the run could not observe traffic that went around the proxy. */
+  sealed: boolean;
+}
+
+/**
+ * Judge one claim on one cell. Returns null when the claim does not apply to the cell (its `when.mode`
+ * is the other mode, or no scenario ran with the consent it is about). Fails closed: fail when a
+ * finding breaks the rule; else error when the harness broke; else inconclusive when something
+ * relevant could not be seen (an unreadable TLS connection or request to a recipient that matters,
+ * bypass traffic, a decode bound on a flow that matters, an unfinished scenario, no token of the
+ * claim's data planted); else pass. Never throws on well-formed input.
+ */
+export function evaluate(claim: Claim, ctx: EvaluationContext): Verdict | null {
+  if (claim.when.mode !== 'any' && ctx.target.mode !== claim.when.mode) return null;
+  // unlinkable-modes compares the two modes, so it reads both; every other rule reads the cell's mode.
+  const inScope = ctx.records.filter(
+    (r) =>
+      r.target.base === ctx.target.base &&
+      (claim.rule.kind === 'unlinkable-modes' || r.target.id === ctx.target.id),
+  );
+  const records = inScope.filter((r) => consentMatches(r.consent, claim.when.consent));
+  if (inScope.length > 0 && records.length === 0) return null;
+
+  const judged = new Judgement();
+  if (records.length === 0) judged.blind.add(`No scenario ran for ${ctx.target.id}.`);
+  const flows = flowsOf(records, ctx.flows);
+  const flowsById = new Map(flows.map((f) => [f.id, f]));
+
+  for (const r of records) {
+    const where = `${r.target.id} / ${r.scenario}`;
+    if (r.status === 'error')
+      judged.broken.add(`The harness broke in ${where}${r.error ? `: ${r.error}` : ''}.`);
+    if (r.status === 'interrupted') {
+      judged.blind.add(`The scenario ${where} did not finish${r.error ? ` (${r.error})` : ''}.`);
+    }
+  }
+  if (!ctx.sealed || records.some((r) => !r.sealed || r.gaps.some((g) => g.kind === 'not-sealed'))) {
+    judged.notes.add(
+      'This run was not network-sealed, so traffic that went around the proxy could not be observed.',
+    );
+  }
+
+  const rule = claim.rule;
+  switch (rule.kind) {
+    case 'may-go-to':
+    case 'must-not-go-to':
+    case 'encrypted-in-transit':
+      judgeTokens(claim, rule, records, flowsById, judged);
+      break;
+    case 'unlinkable-modes':
+      judgeUnlinkable(rule, ctx.target, records, flows, flowsById, judged);
+      break;
+    case 'declared-recipients-only':
+      judgeDeclared(rule.recipients, records, flows, flowsById, judged);
+      break;
+  }
+  return judged.verdict(claim, ctx.target.id);
+}
+
+// A target without consent screens never granted consent, so it counts as declined.
+function consentMatches(given: ScenarioRecord['consent'], wanted: Claim['when']['consent']): boolean {
+  if (wanted === 'any') return true;
+  return wanted === 'granted' ? given === 'granted' : given !== 'granted';
+}
+
+function flowsOf(records: ScenarioRecord[], flows: Flow[]): Flow[] {
+  const keys = new Set(records.map((r) => `${r.target.id}\u0000${r.scenario}`));
+  return flows.filter((f) => keys.has(`${f.target}\u0000${f.scenario}`));
+}
+
+/** What the rule found, sorted by how it decides the verdict. */
+class Judgement {
+  violations: { sentence: string; evidence: Evidence[] }[] = [];
+  broken = new Set<string>();
+  blind = new Set<string>();
+  notes = new Set<string>();
+  passed = '';
+
+  verdict(claim: Claim, target: string): Verdict {
+    const head = `Claim “${claim.says}”`;
+    const blindText = [...this.blind];
+    const notes = [...this.notes];
+    if (this.violations.length > 0) {
+      const shown = this.violations.slice(0, 5).map((v) => v.sentence);
+      const more = this.violations.length > 5 ? [`And ${this.violations.length - 5} more like these.`] : [];
+      return {
+        claim: claim.id,
+        target,
+        status: 'fail',
+        reason: [`${head} fails on ${target}.`, ...shown, ...more].join(' '),
+        evidence: this.violations.flatMap((v) => v.evidence),
+      };
+    }
+    if (this.broken.size > 0) {
+      return {
+        claim: claim.id,
+        target,
+        status: 'error',
+        reason: [
+          `${head} could not be checked on ${target} because the test itself broke.`,
+          ...this.broken,
+          ...blindText,
+        ].join(' '),
+        evidence: [],
+      };
+    }
+    if (this.blind.size > 0) {
+      return {
+        claim: claim.id,
+        target,
+        status: 'inconclusive',
+        reason: [
+          `${head} is inconclusive on ${target}: nothing seen breaks it, but not everything relevant could be seen.`,
+          ...blindText,
+          ...notes,
+        ].join(' '),
+        evidence: [],
+      };
+    }
+    return {
+      claim: claim.id,
+      target,
+      status: 'pass',
+      reason: [`${head} holds on ${target}: ${ruleText(claim)}.`, this.passed, ...notes]
+        .filter(Boolean)
+        .join(' '),
+      evidence: [],
+    };
+  }
+}
+
+function capital(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function selects(selector: DataSelector, f: Pick<Finding, 'dataClass' | 'tokenKind'>): boolean {
+  return selector === 'any-canary' ? f.tokenKind === 'canary' : f.dataClass === selector;
+}
+
+function classText(host: string, domains: RecipientDomains): string {
+  const names: Record<string, string> = {
+    'search-engine': 'the search engine',
+    site: 'a visited site',
+    vendor: "the target's maker",
+    'third-party': 'a third party',
+  };
+  return classify(host, domains)
+    .map((c) => names[c])
+    .join(' and ');
+}
+
+function findingEvidence(f: Finding, says: string): Evidence {
+  return {
+    flow: f.flowId,
+    host: f.host,
+    url: f.url,
+    where: f.where,
+    chain: f.chain,
+    token: f.token,
+    label: f.label,
+    dataClass: f.dataClass,
+    excerpt: f.excerpt,
+    method: f.method,
+    says,
+  };
+}
+
+/**
+ * Which gaps hide something this rule cares about. `hostMatters` says whether traffic to a host could
+ * break the rule; `flowMatters` whether a flow's unread part could. Interrupted scenarios are counted
+ * from the records' status; `not-sealed` is a note, not a blind spot (it is true of every run without
+ * a network namespace, and the reason says so).
+ */
+function blindGaps(
+  records: ScenarioRecord[],
+  flowsById: Map<string, Flow>,
+  matters: {
+    host(host: string, domains: RecipientDomains, gap: Gap): boolean;
+    flow(flow: Flow, domains: RecipientDomains): boolean;
+  },
+  judged: Judgement,
+): void {
+  for (const r of records) {
+    const domains = recipientDomains(r.recipients);
+    for (const gap of r.gaps) {
+      let relevant: boolean;
+      switch (gap.kind) {
+        case 'interrupted':
+          relevant = true;
+          break;
+        case 'not-sealed':
+          relevant = false;
+          break;
+        case 'decode-bound': {
+          const flow = gap.flowId ? flowsById.get(gap.flowId) : undefined;
+          // A bound on a flow we cannot find could be any flow: it matters.
+          relevant = flow ? matters.flow(flow, domains) : true;
+          break;
+        }
+        case 'tls-opaque':
+        case 'bypass':
+        case 'capture-error':
+          relevant = gap.host ? matters.host(gap.host, domains, gap) : matters.host('', domains, gap);
+          break;
+      }
+      if (relevant) judged.blind.add(`${capital(explainGap(gap)).replace(/\.?$/, '.')}`);
+    }
+  }
+}
+
+function judgeTokens(
+  claim: Claim,
+  rule: Extract<Rule, { kind: 'may-go-to' | 'must-not-go-to' | 'encrypted-in-transit' }>,
+  records: ScenarioRecord[],
+  flowsById: Map<string, Flow>,
+  judged: Judgement,
+): void {
+  // Does a token reaching this host (over this transport) break the rule?
+  const breaks = (host: string, transport: Flow['transport'], domains: RecipientDomains): boolean => {
+    if (rule.kind === 'may-go-to') return !host || !matchesAny(host, rule.recipients, domains);
+    if (rule.kind === 'must-not-go-to') return !host || matchesAny(host, rule.recipients, domains);
+    return transport === 'http' || transport === 'ws';
+  };
+  let seen = 0;
+  for (const r of records) {
+    const domains = recipientDomains(r.recipients);
+    for (const f of r.findings) {
+      if (!claim.data.some((d) => selects(d, f))) continue;
+      seen++;
+      if (!breaks(f.host, f.transport, domains)) continue;
+      const why =
+        rule.kind === 'encrypted-in-transit'
+          ? `it travelled over plain ${f.transport}`
+          : rule.kind === 'may-go-to'
+            ? `${f.host} is ${classText(f.host, domains)}, not ${recipientsText(rule.recipients)}`
+            : `${f.host} is ${classText(f.host, domains)}`;
+      judged.violations.push({
+        sentence: `${capital(explainFinding(f))}; ${why}.`,
+        evidence: [findingEvidence(f, `${why}.`)],
+      });
+    }
+  }
+
+  blindGaps(
+    records,
+    flowsById,
+    {
+      // A TLS connection nobody could open is still encrypted; for the other rules it matters unless
+      // the host is one the data may go to anyway.
+      host: (host, domains, gap) =>
+        rule.kind === 'encrypted-in-transit' ? gap.kind !== 'tls-opaque' : breaks(host, 'https', domains),
+      flow: (flow, domains) => breaks(flowHost(flow), flow.transport, domains),
+    },
+    judged,
+  );
+
+  // Nothing to find if nothing was planted: a claim about data the run never had cannot pass.
+  const tokens = records.flatMap((r) => r.tokens);
+  for (const d of claim.data) {
+    const planted = tokens.some((t) => selects(d, { dataClass: t.dataClass, tokenKind: t.kind }));
+    if (!planted && records.length > 0) {
+      judged.blind.add(`No scenario planted or knew any ${DATA_NAMES[d]}, so none could be looked for.`);
+    }
+  }
+  judged.passed =
+    seen === 0
+      ? `None of the ${dataText(claim.data)} was found in ${flowsById.size} requests.`
+      : `${seen} finding${seen === 1 ? '' : 's'} of ${dataText(claim.data)} in ${flowsById.size} requests, none breaking the rule.`;
+}
+
+function judgeUnlinkable(
+  rule: Extract<Rule, { kind: 'unlinkable-modes' }>,
+  target: TargetRecord,
+  records: ScenarioRecord[],
+  flows: Flow[],
+  flowsById: Map<string, Flow>,
+  judged: Judgement,
+): void {
+  for (const mode of ['normal', 'incognito'] as const) {
+    if (!records.some((r) => r.target.mode === mode)) {
+      judged.blind.add(`No ${mode}-mode scenario of ${target.base} ran, so there was nothing to compare.`);
+    }
+  }
+  const excluded = new Set<string>();
+  for (const r of records) {
+    for (const t of r.tokens) if (t.kind === 'canary') excluded.add(t.value);
+    for (const c of r.fixtureConstants ?? []) excluded.add(c);
+  }
+  const ignore = rule.ignore.map((p) => new RegExp(p));
+  const isExcluded = (v: string) =>
+    excluded.has(v) ||
+    [...excluded].some((c) => c.length >= 4 && (v.includes(c) || c.includes(v))) ||
+    ignore.some((re) => re.test(v));
+
+  const recordOf = new Map(records.map((r) => [`${r.target.id}\u0000${r.scenario}`, r]));
+  type Seen = { flow: Flow; where: string };
+  const byKey = new Map<string, { domain: string; value: string; normal?: Seen; incognito?: Seen }>();
+  for (const flow of flows) {
+    const r = recordOf.get(`${flow.target}\u0000${flow.scenario}`);
+    if (!r) continue;
+    const host = flowHost(flow);
+    if (isFirstParty(host, recipientDomains(r.recipients))) continue;
+    const domain = registrableDomain(host);
+    for (const v of linkableValues(flow, rule.minLength)) {
+      if (isExcluded(v.value)) continue;
+      const key = `${domain}\u0000${v.value}`;
+      const entry = byKey.get(key) ?? { domain, value: v.value };
+      entry[flow.mode] ??= { flow, where: v.where };
+      byKey.set(key, entry);
+    }
+  }
+  const evidenceOf = (s: Seen, value: string, says: string): Evidence => ({
+    flow: s.flow.id,
+    host: flowHost(s.flow),
+    url: s.flow.request.url,
+    where: s.where,
+    chain: [],
+    token: value,
+    method: s.flow.request.method,
+    says,
+  });
+  for (const e of byKey.values()) {
+    if (!e.normal || !e.incognito) continue;
+    const says = `the same value went to ${e.domain} in normal and in incognito browsing`;
+    judged.violations.push({
+      sentence: `The value "${e.value}" was sent to ${e.domain} in normal mode (flow ${e.normal.flow.id}, ${e.normal.where}) and in incognito mode (flow ${e.incognito.flow.id}, ${e.incognito.where}), so the incognito session can be tied to normal browsing.`,
+      evidence: [
+        evidenceOf(e.normal, e.value, `${says} (normal).`),
+        evidenceOf(e.incognito, e.value, `${says} (incognito).`),
+      ],
+    });
+  }
+
+  blindGaps(
+    records,
+    flowsById,
+    {
+      host: (host, domains) => !host || !isFirstParty(host, domains),
+      flow: (flow, domains) => !isFirstParty(flowHost(flow), domains),
+    },
+    judged,
+  );
+  judged.passed = `No value was sent to the same party in both modes, across ${flows.length} requests.`;
+}
+
+function judgeDeclared(
+  declared: Recipient[],
+  records: ScenarioRecord[],
+  flows: Flow[],
+  flowsById: Map<string, Flow>,
+  judged: Judgement,
+): void {
+  const recordOf = new Map(records.map((r) => [`${r.target.id}\u0000${r.scenario}`, r]));
+  const byHost = new Map<string, { first: Flow; count: number; domains: RecipientDomains }>();
+  for (const flow of flows) {
+    const r = recordOf.get(`${flow.target}\u0000${flow.scenario}`);
+    if (!r) continue;
+    const domains = recipientDomains(r.recipients);
+    const host = flowHost(flow);
+    if (host && matchesAny(host, declared, domains)) continue;
+    const entry = byHost.get(host) ?? { first: flow, count: 0, domains };
+    entry.count++;
+    byHost.set(host, entry);
+  }
+  for (const [host, e] of byHost) {
+    const says = `${host} is ${classText(host, e.domains)}, not ${recipientsText(declared)}`;
+    judged.violations.push({
+      sentence: `${e.count} request${e.count === 1 ? '' : 's'} went to ${host}, which is ${classText(host, e.domains)}, not ${recipientsText(declared)} (first: flow ${e.first.id}, ${e.first.request.method} ${e.first.request.url.slice(0, 120)}).`,
+      evidence: [
+        {
+          flow: e.first.id,
+          host,
+          url: e.first.request.url,
+          where: 'host',
+          chain: [],
+          token: host,
+          method: e.first.request.method,
+          says: `${says}.`,
+        },
+      ],
+    });
+  }
+  blindGaps(
+    records,
+    flowsById,
+    {
+      host: (host, domains) => !host || !matchesAny(host, declared, domains),
+      // The host of a flow that was read is known; a decode bound hides nothing this rule needs.
+      flow: () => false,
+    },
+    judged,
+  );
+  judged.passed = `All ${flows.length} requests went to declared recipients.`;
+}

@@ -1,0 +1,17 @@
+/** Claims as code: schema, loading, the default catalog, evaluation and the run view matchers use. */
+export { DEFAULT_CATALOG, defaultClaims, REQUIRED_CLAIM_IDS } from './catalog/index.ts';
+export { type EvaluationContext, evaluate } from './evaluate.ts';
+export { explainClaim, getClaim, ruleKind, ruleKinds } from './explain.ts';
+export { ClaimFileError, loadClaims, parseClaimYaml } from './load.ts';
+export { classify, registrableDomain } from './recipients.ts';
+export {
+  type Claim,
+  ClaimError,
+  type ClaimInput,
+  type DataSelector,
+  defineClaims,
+  type Recipient,
+  type RecipientClass,
+  type Rule,
+  type RuleKind,
+} from './schema.ts';
