@@ -1,0 +1,62 @@
+import { DEFAULT_TARGETS } from '../../drivers/targets.ts';
+import { expect, test } from '../../fixtures/harness.ts';
+import { searchScenario } from '../../fixtures/scenarios.ts';
+import { flowBody } from '../../src/capture/flow.ts';
+import { defaultClaims } from '../../src/claims/catalog/index.ts';
+import { assembleRun } from '../../src/run/assemble.ts';
+
+const reference = DEFAULT_TARGETS.find((t) => t.id === 'reference')!;
+
+test.describe('leaky reference target', () => {
+  test('is caught: it fails both claims in both modes, with evidence that names the flow', async ({
+    harness,
+  }) => {
+    const normal = await harness.run(searchScenario, { target: reference, mode: 'normal' });
+    const incognito = await harness.run(searchScenario, { target: reference, mode: 'incognito' });
+    for (const r of [normal, incognito]) expect(r.record.status, r.record.error).toBe('finished');
+    const flows = [...normal.flows, ...incognito.flows];
+    const run = assembleRun({
+      runId: 'e2e',
+      commit: 'test',
+      startedAt: new Date().toISOString(),
+      finishedAt: new Date().toISOString(),
+      records: [normal.record, incognito.record],
+      flowsOf: (record) => flows.filter((f) => f.target === record.target.id),
+      claims: await defaultClaims(),
+    });
+    const visited = run.cells.filter((c) => c.claim === 'visited-urls-only-to-site');
+    expect(visited.map((c) => [c.target, c.status])).toEqual([
+      ['reference:incognito', 'fail'],
+      ['reference:normal', 'fail'],
+    ]);
+    const search = run.cells.filter((c) => c.claim === 'incognito-search-terms-only-to-search-engine');
+    expect(search.map((c) => [c.target, c.status])).toEqual([['reference:incognito', 'fail']]);
+    for (const cell of [...visited, ...search]) {
+      const analytics = cell.evidence.filter((e) => e.host === 'collect.analytics.test');
+      expect(analytics.length, cell.reason).toBeGreaterThan(0);
+      for (const e of analytics) {
+        // The evidence names a real captured flow, and the decode chain went through the form field.
+        const flow = flows.find((f) => f.id === e.flow);
+        expect(flow?.request.url).toBe('https://collect.analytics.test/v1/collect');
+        expect(e.chain[0]).toBe('form:data_list');
+        expect(e.chain).toContain('base64');
+      }
+    }
+  });
+
+  test("reports incognito tabs as incognito: the browser's own tab.incognito, seen in its telemetry", async ({
+    harness,
+  }) => {
+    const { flows, record } = await harness.run(searchScenario, { target: reference, mode: 'incognito' });
+    expect(record.status, record.error).toBe('finished');
+    const batches = flows
+      .filter((f) => f.request.url === 'https://collect.analytics.test/v1/collect')
+      .map((f) => new URLSearchParams(flowBody(f).toString()).get('data_list') ?? '')
+      .map(
+        (b64) => JSON.parse(Buffer.from(b64, 'base64').toString()) as { events: { incognito: boolean }[] },
+      );
+    const events = batches.flatMap((b) => b.events);
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e) => e.incognito === true)).toBe(true);
+  });
+});
