@@ -5,3 +5,4 @@ import { registerDriver } from './driver.ts';
  * Import this module once (fixtures and CLI do) before calling getDriver().
  */
 registerDriver('chromium', async () => (await import('./chromium.ts')).chromiumDriver);
+registerDriver('android', async () => (await import('./android/android-driver.ts')).androidDriver);
