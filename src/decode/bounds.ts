@@ -1,0 +1,67 @@
+/** Limits on how much work decoding one flow may do; hitting one records a `decode-bound` gap. */
+export interface AnalyzeBounds {
+  /** Maximum number of decode steps in one chain. */
+  maxDepth: number;
+  /** Maximum bytes produced by decoding, summed over all layers of one flow. */
+  maxExpandedBytes: number;
+  /** Maximum wall time spent decoding one flow, in milliseconds. */
+  maxMs: number;
+}
+
+export const DEFAULT_BOUNDS: AnalyzeBounds = {
+  maxDepth: 16,
+  maxExpandedBytes: 64 * 1024 * 1024,
+  maxMs: 5000,
+};
+
+/** Thrown by a decoder (via the budget) when a bound is hit; the engine turns it into a gap. */
+export class BoundError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'BoundError';
+  }
+}
+
+/**
+ * The running budget of one flow. Decoders that expand data ask `remaining()` to cap their output
+ * and `charge()` what they produced; `charge` throws BoundError once the budget is spent.
+ */
+export class Budget {
+  readonly bounds: AnalyzeBounds;
+  private used = 0;
+  private readonly deadline: number;
+  /** Bounds hit without stopping the flow (e.g. JSON nested too deep): each becomes part of a gap. */
+  readonly hits: string[] = [];
+
+  constructor(bounds: AnalyzeBounds) {
+    this.bounds = bounds;
+    this.deadline = Date.now() + bounds.maxMs;
+  }
+
+  /** Bytes still allowed. */
+  remaining(): number {
+    return Math.max(0, this.bounds.maxExpandedBytes - this.used);
+  }
+
+  /** Counts `n` produced bytes; throws BoundError when over budget. */
+  charge(n: number): void {
+    this.used += n;
+    if (this.used > this.bounds.maxExpandedBytes) {
+      throw new BoundError(`decoding expanded past ${this.bounds.maxExpandedBytes} bytes`);
+    }
+  }
+
+  /** Throws BoundError when the time allowed for this flow is over. */
+  checkTime(): void {
+    if (Date.now() > this.deadline) throw new BoundError(`decoding took longer than ${this.bounds.maxMs} ms`);
+  }
+
+  /** Records a bound that was hit where the decoder could still go on with the rest of the layer. */
+  hit(reason: string): void {
+    if (!this.hits.includes(reason)) this.hits.push(reason);
+  }
+
+  timeLeft(): number {
+    return this.deadline - Date.now();
+  }
+}

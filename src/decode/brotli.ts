@@ -1,0 +1,17 @@
+import type { Budget } from './bounds.ts';
+import type { Decoder, DecodeStep } from './decoder.ts';
+import { inflate } from './inflate.ts';
+import type { Layer } from './layer.ts';
+import { hasCompressionMagic, isPlausibleDecode } from './sniff.ts';
+
+/** Peels brotli. Brotli has no magic number: tried on binary layers, kept only when plausible. */
+export const brotliDecoder: Decoder = {
+  id: 'brotli',
+  explain: () => 'Decompresses brotli data, kept only when the result reads as text or known data.',
+  decode(layer: Layer, budget: Budget): DecodeStep[] {
+    const b = layer.bytes;
+    if (b.length < 4 || !layer.binary || hasCompressionMagic(b)) return [];
+    const out = inflate('brotli', b, budget);
+    return out && isPlausibleDecode(out) ? [{ step: 'brotli', bytes: out }] : [];
+  },
+};

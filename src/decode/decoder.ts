@@ -1,0 +1,54 @@
+import type { Budget } from './bounds.ts';
+import type { Layer } from './layer.ts';
+
+/** One thing a decoder peeled out of a layer: the step name for the chain and its content. */
+export interface DecodeStep {
+  /** Chain entry, e.g. `base64`, `gzip`, `form:data`, `json:$.events[0].url`. */
+  step: string;
+  bytes?: Buffer;
+  text?: string;
+}
+
+/**
+ * A decoder recognises one encoding layer and peels it. `decode` is called on every layer of every
+ * request part; it must return `[]` quickly when the layer is not its encoding, never throw for bad
+ * input (only BoundError via the budget), and cap any expansion with `budget.remaining()`.
+ */
+export interface Decoder {
+  /** kebab-case id, e.g. `base64`. */
+  readonly id: string;
+  /** One plain sentence saying what this decoder peels. */
+  explain(): string;
+  decode(layer: Layer, budget: Budget): DecodeStep[];
+}
+
+/** A set of decoders by id; unknown ids fail with the list of known ones. */
+export class DecoderRegistry {
+  private readonly byId = new Map<string, Decoder>();
+
+  constructor(decoders: Decoder[] = []) {
+    for (const d of decoders) this.register(d);
+  }
+
+  /** Adds a decoder (e.g. a vendor cipher); throws if its id is taken. */
+  register(decoder: Decoder): this {
+    if (this.byId.has(decoder.id)) throw new Error(`decoder "${decoder.id}" is already registered`);
+    this.byId.set(decoder.id, decoder);
+    return this;
+  }
+
+  /** The decoder with this id; throws naming the known ids when there is none. */
+  get(id: string): Decoder {
+    const d = this.byId.get(id);
+    if (!d) throw new Error(`unknown decoder "${id}"; known decoders: ${this.ids().join(', ')}`);
+    return d;
+  }
+
+  ids(): string[] {
+    return [...this.byId.keys()];
+  }
+
+  all(): Decoder[] {
+    return [...this.byId.values()];
+  }
+}

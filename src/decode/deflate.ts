@@ -1,0 +1,21 @@
+import type { Budget } from './bounds.ts';
+import type { Decoder, DecodeStep } from './decoder.ts';
+import { inflate } from './inflate.ts';
+import type { Layer } from './layer.ts';
+import { hasCompressionMagic, isPlausibleDecode } from './sniff.ts';
+
+/**
+ * Peels raw deflate (no header, as pako.deflateRaw and fflate.deflateSync write it). It has no magic
+ * number, so it is tried on binary layers and kept only when the result is plausible.
+ */
+export const deflateDecoder: Decoder = {
+  id: 'deflate',
+  explain: () =>
+    'Inflates raw deflate data (no header), kept only when the result reads as text or known data.',
+  decode(layer: Layer, budget: Budget): DecodeStep[] {
+    const b = layer.bytes;
+    if (b.length < 4 || !layer.binary || hasCompressionMagic(b)) return [];
+    const out = inflate('deflate', b, budget);
+    return out && isPlausibleDecode(out) ? [{ step: 'deflate', bytes: out }] : [];
+  },
+};

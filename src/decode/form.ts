@@ -1,0 +1,42 @@
+import type { Decoder, DecodeStep } from './decoder.ts';
+import type { Layer } from './layer.ts';
+import { percentDecode } from './percent.ts';
+
+// name=value pairs joined by &; names from the characters forms use (no quotes, braces, slashes,
+// so JSON and URLs are not mistaken for forms); the whole text must have this shape.
+const NAME = '[\\w.\\-\\[\\]%$*~!@|,:;]{1,256}';
+const FORM_SHAPE = new RegExp(`^${NAME}=[^&]*(?:&${NAME}(?:=[^&]*)?)*&?$`);
+
+/** Whether the whole text is form-urlencoded (`a=1&b=2`). */
+export function isFormShaped(text: string): boolean {
+  return text.length >= 2 && text.includes('=') && FORM_SHAPE.test(text);
+}
+
+/** Splits `a=1&b=2` into decoded name/value pairs; `+` is a space, as in HTML form posts. */
+export function parseForm(text: string): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  for (const part of text.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const name = eq < 0 ? part : part.slice(0, eq);
+    const value = eq < 0 ? '' : part.slice(eq + 1);
+    pairs.push([percentDecode(name, true), percentDecode(value, true)]);
+  }
+  return pairs;
+}
+
+/** Peels application/x-www-form-urlencoded text into one layer per field, named `form:NAME`. */
+export const formDecoder: Decoder = {
+  id: 'form',
+  explain: () => 'Splits form-urlencoded text (a=1&b=2) into its fields, percent- and plus-decoded.',
+  decode(layer: Layer): DecodeStep[] {
+    if (layer.binary) return [];
+    const text = layer.text.trim();
+    if (!isFormShaped(text)) return [];
+    const out: DecodeStep[] = [];
+    for (const [name, value] of parseForm(text)) {
+      if (value !== '') out.push({ step: `form:${name}`, text: value });
+    }
+    return out;
+  },
+};

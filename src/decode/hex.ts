@@ -1,0 +1,18 @@
+import type { Decoder, DecodeStep } from './decoder.ts';
+import type { Layer } from './layer.ts';
+import { isPlausibleDecode } from './sniff.ts';
+
+const HEX = /^(?:[0-9a-fA-F]{2}){6,}$/;
+
+/** Peels hex-encoded bytes (whole layer, either case) when they decode to something plausible. */
+export const hexDecoder: Decoder = {
+  id: 'hex',
+  explain: () => 'Decodes a layer that is entirely hexadecimal into the bytes it spells.',
+  decode(layer: Layer): DecodeStep[] {
+    if (layer.binary) return [];
+    const t = layer.text.trim();
+    if (!HEX.test(t)) return [];
+    const bytes = Buffer.from(t, 'hex');
+    return isPlausibleDecode(bytes) ? [{ step: 'hex', bytes }] : [];
+  },
+};

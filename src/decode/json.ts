@@ -1,0 +1,85 @@
+import type { Budget } from './bounds.ts';
+import type { Decoder, DecodeStep } from './decoder.ts';
+import type { Layer } from './layer.ts';
+
+/** JSON nesting deeper than this is not walked (the text itself is still searched). */
+export const MAX_JSON_NESTING = 512;
+/** String values shorter than this are not peeled: no token or encoding fits in them. */
+const MIN_STRING = 4;
+
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+function childPath(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
+  return IDENT.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+}
+
+const parsedByLayer = new WeakMap<Layer, { value: unknown }>();
+
+/** tryParseJson of a layer's text, memoised so several decoders may ask at the cost of one parse. */
+export function layerJson(layer: Layer): unknown {
+  const memo = parsedByLayer.get(layer);
+  if (memo) return memo.value;
+  const value = layer.binary ? undefined : tryParseJson(layer.text);
+  parsedByLayer.set(layer, { value });
+  return value;
+}
+
+/** Parses text as JSON when it looks like JSON; undefined otherwise. */
+export function tryParseJson(text: string): unknown {
+  const t = text.trim();
+  if (t.length < 2) return undefined;
+  const first = t[0];
+  const last = t[t.length - 1];
+  const shaped =
+    (first === '{' && last === '}') || (first === '[' && last === ']') || (first === '"' && last === '"');
+  if (!shaped) return undefined;
+  try {
+    return JSON.parse(t) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Peels JSON into one layer per string value (and per long integer), named `json:$.path`. Strings
+ * that hold JSON are peeled again by this same decoder; `\uXXXX` escapes are resolved by parsing.
+ */
+export const jsonDecoder: Decoder = {
+  id: 'json',
+  explain: () => 'Parses JSON and peels each string value (and long number) with its JSONPath.',
+  decode(layer: Layer, budget: Budget): DecodeStep[] {
+    const parsed = layerJson(layer);
+    if (parsed === undefined) return [];
+    if (typeof parsed === 'string')
+      return parsed.length >= MIN_STRING ? [{ step: 'json:$', text: parsed }] : [];
+    const out: DecodeStep[] = [];
+    // Iterative walk: hostile JSON may nest thousands deep, which would overflow a recursive one.
+    const stack: Array<{ value: unknown; path: string; depth: number }> = [
+      { value: parsed, path: '$', depth: 0 },
+    ];
+    while (stack.length > 0) {
+      const { value, path, depth } = stack.pop()!;
+      if (typeof value === 'string') {
+        if (value.length >= MIN_STRING) out.push({ step: `json:${path}`, text: value });
+      } else if (typeof value === 'number') {
+        if (Number.isSafeInteger(value) && Math.abs(value) >= 100000)
+          out.push({ step: `json:${path}`, text: String(value) });
+      } else if (value !== null && typeof value === 'object') {
+        if (depth >= MAX_JSON_NESTING) {
+          budget.hit(`JSON nested deeper than ${MAX_JSON_NESTING} levels was not walked`);
+          continue;
+        }
+        const entries: Array<[string | number, unknown]> = Array.isArray(value)
+          ? value.map((v, i) => [i, v] as [number, unknown])
+          : Object.entries(value);
+        // Push in reverse so children come out in document order.
+        for (let i = entries.length - 1; i >= 0; i--) {
+          const [k, v] = entries[i]!;
+          stack.push({ value: v, path: childPath(path, k), depth: depth + 1 });
+        }
+      }
+    }
+    return out;
+  },
+};

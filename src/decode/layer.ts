@@ -1,0 +1,72 @@
+/**
+ * A Layer is one view of a request part while decoding: the raw part itself, or what a decoder peeled
+ * out of a parent layer. It carries the chain of decode steps that led to it. Bytes and text are
+ * derived from each other lazily, because most layers are only ever looked at one way.
+ */
+export class Layer {
+  readonly chain: readonly string[];
+  readonly depth: number;
+  private b: Buffer | undefined;
+  private t: string | undefined;
+  private bin: boolean | undefined;
+
+  private constructor(chain: readonly string[], bytes: Buffer | undefined, text: string | undefined) {
+    this.chain = chain;
+    this.depth = chain.length;
+    this.b = bytes;
+    this.t = text;
+  }
+
+  static fromBytes(bytes: Buffer, chain: readonly string[] = []): Layer {
+    return new Layer(chain, bytes, undefined);
+  }
+
+  static fromText(text: string, chain: readonly string[] = []): Layer {
+    return new Layer(chain, undefined, text);
+  }
+
+  /** The layer as bytes (UTF-8 when it was made from text). */
+  get bytes(): Buffer {
+    if (this.b === undefined) this.b = Buffer.from(this.t ?? '', 'utf8');
+    return this.b;
+  }
+
+  /** The layer as text. Bytes that are not UTF-8 become U+FFFD, but ASCII runs survive unchanged. */
+  get text(): string {
+    if (this.t === undefined) this.t = (this.b ?? Buffer.alloc(0)).toString('utf8');
+    return this.t;
+  }
+
+  /** Size used for the expansion budget: bytes when known, else text length. */
+  get size(): number {
+    return this.b !== undefined ? this.b.length : (this.t ?? '').length;
+  }
+
+  /** True when the layer does not read as text (control characters or invalid UTF-8 in a sample). */
+  get binary(): boolean {
+    if (this.bin === undefined) this.bin = looksBinary(this.text);
+    return this.bin;
+  }
+}
+
+const SAMPLE = 4096;
+
+/**
+ * Whether a string looks like binary rather than text: more than 10% of a leading sample are control
+ * characters (other than tab, CR, LF) or U+FFFD replacement characters from invalid UTF-8.
+ */
+export function looksBinary(text: string): boolean {
+  const n = Math.min(text.length, SAMPLE);
+  if (n === 0) return false;
+  let odd = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && c !== 9 && c !== 10 && c !== 13) || c === 0xfffd || c === 0x7f) odd++;
+  }
+  return odd * 10 > n;
+}
+
+/** Whether decoded bytes read as mostly printable UTF-8 text (used to reject garbage decodes). */
+export function readsAsText(text: string): boolean {
+  return text.length > 0 && !looksBinary(text);
+}

@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { BoundError, type Budget } from './bounds.ts';
+import type { Decoder } from './decoder.ts';
+import { Layer } from './layer.ts';
+
+/** Receives the layers of one root as they are peeled. */
+export interface LayerVisitor {
+  /**
+   * Called once for each layer: `index` numbers layers from 0 (the root) and `parent` is the index
+   * of the layer it came from (-1 for the root).
+   */
+  layer(layer: Layer, index: number, parent: number): void;
+  /**
+   * Called when a decoder peeled out of `parent` a layer identical to the one numbered `index`
+   * (reached earlier another way): it is not visited again, but it is also a child of `parent`.
+   */
+  alias?(parent: number, index: number): void;
+}
+
+function dedupKey(layer: Layer): string {
+  // Short layers key by content; long ones by a digest so the set stays small.
+  const s = layer.size;
+  if (s <= 4096) return layer.text;
+  return `#${createHash('sha1').update(layer.bytes).digest('base64')}`;
+}
+
+/**
+ * Peels a root layer recursively with every decoder, depth first, calling `visit` on each layer
+ * (the root first). Identical layers reached twice are visited once. Bounds: chains stop at
+ * `maxDepth` (recorded with `budget.hit`); the time and expansion bounds throw BoundError, which
+ * ends this root and is recorded too. Never throws.
+ */
+export function peel(root: Layer, decoders: readonly Decoder[], budget: Budget, visit: LayerVisitor): void {
+  const seen = new Map<string, number>([[dedupKey(root), 0]]);
+  const stack: Array<{ layer: Layer; parent: number; index: number }> = [
+    { layer: root, parent: -1, index: 0 },
+  ];
+  let next = 1;
+  try {
+    while (stack.length > 0) {
+      const { layer, parent, index } = stack.pop()!;
+      visit.layer(layer, index, parent);
+      budget.checkTime();
+      const children: Array<{ layer: Layer; parent: number; index: number }> = [];
+      for (const d of decoders) {
+        let steps: ReturnType<Decoder['decode']>;
+        try {
+          steps = d.decode(layer, budget);
+        } catch (e) {
+          if (e instanceof BoundError) throw e;
+          // A decoder bug on odd input must not lose the rest of the flow.
+          continue;
+        }
+        for (const s of steps) {
+          const chain = [...layer.chain, s.step];
+          const child =
+            s.bytes !== undefined ? Layer.fromBytes(s.bytes, chain) : Layer.fromText(s.text ?? '', chain);
+          const key = dedupKey(child);
+          const known = seen.get(key);
+          if (known !== undefined) {
+            visit.alias?.(index, known);
+            continue;
+          }
+          budget.charge(child.size);
+          seen.set(key, next);
+          children.push({ layer: child, parent: index, index: next++ });
+        }
+      }
+      if (children.length > 0 && layer.depth >= budget.bounds.maxDepth) {
+        budget.hit(`decode chains deeper than ${budget.bounds.maxDepth} steps were not followed`);
+        continue;
+      }
+      // Reverse so the first child is visited first.
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+    }
+  } catch (e) {
+    budget.hit(e instanceof BoundError ? e.message : `decoding failed: ${(e as Error).message}`);
+  }
+}

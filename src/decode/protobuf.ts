@@ -1,0 +1,78 @@
+import protobuf from 'protobufjs/minimal.js';
+import type { Decoder, DecodeStep } from './decoder.ts';
+import type { Layer } from './layer.ts';
+
+/** One field of a protobuf message read without its schema. */
+export interface WireField {
+  field: number;
+  wireType: 0 | 1 | 2 | 5;
+  /** Varints as decimal text; length-delimited fields as bytes; fixed32/64 are skipped. */
+  value?: string | Buffer;
+}
+
+const MAX_FIELDS = 100_000;
+
+/**
+ * Reads bytes as a protobuf message without a schema. Returns null unless the whole input parses as
+ * a sequence of well-formed fields (wire types 0, 1, 2, 5): random bytes and text almost never do.
+ */
+export function readWireFields(bytes: Uint8Array): WireField[] | null {
+  if (bytes.length === 0) return null;
+  const reader = protobuf.Reader.create(bytes);
+  const fields: WireField[] = [];
+  try {
+    while (reader.pos < reader.len) {
+      if (fields.length >= MAX_FIELDS) return null;
+      const tag = reader.uint32();
+      const field = tag >>> 3;
+      const wireType = tag & 7;
+      if (field === 0) return null;
+      if (wireType === 0) {
+        fields.push({ field, wireType, value: reader.uint64().toString() });
+      } else if (wireType === 2) {
+        const start = reader.pos;
+        const value = reader.bytes();
+        if (reader.pos > reader.len || start > reader.len) return null;
+        fields.push({ field, wireType, value: Buffer.from(value) });
+      } else if (wireType === 1 || wireType === 5) {
+        reader.skipType(wireType);
+        fields.push({ field, wireType });
+      } else {
+        return null;
+      }
+    }
+  } catch {
+    return null;
+  }
+  return reader.pos === reader.len ? fields : null;
+}
+
+/** Whether bytes parse completely as a schema-less protobuf message. */
+export function looksLikeProtobuf(bytes: Uint8Array): boolean {
+  return readWireFields(bytes) !== null;
+}
+
+/**
+ * Peels a protobuf message without its schema: each length-delimited field becomes a layer named
+ * `proto:N` (nested messages are peeled again), each varint of six digits or more a text layer.
+ */
+export const protobufDecoder: Decoder = {
+  id: 'protobuf',
+  explain: () => 'Reads binary data as a protobuf message without a schema and peels each field by number.',
+  decode(layer: Layer): DecodeStep[] {
+    const bytes = layer.bytes;
+    // Text rarely starts with a control byte; protobuf tags for fields 1-3 do (0x08, 0x0a, 0x12 ...).
+    if (bytes.length < 2 || (!layer.binary && bytes[0]! >= 0x20)) return [];
+    const fields = readWireFields(bytes);
+    if (!fields) return [];
+    const out: DecodeStep[] = [];
+    for (const f of fields) {
+      if (f.value instanceof Buffer) {
+        if (f.value.length >= 4) out.push({ step: `proto:${f.field}`, bytes: f.value });
+      } else if (typeof f.value === 'string' && f.value.length >= 6) {
+        out.push({ step: `proto:${f.field}`, text: f.value });
+      }
+    }
+    return out;
+  },
+};

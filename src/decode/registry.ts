@@ -1,0 +1,31 @@
+import { base64Decoder } from './base64.ts';
+import { brotliDecoder } from './brotli.ts';
+import { DecoderRegistry } from './decoder.ts';
+import { deflateDecoder } from './deflate.ts';
+import { formDecoder } from './form.ts';
+import { gzipDecoder } from './gzip.ts';
+import { hexDecoder } from './hex.ts';
+import { jsonDecoder } from './json.ts';
+import { multipartDecoder } from './multipart.ts';
+import { percentDecoder } from './percent.ts';
+import { protobufDecoder } from './protobuf.ts';
+import { zlibDecoder } from './zlib.ts';
+import { zstdDecoder } from './zstd.ts';
+
+/** A new registry holding every built-in decoder; add vendor ciphers to it with `register`. */
+export function defaultDecoders(): DecoderRegistry {
+  return new DecoderRegistry([
+    percentDecoder,
+    formDecoder,
+    multipartDecoder,
+    jsonDecoder,
+    base64Decoder,
+    hexDecoder,
+    gzipDecoder,
+    zlibDecoder,
+    deflateDecoder,
+    brotliDecoder,
+    zstdDecoder,
+    protobufDecoder,
+  ]);
+}

@@ -1,0 +1,27 @@
+import { readsAsText } from './layer.ts';
+import { looksLikeProtobuf } from './protobuf.ts';
+
+/** Whether bytes start with the magic number of gzip, zlib or zstd. */
+export function hasCompressionMagic(b: Uint8Array): boolean {
+  if (b.length < 4) return false;
+  if (b[0] === 0x1f && b[1] === 0x8b) return true;
+  if (b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd) return true;
+  return isZlibHeader(b);
+}
+
+/** A zlib header: deflate method, window ≤ 32K, and the header checksum divides by 31. */
+export function isZlibHeader(b: Uint8Array): boolean {
+  return b.length >= 2 && (b[0]! & 0x0f) === 8 && b[0]! >> 4 <= 7 && ((b[0]! << 8) | b[1]!) % 31 === 0;
+}
+
+/**
+ * Whether bytes produced by a guessing decoder (base64, hex, raw deflate, brotli) are worth peeling
+ * further: readable text, a compressed stream, or a well-formed protobuf message. Anything else is
+ * almost surely a false decode of text that merely used the right alphabet.
+ */
+export function isPlausibleDecode(b: Buffer): boolean {
+  if (b.length === 0) return false;
+  if (hasCompressionMagic(b)) return true;
+  if (readsAsText(b.toString('utf8'))) return true;
+  return looksLikeProtobuf(b);
+}

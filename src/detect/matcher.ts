@@ -1,0 +1,88 @@
+import type { TokenForm } from './forms.ts';
+
+/** One place a token form occurs in a text. */
+export interface Match {
+  form: TokenForm;
+  /** The text actually seen (differs from `form.text` in case for case-folded matches). */
+  seen: string;
+  index: number;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function alternative(f: TokenForm): string {
+  const lit = escapeRegExp(f.text);
+  // A version "14.2" must not match inside "14.2.1" or "114.2": dots and dashes followed by a
+  // letter or digit continue a word.
+  if (f.boundary === 'word') return `(?<![A-Za-z0-9]|[A-Za-z0-9][._-])${lit}(?![A-Za-z0-9]|[._-][A-Za-z0-9])`;
+  if (f.boundary === 'digit') return `(?<![0-9])${lit}(?![0-9])`;
+  return lit;
+}
+
+/**
+ * Finds every token form in a text with one regular-expression pass per case mode (so the cost
+ * does not grow as one scan per token): all case-insensitive forms in one alternation, all
+ * case-sensitive (base64) forms in another, longest first so a token wins over its own prefix.
+ */
+export class Matcher {
+  private readonly ci: RegExp | null;
+  private readonly cs: RegExp | null;
+  private readonly ciForms = new Map<string, TokenForm[]>();
+  private readonly csForms = new Map<string, TokenForm[]>();
+  readonly minLength: number;
+
+  constructor(forms: readonly TokenForm[]) {
+    const ci = forms.filter((f) => f.caseInsensitive);
+    const cs = forms.filter((f) => !f.caseInsensitive);
+    for (const f of ci) push(this.ciForms, f.text.toLowerCase(), f);
+    for (const f of cs) push(this.csForms, f.text, f);
+    this.ci = build(ci, 'gi');
+    this.cs = build(cs, 'g');
+    this.minLength = forms.reduce((m, f) => Math.min(m, f.text.length), Number.POSITIVE_INFINITY);
+  }
+
+  /** Every match in `text`, in order of position (case-insensitive forms first). */
+  match(text: string): Match[] {
+    if (text.length < this.minLength) return [];
+    const out: Match[] = [];
+    this.run(this.ci, this.ciForms, text, true, out);
+    this.run(this.cs, this.csForms, text, false, out);
+    return out;
+  }
+
+  private run(
+    re: RegExp | null,
+    byText: Map<string, TokenForm[]>,
+    text: string,
+    fold: boolean,
+    out: Match[],
+  ): void {
+    if (!re) return;
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      const seen = m[0];
+      const candidates = byText.get(fold ? seen.toLowerCase() : seen) ?? [];
+      // Several tokens may share a folded spelling: prefer the one written exactly as seen.
+      const form = candidates.find((f) => f.text === seen) ?? candidates[0];
+      if (form) out.push({ form, seen, index: m.index });
+      if (seen.length === 0) re.lastIndex++;
+    }
+  }
+}
+
+function push(map: Map<string, TokenForm[]>, key: string, f: TokenForm): void {
+  const list = map.get(key);
+  if (list) {
+    if (!list.some((x) => x.text === f.text && x.token.value === f.token.value)) list.push(f);
+  } else map.set(key, [f]);
+}
+
+function build(forms: TokenForm[], flags: string): RegExp | null {
+  if (forms.length === 0) return null;
+  const unique = new Map<string, TokenForm>();
+  for (const f of forms) unique.set(`${f.boundary}\u0000${f.text}`, f);
+  const sorted = [...unique.values()].sort((a, b) => b.text.length - a.text.length);
+  return new RegExp(sorted.map(alternative).join('|'), flags);
+}
