@@ -74,7 +74,7 @@ export function diffRuns(before: RunRecord, after: RunRecord): DiffResult {
     changes: [],
   };
 
-  for (const [key, b] of beforeTargets) {
+  for (const key of beforeTargets.keys()) {
     if (!afterTargets.has(key)) {
       result.changes.push({ kind: 'target-removed', target: key, says: `${key} is not in the later run.` });
     }
