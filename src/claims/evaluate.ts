@@ -37,6 +37,17 @@ export interface EvaluationContext {
  * claim's data planted); else pass. Never throws on well-formed input.
  */
 export function evaluate(claim: Claim, ctx: EvaluationContext): Verdict | null {
+  return evaluateWith(claim, ctx, {});
+}
+
+/** Options for assertions built on claims (the `toSend` matcher). */
+export interface EvaluateOptions {
+  /** Only findings of this exact token value count, and no planted-token check is made. */
+  token?: string;
+}
+
+/** `evaluate`, narrowed to one token: what the matchers use. Same verdict rules. */
+export function evaluateWith(claim: Claim, ctx: EvaluationContext, options: EvaluateOptions): Verdict | null {
   if (claim.when.mode !== 'any' && ctx.target.mode !== claim.when.mode) return null;
   // unlinkable-modes compares the two modes, so it reads both; every other rule reads the cell's mode.
   const inScope = ctx.records.filter(
@@ -71,7 +82,7 @@ export function evaluate(claim: Claim, ctx: EvaluationContext): Verdict | null {
     case 'may-go-to':
     case 'must-not-go-to':
     case 'encrypted-in-transit':
-      judgeTokens(claim, rule, records, flowsById, judged);
+      judgeTokens(claim, rule, records, flowsById, judged, options.token);
       break;
     case 'unlinkable-modes':
       judgeUnlinkable(rule, ctx.target, records, flows, flowsById, judged);
@@ -240,6 +251,7 @@ function judgeTokens(
   records: ScenarioRecord[],
   flowsById: Map<string, Flow>,
   judged: Judgement,
+  onlyToken: string | undefined,
 ): void {
   // Does a token reaching this host (over this transport) break the rule?
   const breaks = (host: string, transport: Flow['transport'], domains: RecipientDomains): boolean => {
@@ -251,14 +263,16 @@ function judgeTokens(
   for (const r of records) {
     const domains = recipientDomains(r.recipients);
     for (const f of r.findings) {
-      if (!claim.data.some((d) => selects(d, f))) continue;
+      if (onlyToken !== undefined ? f.token !== onlyToken : !claim.data.some((d) => selects(d, f))) continue;
       seen++;
       if (!breaks(f.host, f.transport, domains)) continue;
       const why =
         rule.kind === 'encrypted-in-transit'
           ? `it travelled over plain ${f.transport}`
           : rule.kind === 'may-go-to'
-            ? `${f.host} is ${classText(f.host, domains)}, not ${recipientsText(rule.recipients)}`
+            ? rule.recipients.length === 0
+              ? `${f.host} is ${classText(f.host, domains)}, and this data may go to no one`
+              : `${f.host} is ${classText(f.host, domains)}, not ${recipientsText(rule.recipients)}`
             : `${f.host} is ${classText(f.host, domains)}`;
       judged.violations.push({
         sentence: `${capital(explainFinding(f))}; ${why}.`,
@@ -284,7 +298,7 @@ function judgeTokens(
   const tokens = records.flatMap((r) => r.tokens);
   for (const d of claim.data) {
     const planted = tokens.some((t) => selects(d, { dataClass: t.dataClass, tokenKind: t.kind }));
-    if (!planted && records.length > 0) {
+    if (!planted && records.length > 0 && onlyToken === undefined) {
       judged.blind.add(`No scenario planted or knew any ${DATA_NAMES[d]}, so none could be looked for.`);
     }
   }
@@ -319,7 +333,7 @@ function judgeUnlinkable(
     ignore.some((re) => re.test(v));
 
   const recordOf = new Map(records.map((r) => [`${r.target.id}\u0000${r.scenario}`, r]));
-  type Seen = { flow: Flow; where: string };
+  type Seen = { flow: Flow; where: string; chain: string[] };
   const byKey = new Map<string, { domain: string; value: string; normal?: Seen; incognito?: Seen }>();
   for (const flow of flows) {
     const r = recordOf.get(`${flow.target}\u0000${flow.scenario}`);
@@ -331,16 +345,17 @@ function judgeUnlinkable(
       if (isExcluded(v.value)) continue;
       const key = `${domain}\u0000${v.value}`;
       const entry = byKey.get(key) ?? { domain, value: v.value };
-      entry[flow.mode] ??= { flow, where: v.where };
+      entry[flow.mode] ??= { flow, where: v.where, chain: v.chain };
       byKey.set(key, entry);
     }
   }
+  const placeText = (s: Seen) => (s.chain.length > 0 ? `${s.where} via ${s.chain.join(' → ')}` : s.where);
   const evidenceOf = (s: Seen, value: string, says: string): Evidence => ({
     flow: s.flow.id,
     host: flowHost(s.flow),
     url: s.flow.request.url,
     where: s.where,
-    chain: [],
+    chain: s.chain,
     token: value,
     method: s.flow.request.method,
     says,
@@ -349,7 +364,7 @@ function judgeUnlinkable(
     if (!e.normal || !e.incognito) continue;
     const says = `the same value went to ${e.domain} in normal and in incognito browsing`;
     judged.violations.push({
-      sentence: `The value "${e.value}" was sent to ${e.domain} in normal mode (flow ${e.normal.flow.id}, ${e.normal.where}) and in incognito mode (flow ${e.incognito.flow.id}, ${e.incognito.where}), so the incognito session can be tied to normal browsing.`,
+      sentence: `The value "${e.value}" was sent to ${e.domain} in normal mode (flow ${e.normal.flow.id}, ${placeText(e.normal)}) and in incognito mode (flow ${e.incognito.flow.id}, ${placeText(e.incognito)}), so the incognito session can be tied to normal browsing.`,
       evidence: [
         evidenceOf(e.normal, e.value, `${says} (normal).`),
         evidenceOf(e.incognito, e.value, `${says} (incognito).`),

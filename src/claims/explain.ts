@@ -71,7 +71,7 @@ export function ruleText(claim: Claim): string {
     case 'encrypted-in-transit':
       return `${data}${when} never travel over plain http or ws`;
     case 'unlinkable-modes':
-      return `no value of ${rule.minLength} or more characters${when}, other than canaries and fixture constants, is sent in both normal and incognito browsing to the same party other than the site or search engine`;
+      return `no value of ${rule.minLength} or more characters, other than canaries and fixture constants, is sent in both normal and incognito browsing to the same party other than the site or search engine`;
     case 'declared-recipients-only':
       return `every request${when} goes to ${recipientsText(rule.recipients)}`;
   }

@@ -44,11 +44,15 @@ function hostOf(s: string): string {
 
 /** Every class a host belongs to (a host may be both the search engine and the vendor). */
 export function classify(host: string, domains: RecipientDomains): RecipientClass[] {
-  const d = registrableDomain(host);
+  const h = host.toLowerCase().replace(/\.$/, '');
+  const d = registrableDomain(h);
+  // A declared domain also covers its subdomains: `googleapis.com` is a private suffix in the public
+  // suffix list, so `update.googleapis.com` is its own registrable domain, yet the maker declared it.
+  const inSet = (set: Set<string>) => set.has(d) || [...set].some((s) => h === s || h.endsWith(`.${s}`));
   const out: RecipientClass[] = [];
-  if (domains.searchEngine.has(d)) out.push('search-engine');
-  if (domains.sites.has(d)) out.push('site');
-  if (domains.vendor.has(d)) out.push('vendor');
+  if (inSet(domains.searchEngine)) out.push('search-engine');
+  if (inSet(domains.sites)) out.push('site');
+  if (inSet(domains.vendor)) out.push('vendor');
   if (out.length === 0) out.push('third-party');
   return out;
 }

@@ -1,0 +1,52 @@
+import type { Flow } from '../capture/flow.ts';
+import type { ScenarioRecord, TargetRecord } from '../report/run-record.ts';
+import type { EvaluationContext } from './evaluate.ts';
+
+/**
+ * What assertions look at: one target (with its mode) of a run, the scenario records of its base
+ * target in both modes and their flows. It is exactly an EvaluationContext, so `evaluate` takes it.
+ */
+export type RunView = EvaluationContext;
+
+export interface RunViewOptions {
+  /** Target id with mode, e.g. `chromium:incognito`; needed when the records hold several. */
+  target?: string;
+  /** Whether the run was network-sealed; default: every record says so. */
+  sealed?: boolean;
+}
+
+/**
+ * Build a RunView from scenario records and their flows. Throws when the records are empty or hold
+ * several targets and `target` does not pick one (the message lists the target ids there are).
+ */
+export function runView(records: ScenarioRecord[], flows: Flow[], options: RunViewOptions = {}): RunView {
+  const targets = new Map<string, TargetRecord>();
+  for (const r of records) if (!targets.has(r.target.id)) targets.set(r.target.id, r.target);
+  const ids = [...targets.keys()].sort();
+  const wanted = options.target ?? (ids.length === 1 ? ids[0] : undefined);
+  const target = wanted === undefined ? undefined : targets.get(wanted);
+  if (!target) {
+    const known = ids.length > 0 ? ids.join(', ') : 'none (no scenario records)';
+    throw new Error(
+      wanted === undefined
+        ? `runView: the records hold several targets; pass { target } with one of: ${known}`
+        : `runView: unknown target "${wanted}"; targets in these records: ${known}`,
+    );
+  }
+  const related = records.filter((r) => r.target.base === target.base);
+  const keys = new Set(related.map((r) => `${r.target.id}\u0000${r.scenario}`));
+  return {
+    target,
+    records: related,
+    flows: flows.filter((f) => keys.has(`${f.target}\u0000${f.scenario}`)),
+    sealed: options.sealed ?? related.every((r) => r.sealed),
+  };
+}
+
+/** The same view for the other mode of the same base target (for comparing modes). */
+export function otherMode(view: RunView): RunView {
+  const mode = view.target.mode === 'normal' ? 'incognito' : 'normal';
+  const target = view.records.find((r) => r.target.mode === mode)?.target;
+  if (!target) throw new Error(`otherMode: no ${mode}-mode records of ${view.target.base}`);
+  return { ...view, target };
+}
