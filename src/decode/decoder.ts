@@ -5,6 +5,11 @@ import type { Layer } from './layer.ts';
 export interface DecodeStep {
   /** Chain entry, e.g. `base64`, `gzip`, `form:data`, `json:$.events[0].url`. */
   step: string;
+  /**
+   * When one decoder peels several layers at once (e.g. base64 then a cipher), all of them in order;
+   * the chain gets these instead of `step`.
+   */
+  steps?: string[];
   bytes?: Buffer;
   text?: string;
 }

@@ -52,7 +52,7 @@ export function peel(root: Layer, decoders: readonly Decoder[], budget: Budget, 
           continue;
         }
         for (const s of steps) {
-          const chain = [...layer.chain, s.step];
+          const chain = [...layer.chain, ...(s.steps ?? [s.step])];
           const child =
             s.bytes !== undefined ? Layer.fromBytes(s.bytes, chain) : Layer.fromText(s.text ?? '', chain);
           const key = dedupKey(child);

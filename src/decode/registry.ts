@@ -6,6 +6,8 @@ import { formDecoder } from './form.ts';
 import { gzipDecoder } from './gzip.ts';
 import { hexDecoder } from './hex.ts';
 import { jsonDecoder } from './json.ts';
+import { jwtDecoder } from './jwt.ts';
+import { lzStringDecoder } from './lz-string.ts';
 import { multipartDecoder } from './multipart.ts';
 import { percentDecoder } from './percent.ts';
 import { protobufDecoder } from './protobuf.ts';
@@ -27,5 +29,7 @@ export function defaultDecoders(): DecoderRegistry {
     brotliDecoder,
     zstdDecoder,
     protobufDecoder,
+    lzStringDecoder,
+    jwtDecoder,
   ]);
 }
