@@ -19,7 +19,10 @@ export function decodeBase64(s: string): Buffer | null {
 
 function candidates(layer: Layer): string[] {
   const t = layer.text.trim();
-  if (t.length >= MIN_WHOLE && WHOLE.test(t)) return [t];
+  if (t.length >= MIN_WHOLE && WHOLE.test(t)) {
+    // "/" is a base64 character but also a path separator: also try each piece of a path.
+    return t.includes('/') ? [t, ...t.split('/').filter((p) => p.length >= MIN_WHOLE)] : [t];
+  }
   // Forms and JSON are split by their own decoders, which name the field a value came from.
   if (isFormShaped(t) || layerJson(layer) !== undefined) return [];
   // Query strings decode `+` to a space: a base64 value sent unescaped comes back with spaces.

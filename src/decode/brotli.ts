@@ -10,7 +10,7 @@ export const brotliDecoder: Decoder = {
   explain: () => 'Decompresses brotli data, kept only when the result reads as text or known data.',
   decode(layer: Layer, budget: Budget): DecodeStep[] {
     const b = layer.bytes;
-    if (b.length < 4 || !layer.binary || hasCompressionMagic(b)) return [];
+    if (b.length < 4 || !layer.hasControl || hasCompressionMagic(b)) return [];
     const out = inflate('brotli', b, budget);
     return out && isPlausibleDecode(out) ? [{ step: 'brotli', bytes: out }] : [];
   },

@@ -14,7 +14,7 @@ export const deflateDecoder: Decoder = {
     'Inflates raw deflate data (no header), kept only when the result reads as text or known data.',
   decode(layer: Layer, budget: Budget): DecodeStep[] {
     const b = layer.bytes;
-    if (b.length < 4 || !layer.binary || hasCompressionMagic(b)) return [];
+    if (b.length < 4 || !layer.hasControl || hasCompressionMagic(b)) return [];
     const out = inflate('deflate', b, budget);
     return out && isPlausibleDecode(out) ? [{ step: 'deflate', bytes: out }] : [];
   },

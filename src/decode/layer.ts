@@ -9,6 +9,7 @@ export class Layer {
   private b: Buffer | undefined;
   private t: string | undefined;
   private bin: boolean | undefined;
+  private ctl: boolean | undefined;
 
   private constructor(chain: readonly string[], bytes: Buffer | undefined, text: string | undefined) {
     this.chain = chain;
@@ -42,6 +43,12 @@ export class Layer {
     return this.b !== undefined ? this.b.length : (this.t ?? '').length;
   }
 
+  /** True when a leading sample holds any control character or invalid UTF-8 (compressed data may be mostly literal text). */
+  get hasControl(): boolean {
+    if (this.ctl === undefined) this.ctl = this.binary || oddShare(this.text) > 0;
+    return this.ctl;
+  }
+
   /** True when the layer does not read as text (control characters or invalid UTF-8 in a sample). */
   get binary(): boolean {
     if (this.bin === undefined) this.bin = looksBinary(this.text);
@@ -56,14 +63,19 @@ const SAMPLE = 4096;
  * characters (other than tab, CR, LF) or U+FFFD replacement characters from invalid UTF-8.
  */
 export function looksBinary(text: string): boolean {
+  return oddShare(text) > 0.1;
+}
+
+/** Share of control characters (other than tab, CR, LF) and U+FFFD in a leading sample. */
+function oddShare(text: string): number {
   const n = Math.min(text.length, SAMPLE);
-  if (n === 0) return false;
+  if (n === 0) return 0;
   let odd = 0;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if ((c < 0x20 && c !== 9 && c !== 10 && c !== 13) || c === 0xfffd || c === 0x7f) odd++;
   }
-  return odd * 10 > n;
+  return odd / n;
 }
 
 /** Whether decoded bytes read as mostly printable UTF-8 text (used to reject garbage decodes). */

@@ -16,20 +16,22 @@ import { zstdDecoder } from './zstd.ts';
 
 /** A new registry holding every built-in decoder; add vendor ciphers to it with `register`. */
 export function defaultDecoders(): DecoderRegistry {
+  // Order matters when two decoders reach the same layer: the first one's chain is kept, so
+  // structural decoders (which name fields) come before guessing ones.
   return new DecoderRegistry([
     percentDecoder,
     formDecoder,
     multipartDecoder,
     jsonDecoder,
-    base64Decoder,
-    hexDecoder,
+    jwtDecoder,
+    protobufDecoder,
     gzipDecoder,
     zlibDecoder,
+    zstdDecoder,
+    lzStringDecoder,
+    base64Decoder,
+    hexDecoder,
     deflateDecoder,
     brotliDecoder,
-    zstdDecoder,
-    protobufDecoder,
-    lzStringDecoder,
-    jwtDecoder,
   ]);
 }

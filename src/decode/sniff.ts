@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import { readsAsText } from './layer.ts';
 import { looksLikeProtobuf } from './protobuf.ts';
 
@@ -23,5 +24,27 @@ export function isPlausibleDecode(b: Buffer): boolean {
   if (b.length === 0) return false;
   if (hasCompressionMagic(b)) return true;
   if (readsAsText(b.toString('utf8'))) return true;
-  return looksLikeProtobuf(b);
+  if (looksLikeProtobuf(b)) return true;
+  return headerlessCompressed(b);
+}
+
+const PROBE = { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 4096 };
+
+/**
+ * Whether bytes look like raw deflate or brotli (formats without a magic number): the first few KB
+ * they inflate to read as text. A bounded probe, so random bytes cost little.
+ */
+export function headerlessCompressed(b: Buffer): boolean {
+  for (const inflate of [
+    () => zlib.inflateRawSync(b, PROBE),
+    () => zlib.brotliDecompressSync(b, { maxOutputLength: 4096 }),
+  ]) {
+    try {
+      if (readsAsText(inflate().toString('utf8'))) return true;
+    } catch (e) {
+      // Output larger than the probe is fine: the probe only looks at the start.
+      if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return true;
+    }
+  }
+  return false;
 }
