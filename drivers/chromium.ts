@@ -205,7 +205,7 @@ export const chromiumDriver: Driver = {
     let browser: Browser | undefined;
     try {
       const ws = await waitForDevTools(proc, join(options.workDir, 'chromium.log'), 30_000);
-      browser = await chromium.connectOverCDP(ws);
+      browser = await chromium.connectOverCDP(ws, { timeout: 60_000 });
       const context = browser.contexts()[0];
       if (!context) throw new Error('Chromium exposed no browser context');
       const page = context.pages()[0] ?? (await context.waitForEvent('page', { timeout: 10_000 }));

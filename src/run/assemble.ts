@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import type { Flow } from '../capture/flow.ts';
 import { evaluate } from '../claims/evaluate.ts';
 import type { Claim } from '../claims/schema.ts';
@@ -53,7 +53,7 @@ export function assembleRun(input: AssembleInput): RunRecord {
       platform: process.platform,
       arch: process.arch,
       node: process.version,
-      cpus: navigator.hardwareConcurrency,
+      cpus: availableParallelism(),
     },
     sealed,
     targets,
