@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { type Flow, flowHost } from '../capture/flow.ts';
 import { explainGap, type Gap } from '../capture/gap.ts';
 import { explainFinding, type Finding } from '../detect/finding.ts';
@@ -253,10 +254,12 @@ function judgeTokens(
   judged: Judgement,
   onlyToken: string | undefined,
 ): void {
-  // Does a token reaching this host (over this transport) break the rule?
+  // Does a token reaching this host (over this transport) break the rule? A bare IP address could be
+  // anyone's, so data sent there breaks the rule as far as anyone can tell.
   const breaks = (host: string, transport: Flow['transport'], domains: RecipientDomains): boolean => {
     if (rule.kind === 'may-go-to') return !host || !matchesAny(host, rule.recipients, domains);
-    if (rule.kind === 'must-not-go-to') return !host || matchesAny(host, rule.recipients, domains);
+    if (rule.kind === 'must-not-go-to')
+      return !host || isIP(host) !== 0 || matchesAny(host, rule.recipients, domains);
     return transport === 'http' || transport === 'ws';
   };
   let seen = 0;

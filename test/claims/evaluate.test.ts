@@ -1,0 +1,352 @@
+import { describe, expect, it } from 'vitest';
+import { evaluate } from '../../src/claims/evaluate.ts';
+import { defineClaims } from '../../src/claims/schema.ts';
+import { analyzeFlows } from '../../src/detect/analyze.ts';
+import type { Token } from '../../src/detect/token.ts';
+import { addGap, type Capture, cell, flowTo, loadCapture } from './captures.ts';
+
+const [searchOnlyToEngine, searchNotToVendor, encrypted, unlinkable, declared, declaredWithDdg, titles] =
+  defineClaims([
+    {
+      id: 'incognito-search-terms-only-to-search-engine',
+      says: 'Search terms typed in incognito are sent only to the search engine',
+      when: { mode: 'incognito' },
+      data: ['search-terms'],
+      mayGoTo: ['search-engine'],
+    },
+    {
+      id: 'search-not-to-vendor',
+      says: 'Search terms never go to the maker',
+      data: ['search-terms'],
+      mustNotGoTo: ['vendor'],
+    },
+    {
+      id: 'encrypted',
+      says: 'Nothing personal goes over plain HTTP',
+      data: ['any-canary', 'device-info'],
+      encryptedInTransit: true,
+    },
+    {
+      id: 'unlinkable',
+      says: 'Incognito cannot be tied to normal browsing',
+      when: { mode: 'incognito' },
+      unlinkableModes: true,
+    },
+    {
+      id: 'declared',
+      says: 'Only the sites, the engine and the maker',
+      declaredRecipientsOnly: ['search-engine', 'site', 'vendor'],
+    },
+    {
+      id: 'declared-with-ddg',
+      says: 'Only the sites, the engine, the maker and the start page',
+      declaredRecipientsOnly: ['search-engine', 'site', 'vendor', 'duckduckgo.com'],
+    },
+    {
+      id: 'titles',
+      says: 'Page titles stay private',
+      data: ['page-titles'],
+      mustNotGoTo: ['vendor', 'third-party'],
+    },
+  ]) as [
+    ReturnType<typeof defineClaims>[number],
+    ReturnType<typeof defineClaims>[number],
+    ReturnType<typeof defineClaims>[number],
+    ReturnType<typeof defineClaims>[number],
+    ReturnType<typeof defineClaims>[number],
+    ReturnType<typeof defineClaims>[number],
+    ReturnType<typeof defineClaims>[number],
+  ];
+
+/**
+ * Re-run the real analyzer on a capture with the capture machine's kernel release as a device-info
+ * token: Chromium's update check sends it, over plain http too.
+ */
+function withKernelToken(capture: Capture): Capture {
+  const kernel: Token = {
+    value: capture.machine.kernel,
+    kind: 'device-info',
+    dataClass: 'device-info',
+    label: 'kernel release',
+  };
+  for (const r of capture.records) {
+    const flows = capture.flows.filter((f) => f.target === r.target.id && f.scenario === r.scenario);
+    r.tokens = [...r.tokens, kernel];
+    r.findings = analyzeFlows(flows, r.tokens).findings;
+  }
+  return capture;
+}
+
+describe('may-go-to', () => {
+  it('should pass on real Chromium in incognito: the search term went only to the search engine', () => {
+    const v = evaluate(searchOnlyToEngine!, cell(loadCapture('chromium'), 'chromium:incognito'))!;
+    expect(v.status, v.reason).toBe('pass');
+    expect(v.reason).toContain('holds on chromium:incognito');
+    expect(v.evidence).toEqual([]);
+  });
+
+  it('should fail on the leaky reference with evidence naming the collector flow, where and chain', () => {
+    const capture = loadCapture('reference');
+    const v = evaluate(searchOnlyToEngine!, cell(capture, 'reference:incognito'))!;
+    expect(v.status).toBe('fail');
+    const e = v.evidence.find((x) => x.host === 'collect.analytics.test')!;
+    expect(capture.flows.find((f) => f.id === e.flow)?.request.url).toBe(
+      'https://collect.analytics.test/v1/collect',
+    );
+    expect(e.where).toBe('body');
+    expect(e.chain).toContain('base64');
+    expect(
+      capture.records.some((r) =>
+        r.tokens.some((t) => t.value === e.token && t.dataClass === 'search-terms'),
+      ),
+    ).toBe(true);
+    expect(v.reason).toContain("collect.analytics.test is the target's maker, not the search engine");
+  });
+
+  it('should not apply to the normal-mode cell of an incognito claim', () => {
+    expect(evaluate(searchOnlyToEngine!, cell(loadCapture('chromium'), 'chromium:normal'))).toBeNull();
+  });
+});
+
+describe('must-not-go-to', () => {
+  it('should pass on real Chromium and fail on the reference, whose maker collects search terms', () => {
+    const pass = evaluate(searchNotToVendor!, cell(loadCapture('chromium'), 'chromium:normal'))!;
+    expect(pass.status, pass.reason).toBe('pass');
+    const fail = evaluate(searchNotToVendor!, cell(loadCapture('reference'), 'reference:normal'))!;
+    expect(fail.status).toBe('fail');
+    expect(new Set(fail.evidence.map((e) => e.host))).toEqual(new Set(['collect.analytics.test']));
+  });
+
+  it('should be inconclusive when no scenario planted the data it is about', () => {
+    const v = evaluate(titles!, cell(loadCapture('chromium'), 'chromium:normal'))!;
+    expect(v.status).toBe('inconclusive');
+    expect(v.reason).toContain('No scenario planted or knew any page titles');
+  });
+});
+
+describe('encrypted-in-transit', () => {
+  it('should pass when every canary travelled over https', () => {
+    const v = evaluate(
+      defineClaims([{ id: 'c', says: 'x', data: ['any-canary'], encryptedInTransit: true }])[0]!,
+      cell(loadCapture('chromium'), 'chromium:normal'),
+    )!;
+    expect(v.status, v.reason).toBe('pass');
+  });
+
+  it("should fail when Chromium's update check sends the kernel release over plain http", () => {
+    const capture = withKernelToken(loadCapture('chromium'));
+    const v = evaluate(encrypted!, cell(capture, 'chromium:normal'))!;
+    expect(v.status).toBe('fail');
+    const e = v.evidence[0]!;
+    expect(e.token).toBe(capture.machine.kernel);
+    expect(e.url.startsWith('http://update.googleapis.com/')).toBe(true);
+    expect(v.reason).toContain('it travelled over plain http');
+    // The same data over https is no violation: only plain-http flows are evidence.
+    for (const x of v.evidence) expect(x.url.startsWith('http://')).toBe(true);
+  });
+});
+
+describe('unlinkable-modes', () => {
+  it('should pass on real Chromium: no value goes to the same party from both modes', () => {
+    const v = evaluate(unlinkable!, cell(loadCapture('chromium'), 'chromium:incognito'))!;
+    expect(v.status, v.reason).toBe('pass');
+  });
+
+  it("should fail on the reference with both flows as evidence: its device id goes to the maker's collector from both modes", () => {
+    const capture = loadCapture('reference');
+    const v = evaluate(unlinkable!, cell(capture, 'reference:incognito'))!;
+    expect(v.status).toBe('fail');
+    expect(v.evidence).toHaveLength(2);
+    const [normal, incognito] = v.evidence;
+    expect(capture.flows.find((f) => f.id === normal!.flow)?.mode).toBe('normal');
+    expect(capture.flows.find((f) => f.id === incognito!.flow)?.mode).toBe('incognito');
+    expect(normal!.token).toBe('8a4fe2c1d9b73e05');
+    expect(normal!.chain).toEqual(['form:data_list', 'base64', 'json:$.device.id']);
+  });
+
+  it('should ignore values listed as fixture constants or matched by `ignore`', () => {
+    const capture = loadCapture('reference');
+    for (const r of capture.records) r.fixtureConstants = ['8a4fe2c1d9b73e05'];
+    expect(evaluate(unlinkable!, cell(capture, 'reference:incognito'))!.status).toBe('pass');
+    const ignoring = defineClaims([
+      { id: 'u', says: 'x', when: { mode: 'incognito' }, unlinkableModes: { ignore: ['^8a4fe2'] } },
+    ])[0]!;
+    expect(evaluate(ignoring, cell(loadCapture('reference'), 'reference:incognito'))!.status).toBe('pass');
+  });
+
+  it('should be inconclusive when there is no normal-mode record to compare with', () => {
+    const capture = loadCapture('chromium');
+    capture.records = capture.records.filter((r) => r.target.mode === 'incognito');
+    const v = evaluate(unlinkable!, cell(capture, 'chromium:incognito'))!;
+    expect(v.status).toBe('inconclusive');
+    expect(v.reason).toContain('No normal-mode scenario of chromium ran');
+  });
+});
+
+describe('declared-recipients-only', () => {
+  it('should fail on real Chromium, naming the undeclared start page it fetches', () => {
+    const v = evaluate(declared!, cell(loadCapture('chromium'), 'chromium:normal'))!;
+    expect(v.status).toBe('fail');
+    expect(v.evidence.map((e) => e.host)).toEqual(['start.duckduckgo.com']);
+    expect(v.evidence[0]!.where).toBe('host');
+    expect(v.reason).toMatch(/2 requests went to start\.duckduckgo\.com, which is a third party/);
+  });
+
+  it('should pass once that domain is declared', () => {
+    const v = evaluate(declaredWithDdg!, cell(loadCapture('chromium'), 'chromium:normal'))!;
+    expect(v.status, v.reason).toBe('pass');
+  });
+});
+
+/** For each rule kind: a passing cell of a real capture, and a host the rule does not allow. */
+const passing = [
+  { claim: () => searchOnlyToEngine!, target: 'chromium:incognito', allowed: 'search.phonehome.test' },
+  { claim: () => searchNotToVendor!, target: 'chromium:normal', allowed: 'search.phonehome.test' },
+  { claim: () => unlinkable!, target: 'chromium:incognito', allowed: 'news.site-a.test' },
+  { claim: () => declaredWithDdg!, target: 'chromium:normal', allowed: 'update.googleapis.com' },
+  {
+    claim: () => defineClaims([{ id: 'e', says: 'x', data: ['any-canary'], encryptedInTransit: true }])[0]!,
+    target: 'chromium:normal',
+    allowed: '',
+  },
+] as const;
+// A third party for every rule above (and the maker, for must-not-go-to): undeclared, unwanted.
+const forbidden = (kind: string) =>
+  kind === 'must-not-go-to' ? 'update.googleapis.com' : 'collect.tracker.test';
+
+describe.each(passing)('gaps, for $target under each rule kind', ({ claim, target, allowed }) => {
+  const kind = claim().rule.kind;
+  const scenario = 'search';
+
+  it(`should go inconclusive (${kind}) for a TLS handshake it could not open to a host that matters`, () => {
+    const capture = loadCapture('chromium');
+    const host = kind === 'encrypted-in-transit' ? undefined : forbidden(kind);
+    addGap(capture, target, scenario, {
+      kind: kind === 'encrypted-in-transit' ? 'capture-error' : 'tls-opaque',
+      ...(host ? { host } : {}),
+      protocol: 'tls',
+      reason: `the client aborted the TLS handshake for ${host ?? 'a host'} against the run's CA (cert-rejected), so what it sent there could not be read`,
+    });
+    const v = evaluate(claim(), cell(capture, target))!;
+    expect(v.status).toBe('inconclusive');
+    expect(v.reason).toContain('could not be read');
+  });
+
+  it(`should still pass (${kind}) when the unreadable TLS connection went to a recipient that does not matter`, () => {
+    const capture = loadCapture('chromium');
+    addGap(capture, target, scenario, {
+      kind: 'tls-opaque',
+      host: allowed || 'search.phonehome.test',
+      protocol: 'tls',
+      reason: 'the client aborted the TLS handshake against the run CA (cert-rejected)',
+    });
+    expect(evaluate(claim(), cell(capture, target))!.status).toBe('pass');
+  });
+
+  it(`should go inconclusive (${kind}) for traffic that went around the proxy`, () => {
+    const capture = loadCapture('chromium');
+    addGap(capture, target, scenario, {
+      kind: 'bypass',
+      protocol: 'quic',
+      host: '192.0.2.7',
+      reason: 'UDP to port 443 left the namespace without the proxy',
+    });
+    const v = evaluate(claim(), cell(capture, target))!;
+    expect(v.status).toBe('inconclusive');
+    expect(v.reason).toMatch(/bypass \(quic 192\.0\.2\.7\)/i);
+  });
+
+  it(`should go inconclusive (${kind}) for a scenario that did not finish`, () => {
+    const capture = loadCapture('chromium');
+    const record = capture.records.find((r) => r.target.id === target && r.scenario === scenario)!;
+    record.status = 'interrupted';
+    record.error = 'the scenario did not finish: page.click: Timeout 30000ms exceeded';
+    addGap(capture, target, scenario, { kind: 'interrupted', reason: record.error });
+    const v = evaluate(claim(), cell(capture, target))!;
+    expect(v.status).toBe('inconclusive');
+    expect(v.reason).toContain('did not finish');
+  });
+
+  it(`should report error (${kind}) when the harness broke, apart from the target's behaviour`, () => {
+    const capture = loadCapture('chromium');
+    const record = capture.records.find((r) => r.target.id === target && r.scenario === scenario)!;
+    record.status = 'error';
+    record.error = 'the browser could not be launched: spawn ENOENT';
+    const v = evaluate(claim(), cell(capture, target))!;
+    expect(v.status).toBe('error');
+    expect(v.reason).toContain('the test itself broke');
+    expect(v.reason).toContain('spawn ENOENT');
+  });
+
+  it(`should stay pass (${kind}) on an unsealed run, and say it could not see around the proxy`, () => {
+    const v = evaluate(claim(), cell(loadCapture('chromium'), target, false))!;
+    expect(v.status).toBe('pass');
+    expect(v.reason).toContain('not network-sealed');
+    const sealed = evaluate(claim(), cell(loadCapture('chromium'), target, true))!;
+    expect(sealed.reason).not.toContain('not network-sealed');
+  });
+});
+
+describe('decode-bound gaps (real, from the analyzer with a tiny depth bound)', () => {
+  function bounded(capture: Capture): Capture {
+    for (const r of capture.records) {
+      const flows = capture.flows.filter((f) => f.target === r.target.id && f.scenario === r.scenario);
+      const result = analyzeFlows(flows, r.tokens, { maxDepth: 0 });
+      r.findings = result.findings;
+      r.gaps = [...r.gaps, ...result.gaps];
+    }
+    return capture;
+  }
+
+  it('should make a may-go-to claim inconclusive, never pass, when the bound cut a flow to a host outside the allowed ones', () => {
+    // With decoding stopped at the raw part, the update check's JSON body to the maker goes unread.
+    const capture = bounded(loadCapture('chromium'));
+    const gaps = capture.records.flatMap((r) => r.gaps).filter((g) => g.kind === 'decode-bound');
+    expect(gaps.map((g) => g.host)).toContain('update.googleapis.com');
+    const v = evaluate(searchOnlyToEngine!, cell(capture, 'chromium:incognito'))!;
+    expect(v.status).toBe('inconclusive');
+    expect(v.reason).toMatch(/decode-bound \(update\.googleapis\.com\)/i);
+  });
+
+  it('should keep a fail a fail when bounds were hit too: the reference leaks even at depth 0', () => {
+    const v = evaluate(searchOnlyToEngine!, cell(bounded(loadCapture('reference')), 'reference:incognito'))!;
+    expect(v.status).toBe('fail');
+  });
+
+  it('should not count a bound on a flow to an allowed recipient', () => {
+    const capture = loadCapture('chromium');
+    const flow = flowTo(capture, 'chromium:incognito', 'search.phonehome.test');
+    addGap(capture, 'chromium:incognito', 'search', {
+      kind: 'decode-bound',
+      flowId: flow.id,
+      host: 'search.phonehome.test',
+      reason: 'a chain reached depth 16',
+    });
+    expect(evaluate(searchOnlyToEngine!, cell(capture, 'chromium:incognito'))!.status).toBe('pass');
+  });
+
+  it('should make encrypted-in-transit inconclusive only for a bound on a plain-http flow', () => {
+    const capture = loadCapture('chromium');
+    const plain = capture.flows.find(
+      (f) => f.target === 'chromium:normal' && f.scenario === 'search' && f.transport === 'http',
+    )!;
+    addGap(capture, 'chromium:normal', 'search', {
+      kind: 'decode-bound',
+      flowId: plain.id,
+      reason: 'decoding took longer than 5000 ms',
+    });
+    expect(evaluate(encrypted!, cell(capture, 'chromium:normal'))!.status).toBe('inconclusive');
+  });
+
+  it('should keep fail over inconclusive: the reference still fails with a bound hit elsewhere', () => {
+    const capture = loadCapture('reference');
+    addGap(capture, 'reference:incognito', 'search', {
+      kind: 'bypass',
+      protocol: 'dns',
+      host: '192.0.2.53',
+      reason: 'DNS query outside the proxy',
+    });
+    const v = evaluate(searchOnlyToEngine!, cell(capture, 'reference:incognito'))!;
+    expect(v.status).toBe('fail');
+  });
+});
