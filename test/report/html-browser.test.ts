@@ -133,11 +133,32 @@ describe('HTML report in a real browser', () => {
     expect(await pop.locator('mark').first().textContent()).toBe('phc-99ee42-search');
     expect(await pop.locator('ol.chain li').count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(OUT, 'report-evidence.png') });
+    expect(events.console).toEqual([]);
+    await context.close();
+  });
+
+  it('should render a real run (from `phonehome run`) with its evidence, and keep screenshots for the README', async () => {
+    const run = loadRun('real');
+    const { page, context, events } = await open('real', renderHtml(run));
+    expect(await page.locator('table.matrix tbody tr').count()).toBe(run.claims.length);
+    expect(await page.locator('.cell button').count()).toBe(run.cells.length);
+    await page.screenshot({ path: join(OUT, 'real.png'), fullPage: true });
+    const fail = run.cells.find((c) => c.status === 'fail' && c.evidence.length > 0)!;
+    const row = run.claims.findIndex((c) => c.id === fail.claim);
+    const col = run.targets.findIndex((t) => t.id === fail.target);
+    await page.locator('table.matrix tbody tr').nth(row).locator('td').nth(col).locator('button').click();
+    const pop = page.locator('[popover]:popover-open');
+    expect(await pop.locator('dl.ev mark').first().textContent()).toBe(fail.evidence[0]!.token);
+    expect(await pop.locator('ol.chain').first().locator('li').count()).toBe(
+      fail.evidence[0]!.chain.length + 1,
+    );
+    await page.screenshot({ path: join(OUT, 'real-evidence.png') });
     if (process.env.UPDATE_DOCS === '1') {
-      copyFileSync(join(OUT, 'report.png'), join(process.cwd(), 'docs', 'report.png'));
-      copyFileSync(join(OUT, 'report-evidence.png'), join(process.cwd(), 'docs', 'report-evidence.png'));
+      copyFileSync(join(OUT, 'real.png'), join(process.cwd(), 'docs', 'report.png'));
+      copyFileSync(join(OUT, 'real-evidence.png'), join(process.cwd(), 'docs', 'report-evidence.png'));
     }
     expect(events.console).toEqual([]);
+    expect(events.requests).toEqual([]);
     await context.close();
   });
 

@@ -14,8 +14,8 @@ describe('run.json schema', () => {
     expect(committed).toEqual(runJsonSchema());
   });
 
-  it('should accept the sample runs, in JSON Schema and in zod', () => {
-    for (const name of ['sample', 'hostile']) {
+  it('should accept a real run (from `phonehome run`) and the sample runs, in JSON Schema and in zod', () => {
+    for (const name of ['real', 'sample', 'hostile', 'extra-leak']) {
       const run = loadRun(name);
       expect(validate(run), JSON.stringify(validate.errors)).toBe(true);
       expect(parseRunRecord(run, `${name}/run.json`).runId).toBe(run.runId);
