@@ -1,0 +1,155 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Network namespaces for sealed runs. Every namespace phonehome creates is named
+ * `phonehome-<pid of its creator>-<n>`, so leftovers of a crashed run are recognised (creator gone)
+ * and removed at the next start without touching another live run's.
+ *
+ * Inside: `lo`, and a veth pair whose both ends stay inside (`ph0` with a TEST-NET-1 / documentation
+ * address and the default routes, `ph1` with no address and forwarding off). A packet routed out
+ * reaches `ph1` and is dropped there: nothing can leave the namespace, yet every attempt crosses `ph0`
+ * where tcpdump sees it. The namespace's resolver is 192.0.2.53 (documentation address, routed to
+ * `ph0`) so DNS lookups are seen too.
+ */
+
+export const NAMESPACE_PREFIX = 'phonehome-';
+export const SEAL_INTERFACE = 'ph0';
+export const SEAL_RESOLVER = '192.0.2.53';
+const IP = '/usr/sbin/ip';
+
+let counter = 0;
+
+/** Why sealing cannot work on this machine, or undefined when it can. Cached after the first call. */
+let support: string | undefined | null = null;
+export function sealUnavailable(): string | undefined {
+  if (support !== null) return support;
+  support = probe();
+  return support;
+}
+
+function probe(): string | undefined {
+  if (process.platform !== 'linux') return `network namespaces need Linux (this is ${process.platform})`;
+  if (!existsSync(IP)) return `${IP} is missing (Debian package iproute2)`;
+  if (!tcpdumpPath()) return 'tcpdump is missing (Debian package tcpdump)';
+  if (process.getuid?.() !== 0) return 'creating network namespaces needs root (CAP_SYS_ADMIN)';
+  const name = `${NAMESPACE_PREFIX}${process.pid}-probe`;
+  try {
+    ip(['netns', 'add', name]);
+    ip(['-n', name, 'link', 'add', SEAL_INTERFACE, 'type', 'veth', 'peer', 'name', 'ph1']);
+    return undefined;
+  } catch (error) {
+    return `network namespaces are not available here: ${(error as Error).message}`;
+  } finally {
+    try {
+      ip(['netns', 'del', name]);
+    } catch {
+      // It was never created.
+    }
+  }
+}
+
+export function tcpdumpPath(): string | undefined {
+  return ['/usr/bin/tcpdump', '/usr/sbin/tcpdump'].find((p) => existsSync(p));
+}
+
+/** Runs `ip` and returns stdout; throws with ip's own one-line error. */
+export function ip(args: string[]): string {
+  try {
+    return execFileSync(IP, args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  } catch (error) {
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
+    throw new Error(`ip ${args.join(' ')}: ${stderr || (error as Error).message}`);
+  }
+}
+
+/** Creates and wires a sealed namespace; returns its name. Throws if any step fails (and undoes it). */
+export function createSealedNamespace(): string {
+  counter += 1;
+  const name = `${NAMESPACE_PREFIX}${process.pid}-${counter}`;
+  ip(['netns', 'add', name]);
+  try {
+    const n = ['-n', name];
+    ip([...n, 'link', 'set', 'lo', 'up']);
+    ip([...n, 'link', 'add', SEAL_INTERFACE, 'type', 'veth', 'peer', 'name', 'ph1']);
+    // No ARP: packets to any address go straight onto ph0 (and are seen), not stuck in neighbour lookup.
+    ip([...n, 'link', 'set', SEAL_INTERFACE, 'arp', 'off']);
+    ip([...n, 'addr', 'add', '192.0.2.1/24', 'dev', SEAL_INTERFACE]);
+    ip([...n, '-6', 'addr', 'add', '2001:db8::1/64', 'dev', SEAL_INTERFACE, 'nodad']);
+    ip([...n, 'link', 'set', 'ph1', 'up']);
+    ip([...n, 'link', 'set', SEAL_INTERFACE, 'up']);
+    ip([...n, 'route', 'add', 'default', 'dev', SEAL_INTERFACE]);
+    ip([...n, '-6', 'route', 'add', 'default', 'dev', SEAL_INTERFACE]);
+    // `ip netns exec` bind-mounts /etc/netns/<name>/resolv.conf over /etc/resolv.conf.
+    const etc = join('/etc/netns', name);
+    mkdirSync(etc, { recursive: true });
+    writeFileSync(join(etc, 'resolv.conf'), `nameserver ${SEAL_RESOLVER}\n`);
+  } catch (error) {
+    deleteNamespace(name);
+    throw error;
+  }
+  return name;
+}
+
+/** Kills every process still inside, deletes the namespace and its /etc/netns folder. Never throws. */
+export function deleteNamespace(name: string): void {
+  try {
+    for (const pid of namespacePids(name)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  } catch {
+    // The namespace may already be gone.
+  }
+  try {
+    ip(['netns', 'del', name]);
+  } catch {
+    // Already gone.
+  }
+  rmSync(join('/etc/netns', name), { recursive: true, force: true });
+}
+
+export function namespacePids(name: string): number[] {
+  return ip(['netns', 'pids', name])
+    .split('\n')
+    .map((l) => Number.parseInt(l, 10))
+    .filter((n) => Number.isInteger(n) && n > 0);
+}
+
+/** phonehome namespaces whose creating process is gone. */
+export function leftoverNamespaces(): string[] {
+  let list: string;
+  try {
+    list = ip(['netns', 'list']);
+  } catch {
+    return [];
+  }
+  return list
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter((name) => name.startsWith(NAMESPACE_PREFIX))
+    .filter((name) => {
+      const pid = Number.parseInt(name.slice(NAMESPACE_PREFIX.length), 10);
+      return !Number.isInteger(pid) || !isAlive(pid);
+    });
+}
+
+/** Removes leftover namespaces (see leftoverNamespaces); returns their names. Never throws. */
+export function cleanLeftoverNamespaces(): string[] {
+  const names = leftoverNamespaces();
+  for (const name of names) deleteNamespace(name);
+  return names;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,211 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import type { Gap } from '../capture/gap.ts';
+import {
+  createSealedNamespace,
+  deleteNamespace,
+  SEAL_INTERFACE,
+  sealUnavailable,
+  tcpdumpPath,
+} from './namespace.ts';
+import { type BypassAttempt, bypassGaps, parsePcap } from './packets.ts';
+
+export interface SealOptions {
+  /** Folder kept with the capture: the packet capture `bypass.pcap` is written there as it arrives. */
+  dir: string;
+  /** Ports on the host's loopback reachable inside the namespace at the same number (the proxy). */
+  inbound: number[];
+  /** Ports inside the namespace made reachable on the host's loopback (e.g. DevTools). */
+  outbound?: number[];
+}
+
+/** A sealed network namespace with its packet capture and loopback bridges. */
+export interface Seal {
+  /** Namespace name (`phonehome-<pid>-<n>`). */
+  readonly name: string;
+  /** Path of the packet capture. */
+  readonly pcapPath: string;
+  /** The command line that runs `command` inside the namespace. */
+  wrap(command: string, args: string[]): { command: string; args: string[] };
+  /** Host loopback port that reaches `insidePort` in the namespace (one of `outbound`). */
+  hostPort(insidePort: number): number;
+  /** Attempts seen so far (reads the packet capture as written). */
+  attempts(): BypassAttempt[];
+  /**
+   * Stops the packet capture, kills what is still inside, deletes the namespace and returns one
+   * bypass gap per destination that was tried. Safe to call twice (the second call returns []).
+   */
+  close(): Promise<Gap[]>;
+}
+
+export class SealUnavailableError extends Error {}
+
+const AGENT = join(import.meta.dirname, 'bridge-agent.mjs');
+
+/**
+ * Opens a sealed namespace: the only way out is through `inbound` ports to the host's loopback;
+ * every other packet is recorded and dropped inside. Throws SealUnavailableError (with the reason
+ * in one sentence) when this machine cannot seal, and Error when setting up fails.
+ */
+export async function openSeal(options: SealOptions): Promise<Seal> {
+  const unavailable = sealUnavailable();
+  if (unavailable) throw new SealUnavailableError(unavailable);
+  mkdirSync(options.dir, { recursive: true });
+  const name = createSealedNamespace();
+  // Unix socket paths are limited to ~108 bytes: keep them in a short temporary folder.
+  const sockets = mkdtempSync('/tmp/phonehome-seal-');
+  const servers: net.Server[] = [];
+  const children: ChildProcess[] = [];
+  const hostPorts = new Map<number, number>();
+  const pcapPath = join(options.dir, 'bypass.pcap');
+  let closed = false;
+
+  const cleanup = async (): Promise<void> => {
+    for (const child of children) child.kill('SIGKILL');
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(() => r(undefined)))));
+    deleteNamespace(name);
+    rmSync(sockets, { recursive: true, force: true });
+  };
+
+  try {
+    const tcpdump = spawn(
+      '/usr/sbin/ip',
+      // -U: every packet is written as it is seen, so a crash keeps them; -Z root: write as root into
+      // the run folder (tcpdump otherwise drops to its own user).
+      [
+        'netns',
+        'exec',
+        name,
+        tcpdumpPath() ?? 'tcpdump',
+        '-i',
+        SEAL_INTERFACE,
+        '-n',
+        '-U',
+        '-s',
+        '1500',
+        '-Z',
+        'root',
+        '-w',
+        pcapPath,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    children.push(tcpdump);
+    await waitForLine(tcpdump, 'stderr', /listening on/, 'tcpdump');
+
+    const forwards: { tcp: number; unix: string; dir: 'in' | 'out' }[] = [];
+    for (const port of options.inbound) {
+      const unix = join(sockets, `in-${port}.sock`);
+      servers.push(
+        await listen(
+          net.createServer((c) => pipe(c, () => net.connect(port, '127.0.0.1'))),
+          unix,
+        ),
+      );
+      forwards.push({ tcp: port, unix, dir: 'in' });
+    }
+    for (const port of options.outbound ?? []) {
+      forwards.push({ tcp: port, unix: join(sockets, `out-${port}.sock`), dir: 'out' });
+    }
+    const agent = spawn(
+      '/usr/sbin/ip',
+      ['netns', 'exec', name, process.execPath, AGENT, JSON.stringify(forwards)],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    children.push(agent);
+    await waitForLine(agent, 'stdout', /^ready$/m, 'the namespace bridge');
+    for (const f of forwards.filter((f) => f.dir === 'out')) {
+      const server = await listen(
+        net.createServer((c) => pipe(c, () => net.connect(f.unix))),
+        0,
+      );
+      servers.push(server);
+      hostPorts.set(f.tcp, (server.address() as net.AddressInfo).port);
+    }
+
+    return {
+      name,
+      pcapPath,
+      wrap: (command, args) => ({ command: '/usr/sbin/ip', args: ['netns', 'exec', name, command, ...args] }),
+      hostPort(insidePort) {
+        const port = hostPorts.get(insidePort);
+        if (port === undefined) throw new Error(`port ${insidePort} of ${name} was not opened outward`);
+        return port;
+      },
+      attempts: () => readAttempts(pcapPath),
+      async close() {
+        if (closed) return [];
+        closed = true;
+        // SIGINT makes tcpdump flush and close the file properly.
+        tcpdump.kill('SIGINT');
+        await Promise.race([
+          new Promise((r) => (tcpdump.exitCode !== null ? r(undefined) : tcpdump.once('exit', r))),
+          sleep(3000),
+        ]);
+        const attempts = readAttempts(pcapPath);
+        await cleanup();
+        return bypassGaps(attempts);
+      },
+    };
+  } catch (error) {
+    closed = true;
+    await cleanup();
+    throw error;
+  }
+}
+
+function readAttempts(path: string): BypassAttempt[] {
+  return existsSync(path) ? parsePcap(readFileSync(path)) : [];
+}
+
+function pipe(client: net.Socket, connect: () => net.Socket): void {
+  const upstream = connect();
+  client.on('error', () => upstream.destroy());
+  upstream.on('error', () => client.destroy());
+  client.pipe(upstream).pipe(client);
+}
+
+function listen(server: net.Server, where: string | number): Promise<net.Server> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    if (typeof where === 'number') server.listen(where, '127.0.0.1', () => resolve(server));
+    else server.listen(where, () => resolve(server));
+  });
+}
+
+function waitForLine(
+  child: ChildProcess,
+  stream: 'stdout' | 'stderr',
+  pattern: RegExp,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(
+      () => reject(new Error(`${what} did not start within ${timeoutMs / 1000}s: ${seen.trim()}`)),
+      timeoutMs,
+    );
+    child[stream]?.on('data', (chunk: Buffer) => {
+      if (seen.length < 10_000) seen += chunk.toString();
+      if (pattern.test(seen)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(
+        new Error(`${what} exited (code ${code}) before it was ready: ${seen.trim().split('\n').pop()}`),
+      );
+    });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
