@@ -88,6 +88,8 @@ export interface Session {
   mode(): Promise<ModeEvidence>;
   /** The browser's real command line (or effective prefs), for the no-silencing-flags check. */
   commandLine(): Promise<string[]>;
+  /** Device firmware (model · build fingerprint) for device targets: the matrix's firmware column. */
+  firmware?(): Promise<string>;
   /** Process id of the browser, when local. */
   readonly pid?: number;
   close(): Promise<void>;
