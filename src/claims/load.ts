@@ -59,21 +59,22 @@ export function parseClaimYaml(text: string, file: string): Claim[] {
   if (Array.isArray(root)) {
     list = root;
     prefix = [];
-  } else if (
-    root !== null &&
-    typeof root === 'object' &&
-    Array.isArray((root as { claims?: unknown }).claims)
-  ) {
+  } else if (root !== null && typeof root === 'object') {
     const extra = Object.keys(root).filter((k) => k !== 'claims');
     if (extra.length > 0) {
+      const where = lineOf(doc, lineCounter, [extra[0]!]);
+      throw new ClaimFileError(file, where, extra[0]!, 'unknown field; a claim file has only `claims:`');
+    }
+    const claims = (root as { claims?: unknown }).claims;
+    if (!Array.isArray(claims)) {
       throw new ClaimFileError(
         file,
-        lineOf(doc, lineCounter, [extra[0]!]),
-        extra[0]!,
-        'unknown field; a claim file has only `claims:`',
+        lineOf(doc, lineCounter, ['claims']),
+        'claims',
+        'must be a list of claims',
       );
     }
-    list = (root as { claims: unknown[] }).claims;
+    list = claims;
     prefix = ['claims'];
   } else {
     throw new ClaimFileError(

@@ -67,6 +67,15 @@ export interface Claim {
   rule: Rule;
 }
 
+function isRegExp(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 // A domain as written in a claim: labels of letters, digits and hyphens, at least one dot.
 const DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
@@ -114,7 +123,9 @@ export const ClaimInputSchema = z
         z.literal(true),
         z.strictObject({
           minLength: z.int().min(4).max(256).optional(),
-          ignore: z.array(z.string().min(1)).optional(),
+          ignore: z
+            .array(z.string().min(1).refine(isRegExp, { error: 'is not a valid regular expression' }))
+            .optional(),
         }),
       ])
       .optional(),

@@ -1,0 +1,129 @@
+import { describe, it, expect as vexpect } from 'vitest';
+import { expect } from '../../fixtures/matchers.ts';
+import { defaultClaims } from '../../src/claims/catalog/index.ts';
+import { getClaim } from '../../src/claims/explain.ts';
+import { addGap, type Capture, cell, loadCapture } from './captures.ts';
+
+/** The message Playwright's expect throws, or undefined when the assertion held. */
+async function failure(assertion: () => Promise<unknown>): Promise<string | undefined> {
+  try {
+    await assertion();
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+function searchTerm(capture: Capture, target: string): string {
+  const token = capture.records
+    .flatMap((r) => r.tokens)
+    .find((t) => t.origin?.target === target && t.dataClass === 'search-terms');
+  if (!token) throw new Error(`no search term for ${target}`);
+  return token.value;
+}
+
+describe('expect(run).toSatisfy(claim)', () => {
+  it('should hold for real Chromium and fail for the reference with a message that reads as sentences and evidence', async () => {
+    const claim = getClaim(await defaultClaims(), 'incognito-search-terms-only-to-search-engine');
+    vexpect(
+      await failure(() => expect(cell(loadCapture('chromium'), 'chromium:incognito')).toSatisfy(claim)),
+    ).toBeUndefined();
+    const message = await failure(() =>
+      expect(cell(loadCapture('reference'), 'reference:incognito')).toSatisfy(claim),
+    );
+    vexpect(message).toContain(
+      'Claim “Search terms typed in incognito are sent only to the search engine” fails on reference:incognito.',
+    );
+    vexpect(message).toContain('Evidence:');
+    vexpect(message).toMatch(
+      /collect\.analytics\.test body via .*base64.*: «ph[a-z0-9]+» \(flow reference:incognito\/search#\d+\)/,
+    );
+  });
+
+  it('should support .not: it holds only when the verdict is fail', async () => {
+    const claim = getClaim(await defaultClaims(), 'visited-urls-only-to-site');
+    vexpect(
+      await failure(() => expect(cell(loadCapture('reference'), 'reference:normal')).not.toSatisfy(claim)),
+    ).toBeUndefined();
+    const message = await failure(() =>
+      expect(cell(loadCapture('chromium'), 'chromium:normal')).not.toSatisfy(claim),
+    );
+    vexpect(message).toContain('Expected the claim to fail, but it holds.');
+  });
+
+  it('should fail both ways when the verdict is inconclusive: neither form can be proven', async () => {
+    const claim = getClaim(await defaultClaims(), 'incognito-search-terms-only-to-search-engine');
+    const blind = () => {
+      const capture = loadCapture('chromium');
+      addGap(capture, 'chromium:incognito', 'search', {
+        kind: 'tls-opaque',
+        host: 'collect.tracker.test',
+        reason: 'the client aborted the TLS handshake (cert-rejected)',
+      });
+      return cell(capture, 'chromium:incognito');
+    };
+    vexpect(await failure(() => expect(blind()).toSatisfy(claim))).toContain(
+      'is inconclusive on chromium:incognito',
+    );
+    vexpect(await failure(() => expect(blind()).not.toSatisfy(claim))).toContain(
+      'is inconclusive on chromium:incognito',
+    );
+  });
+
+  it('should fail both ways for a claim that does not apply to the cell', async () => {
+    const claim = getClaim(await defaultClaims(), 'incognito-search-terms-only-to-search-engine');
+    const run = cell(loadCapture('chromium'), 'chromium:normal');
+    vexpect(await failure(() => expect(run).toSatisfy(claim))).toContain('does not apply to chromium:normal');
+    vexpect(await failure(() => expect(run).not.toSatisfy(claim))).toContain(
+      'does not apply to chromium:normal',
+    );
+  });
+});
+
+describe('expect(run).toSend(canary, { to })', () => {
+  it('should see the reference send the incognito search term to its maker, and not to a third party', async () => {
+    const capture = loadCapture('reference');
+    const term = searchTerm(capture, 'reference:incognito');
+    const run = cell(capture, 'reference:incognito');
+    vexpect(await failure(() => expect(run).toSend(term, { to: 'vendor' }))).toBeUndefined();
+    vexpect(await failure(() => expect(run).toSend(term, { to: 'collect.analytics.test' }))).toBeUndefined();
+    vexpect(await failure(() => expect(run).not.toSend(term, { to: 'third-party' }))).toBeUndefined();
+    const message = await failure(() => expect(run).not.toSend(term, { to: 'vendor' }));
+    vexpect(message).toContain(
+      `Expected reference:incognito not to send "${term}" to the target's maker, but it did.`,
+    );
+    vexpect(message).toContain('collect.analytics.test body');
+  });
+
+  it('should say where it looked when a canary was not sent', async () => {
+    const capture = loadCapture('chromium');
+    const term = searchTerm(capture, 'chromium:incognito');
+    const message = await failure(() =>
+      expect(cell(capture, 'chromium:incognito')).toSend(term, { to: 'third-party' }),
+    );
+    vexpect(message).toMatch(
+      new RegExp(
+        `Expected chromium:incognito to send "${term}" to third parties, but it was not found in \\d+ requests\\.`,
+      ),
+    );
+    vexpect(
+      await failure(() => expect(cell(capture, 'chromium:incognito')).toSend(term, { to: 'search-engine' })),
+    ).toBeUndefined();
+  });
+
+  it('should refuse .not when traffic it could not read might have carried the canary', async () => {
+    const capture = loadCapture('chromium');
+    const term = searchTerm(capture, 'chromium:incognito');
+    addGap(capture, 'chromium:incognito', 'search', {
+      kind: 'bypass',
+      protocol: 'quic',
+      host: '192.0.2.7',
+      reason: 'UDP to port 443 went around the proxy',
+    });
+    const message = await failure(() =>
+      expect(cell(capture, 'chromium:incognito')).not.toSend(term, { to: 'third-party' }),
+    );
+    vexpect(message).toContain(`Could not tell whether chromium:incognito sent "${term}" to third parties`);
+    vexpect(message).toMatch(/bypass \(quic 192\.0\.2\.7\)/i);
+  });
+});
