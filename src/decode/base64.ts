@@ -17,25 +17,28 @@ export function decodeBase64(s: string): Buffer | null {
   return Buffer.from(body.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
 }
 
-function candidates(layer: Layer): string[] {
+/**
+ * Base64 strings to try, in groups: the first of a group is a whole run; the rest are its pieces
+ * between "/" (a base64 character, but also a path separator), tried only if the whole run does
+ * not decode to anything plausible.
+ */
+function candidates(layer: Layer): string[][] {
   const t = layer.text.trim();
-  if (t.length >= MIN_WHOLE && WHOLE.test(t)) {
-    // "/" is a base64 character but also a path separator: also try each piece of a path.
-    return t.includes('/') ? [t, ...t.split('/').filter((p) => p.length >= MIN_WHOLE)] : [t];
-  }
+  const group = (run: string, min: number) => [
+    run,
+    ...(run.includes('/') ? run.split('/').filter((p) => p.length >= min) : []),
+  ];
+  if (t.length >= MIN_WHOLE && WHOLE.test(t)) return [group(t, MIN_WHOLE)];
   // Forms and JSON are split by their own decoders, which name the field a value came from.
   if (isFormShaped(t) || layerJson(layer) !== undefined) return [];
   // Query strings decode `+` to a space: a base64 value sent unescaped comes back with spaces.
   if (t.length >= 16 && t.includes(' ') && !/\s\s/.test(t)) {
     const plus = t.replace(/ /g, '+');
-    if (WHOLE.test(plus)) return [plus];
+    if (WHOLE.test(plus)) return [[plus]];
   }
-  const out: string[] = [];
+  const out: string[][] = [];
   for (const m of t.matchAll(RUN)) {
-    const run = m[0];
-    out.push(run);
-    // "/" is a base64 character but also a path separator: also try each piece of a path.
-    if (run.includes('/')) for (const piece of run.split('/')) if (piece.length >= 16) out.push(piece);
+    out.push(group(m[0], 16));
     if (out.length >= MAX_RUNS) break;
   }
   return out;
@@ -55,9 +58,14 @@ export const base64Decoder: Decoder = {
     const list = candidates(layer);
     if (list.length >= MAX_RUNS)
       budget.hit(`more than ${MAX_RUNS} base64 runs in one layer; the rest were not decoded`);
-    for (const c of list) {
-      const bytes = decodeBase64(c);
-      if (bytes && bytes.length >= 4 && isPlausibleDecode(bytes)) out.push({ step: 'base64', bytes });
+    for (const group of list) {
+      for (const c of group) {
+        const bytes = decodeBase64(c);
+        if (bytes && bytes.length >= 4 && isPlausibleDecode(bytes)) {
+          out.push({ step: 'base64', bytes });
+          if (c === group[0]) break;
+        }
+      }
     }
     return out;
   },
