@@ -1,9 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { writePidFile } from '../src/seal/pid-files.ts';
 import type { Driver, LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
+
+/** DevTools port inside a sealed namespace (its loopback is its own, so a fixed port is free). */
+const SEALED_DEVTOOLS_PORT = 9222;
 
 /**
  * Flags phonehome itself passes to a Chromium-family target, and why each is there. Nothing here
@@ -22,8 +26,9 @@ export function chromiumArgs(options: LaunchOptions, profileDir: string): string
     '--no-sandbox',
     // A fresh profile per launch, so runs cannot leak into each other.
     `--user-data-dir=${profileDir}`,
-    // How the driver talks to the browser (CDP on a random loopback port).
-    '--remote-debugging-port=0',
+    // How the driver talks to the browser (CDP on a random loopback port; sealed: a fixed port
+    // inside the namespace, bridged out to the host's loopback).
+    `--remote-debugging-port=${options.seal ? SEALED_DEVTOOLS_PORT : 0}`,
     // All traffic goes to the capture proxy; it answers everything itself.
     `--proxy-server=${proxy.url}`,
     // Trust exactly the run's CA (not "ignore all certificate errors").
@@ -47,7 +52,8 @@ export function unpackedExtensionId(path: string): string {
  */
 function seedProfile(profileDir: string, extensions: string[]): void {
   mkdirSync(join(profileDir, 'Default'), { recursive: true });
-  if (extensions.length === 0) return;
+  // A profile that has run before keeps its own preferences (the restart scenario).
+  if (extensions.length === 0 || existsSync(join(profileDir, 'Default', 'Preferences'))) return;
   const settings = Object.fromEntries(
     extensions.map((dir) => [unpackedExtensionId(dir), { incognito: true }]),
   );
@@ -87,15 +93,15 @@ class ChromiumSession implements Session {
   private readonly browser: Browser;
   private readonly page: Page;
   private readonly proc: ChildProcess;
-  private readonly profileDir: string;
   private closed = false;
+  private readonly forgetPid: () => void;
 
-  constructor(browser: Browser, page: Page, proc: ChildProcess, profileDir: string) {
+  constructor(browser: Browser, page: Page, proc: ChildProcess, profileDir: string, forgetPid: () => void) {
     this.browser = browser;
     this.page = page;
     this.proc = proc;
     this.pid = proc.pid;
-    this.profileDir = profileDir;
+    this.forgetPid = forgetPid;
   }
 
   async version(): Promise<string> {
@@ -176,7 +182,7 @@ class ChromiumSession implements Session {
       this.proc.kill('SIGKILL');
       await Promise.race([exited, sleep(2000)]);
     }
-    rmSync(this.profileDir, { recursive: true, force: true, maxRetries: 3 });
+    this.forgetPid();
   }
 }
 
@@ -187,6 +193,7 @@ function sleep(ms: number): Promise<void> {
 /** Drives Chromium-family browsers: spawns the binary with phonehome's own flags, then CDP. */
 export const chromiumDriver: Driver = {
   id: 'chromium',
+  sealing: { outbound: [SEALED_DEVTOOLS_PORT] },
   explain: () =>
     'launches a Chromium-family browser with its own defaults behind the capture proxy (trusting only the run CA by SPKI) and drives it over CDP with playwright-core',
   async launch(options: LaunchOptions): Promise<Session> {
@@ -198,21 +205,30 @@ export const chromiumDriver: Driver = {
     }
     const profileDir = join(options.workDir, 'profile');
     seedProfile(profileDir, options.target.extensions ?? []);
-    const proc = spawn(executable, chromiumArgs(options, profileDir), {
+    // Sealed: `ip netns exec` replaces itself with the browser, so proc.pid is the browser's.
+    const argv = chromiumArgs(options, profileDir);
+    const { command, args } = options.seal?.wrap(executable, argv) ?? { command: executable, args: argv };
+    const proc = spawn(command, args, {
       stdio: ['ignore', 'ignore', 'pipe'],
       detached: false,
     });
     let browser: Browser | undefined;
+    let forgetPid = (): void => {};
     try {
-      const ws = await waitForDevTools(proc, join(options.workDir, 'chromium.log'), 30_000);
+      let ws = await waitForDevTools(proc, join(options.workDir, 'chromium.log'), 30_000);
+      if (options.seal) {
+        ws = ws.replace(`:${SEALED_DEVTOOLS_PORT}/`, `:${options.seal.hostPort(SEALED_DEVTOOLS_PORT)}/`);
+      }
+      forgetPid = writePidFile(proc.pid, `chromium for ${options.target.id}:${options.mode}`);
       browser = await chromium.connectOverCDP(ws, { timeout: 60_000 });
       const context = browser.contexts()[0];
       if (!context) throw new Error('Chromium exposed no browser context');
       const page = context.pages()[0] ?? (await context.waitForEvent('page', { timeout: 10_000 }));
-      return new ChromiumSession(browser, page, proc, profileDir);
+      return new ChromiumSession(browser, page, proc, profileDir, forgetPid);
     } catch (error) {
       await browser?.close().catch(() => {});
       proc.kill('SIGKILL');
+      forgetPid();
       throw error;
     }
   },

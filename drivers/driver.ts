@@ -1,4 +1,5 @@
 import type { Mode } from '../src/capture/flow.ts';
+import type { Seal } from '../src/seal/seal.ts';
 
 /**
  * Drivers launch a target browser behind the capture proxy and give a Session the scenarios use.
@@ -56,6 +57,12 @@ export interface LaunchOptions {
   proxy: ProxyEndpoint;
   /** A fresh folder this launch may use (profiles, logs). */
   workDir: string;
+  /**
+   * The sealed network namespace to run the browser in (given only to drivers that declare
+   * `sealing`): run the browser with `seal.wrap(...)`; the proxy is reachable inside at the same
+   * address.
+   */
+  seal?: Seal;
 }
 
 /** Proof of which mode the browser itself believes it is in. */
@@ -100,6 +107,12 @@ export interface Driver {
   id: string;
   /** One sentence: what it drives and how. */
   explain(): string;
+  /**
+   * Set when the driver can run its target inside a sealed network namespace; `outbound` lists the
+   * ports inside it the driver needs reachable from the host (e.g. DevTools). Drivers without it
+   * run unsealed and their scenarios carry a `not-sealed` gap.
+   */
+  sealing?: { outbound: number[] };
   /** Launch the target in a mode behind the proxy. Throws with a one-line message on failure. */
   launch(options: LaunchOptions): Promise<Session>;
 }

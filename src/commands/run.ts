@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { TargetConfig } from '../../drivers/driver.ts';
 import { DEFAULT_TARGETS } from '../../drivers/targets.ts';
-import { ENV, newRunId } from '../../fixtures/matrix-env.ts';
+import { DEFAULT_SCENARIOS, ENV, newRunId } from '../../fixtures/matrix-env.ts';
+import { SCENARIO_IDS } from '../../fixtures/scenarios.ts';
 import { loadClaims } from '../claims/load.ts';
 import type { RunRecord } from '../report/run-record.ts';
 
@@ -17,7 +18,8 @@ claims and writes reports/<run-id>/run.json (and reports/latest → it), summary
 Options:
   --target ID           a target to run (repeatable): ${DEFAULT_TARGETS.map((t) => t.id).join(', ')},
                         or android:SERIAL[:RECIPE] for an Android device (default: all default targets)
-  --scenario ID         a scenario to run (repeatable): search, idle (default: both)
+  --scenario ID         a scenario to run (repeatable): ${SCENARIO_IDS.join(', ')}
+                        (default: ${DEFAULT_SCENARIOS.join(', ')})
   --claims FILE         a claims file (.yaml or .ts) instead of the default catalog
   --out DIR             reports folder (default: reports)
   --workers N           parallel browsers (default: 2)

@@ -1,0 +1,9 @@
+import { expect, test } from '../../fixtures/harness.ts';
+import { matrixScenarios } from '../../fixtures/matrix-env.ts';
+import { restartScenario } from '../../fixtures/scenarios.ts';
+
+test(`restart: ${restartScenario.says}`, async ({ harness }) => {
+  test.skip(!matrixScenarios().includes(restartScenario.id), 'restart is not in this run');
+  const { record } = await harness.run(restartScenario);
+  expect(record.status, record.error).not.toBe('error');
+});

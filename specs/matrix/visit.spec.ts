@@ -1,0 +1,9 @@
+import { expect, test } from '../../fixtures/harness.ts';
+import { matrixScenarios } from '../../fixtures/matrix-env.ts';
+import { visitScenario } from '../../fixtures/scenarios.ts';
+
+test(`visit: ${visitScenario.says}`, async ({ harness }) => {
+  test.skip(!matrixScenarios().includes(visitScenario.id), 'visit is not in this run');
+  const { record } = await harness.run(visitScenario);
+  expect(record.status, record.error).not.toBe('error');
+});
