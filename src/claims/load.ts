@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isNode, LineCounter, parseDocument } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import { type Claim, ClaimError, formatPath, parseClaims, RULE_KINDS } from './schema.ts';
 
 /**
@@ -112,16 +112,9 @@ function lineOf(doc: YamlDoc, lineCounter: LineCounter, issuePath: PropertyKey[]
 
 function findKey(doc: YamlDoc, keys: (string | number)[]): unknown {
   const parent = keys.length === 1 ? doc.contents : doc.getIn(keys.slice(0, -1), true);
+  if (!isMap(parent)) return undefined;
   const last = keys[keys.length - 1];
-  if (parent && typeof parent === 'object' && 'items' in parent && Array.isArray(parent.items)) {
-    for (const item of parent.items as unknown[]) {
-      if (item && typeof item === 'object' && 'key' in item) {
-        const key = (item as { key: unknown }).key;
-        if (isNode(key) && 'value' in key && key.value === last) return key;
-      }
-    }
-  }
-  return undefined;
+  return parent.items.find((pair) => isScalar(pair.key) && pair.key.value === last)?.key;
 }
 
 async function loadClaimModule(file: string, text: string): Promise<Claim[]> {
