@@ -146,9 +146,20 @@ export async function openSeal(options: SealOptions): Promise<Seal> {
           new Promise((r) => (tcpdump.exitCode !== null ? r(undefined) : tcpdump.once('exit', r))),
           sleep(3000),
         ]);
-        const attempts = readAttempts(pcapPath);
+        let gaps: Gap[];
+        try {
+          gaps = bypassGaps(readAttempts(pcapPath));
+        } catch (error) {
+          // Fail closed: an unreadable capture means attempts around the proxy are unknown.
+          gaps = [
+            {
+              kind: 'bypass',
+              reason: `the packet capture of the sealed network could not be read (${(error as Error).message}), so attempts to go around the proxy are unknown`,
+            },
+          ];
+        }
         await cleanup();
-        return bypassGaps(attempts);
+        return gaps;
       },
     };
   } catch (error) {
@@ -208,4 +219,32 @@ function waitForLine(
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** What a scenario gets: a seal, or the gap that says why it runs without one. */
+export type SealOutcome = { seal: Seal; gap?: undefined } | { seal?: undefined; gap: Gap };
+
+/**
+ * Opens a seal for a driver that can run sealed, or explains in a `not-sealed` gap why the scenario
+ * runs without one (driver cannot, machine cannot, PHONEHOME_SEAL=off). Never throws.
+ */
+export async function sealForDriver(
+  driver: { id: string; sealing?: { outbound: number[] } },
+  proxyPort: number,
+  dir: string,
+): Promise<SealOutcome> {
+  const notSealed = (why: string): SealOutcome => ({
+    gap: {
+      kind: 'not-sealed',
+      reason: `the target ran without a sealed network because ${why}, so traffic that went around the proxy (DNS, QUIC, direct connections) could not be observed`,
+    },
+  });
+  if (process.env.PHONEHOME_SEAL === 'off') return notSealed('sealing was turned off (PHONEHOME_SEAL=off)');
+  if (!driver.sealing)
+    return notSealed(`the ${driver.id} driver cannot run its target in a network namespace`);
+  try {
+    return { seal: await openSeal({ dir, inbound: [proxyPort], outbound: driver.sealing.outbound }) };
+  } catch (error) {
+    return notSealed((error as Error).message);
+  }
 }
