@@ -32,7 +32,7 @@ function candidates(layer: Layer): string[][] {
   // Forms and JSON are split by their own decoders, which name the field a value came from.
   if (isFormShaped(t) || layerJson(layer) !== undefined) return [];
   // Query strings decode `+` to a space: a base64 value sent unescaped comes back with spaces.
-  if (t.length >= 16 && t.includes(' ') && !/\s\s/.test(t)) {
+  if (t.length >= 16 && t.includes(' ') && (t.split(' ').length - 1) * 20 <= t.length && !/\s\s/.test(t)) {
     const plus = t.replace(/ /g, '+');
     if (WHOLE.test(plus)) return [[plus]];
   }

@@ -2,6 +2,7 @@ import { createDecipheriv } from 'node:crypto';
 import { decodeBase64 } from './base64.ts';
 import type { Decoder, DecodeStep } from './decoder.ts';
 import type { Layer } from './layer.ts';
+import { quietly } from './quiet.ts';
 import { isPlausibleDecode } from './sniff.ts';
 
 export type CipherAlgorithm =
@@ -33,6 +34,10 @@ const B64 = /^[A-Za-z0-9+/_-]{16,}={0,2}$/;
 const HEX = /^(?:[0-9a-fA-F]{2}){16,}$/;
 
 function decrypt(spec: CipherSpec, data: Buffer): Buffer | null {
+  return quietly(() => decryptLoud(spec, data));
+}
+
+function decryptLoud(spec: CipherSpec, data: Buffer): Buffer | null {
   try {
     if (spec.algorithm.endsWith('-gcm')) {
       if (data.length < 12 + 16 + 1) return null;

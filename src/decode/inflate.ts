@@ -1,5 +1,6 @@
 import zlib from 'node:zlib';
 import { BoundError, type Budget } from './bounds.ts';
+import { quietly } from './quiet.ts';
 
 export type ZlibKind = 'gzip' | 'zlib' | 'deflate' | 'brotli';
 
@@ -9,6 +10,10 @@ export type ZlibKind = 'gzip' | 'zlib' | 'deflate' | 'brotli';
  * @throws BoundError when the output would pass the budget.
  */
 export function inflate(kind: ZlibKind, data: Buffer, budget: Budget): Buffer | null {
+  return quietly(() => inflateLoud(kind, data, budget));
+}
+
+function inflateLoud(kind: ZlibKind, data: Buffer, budget: Budget): Buffer | null {
   const maxOutputLength = Math.max(1, budget.remaining());
   const flush = { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength };
   try {

@@ -39,7 +39,10 @@ export const lzStringDecoder: Decoder = {
     const t = layer.text.trim();
     if (t.length < MIN) return out;
     if (B64.test(t)) accept(lzFromBase64(t, max), out, seen);
-    if (out.length === 0 && URI.test(t)) accept(lzFromUriSafe(t, max), out, seen);
+    // URI-safe output may come back with "+" turned into spaces, but prose has a space every few
+    // characters: only a few spaces are taken for lost pluses.
+    const spaces = t.split(' ').length - 1;
+    if (out.length === 0 && spaces * 20 <= t.length && URI.test(t)) accept(lzFromUriSafe(t, max), out, seen);
     if (out.length === 0 && wideShare(t) > 0.5) {
       accept(lzFromUtf16(t, max), out, seen);
       if (out.length === 0) accept(lzFromRaw(t, max), out, seen);

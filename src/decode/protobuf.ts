@@ -1,6 +1,7 @@
 import protobuf from 'protobufjs/minimal.js';
 import type { Decoder, DecodeStep } from './decoder.ts';
 import type { Layer } from './layer.ts';
+import { quietly } from './quiet.ts';
 
 /** One field of a protobuf message read without its schema. */
 export interface WireField {
@@ -18,6 +19,10 @@ const MAX_FIELDS = 100_000;
  */
 export function readWireFields(bytes: Uint8Array): WireField[] | null {
   if (bytes.length === 0) return null;
+  return quietly(() => readLoud(bytes));
+}
+
+function readLoud(bytes: Uint8Array): WireField[] | null {
   const reader = protobuf.Reader.create(bytes);
   const fields: WireField[] = [];
   try {

@@ -1,6 +1,7 @@
 import zlib from 'node:zlib';
 import { readsAsText } from './layer.ts';
 import { looksLikeProtobuf } from './protobuf.ts';
+import { quietly } from './quiet.ts';
 
 /** Whether bytes start with the magic number of gzip, zlib or zstd. */
 export function hasCompressionMagic(b: Uint8Array): boolean {
@@ -28,16 +29,22 @@ export function isPlausibleDecode(b: Buffer): boolean {
   return headerlessCompressed(b);
 }
 
-const PROBE = { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 4096 };
+const PROBE = { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 4096, chunkSize: 4096 };
 
 /**
  * Whether bytes look like raw deflate or brotli (formats without a magic number): the first few KB
  * they inflate to read as text. A bounded probe, so random bytes cost little.
  */
 export function headerlessCompressed(b: Buffer): boolean {
+  // Too short to be worth compressing; and deflate block type 3 does not exist.
+  if (b.length < 16) return false;
+  return quietly(() => probe(b));
+}
+
+function probe(b: Buffer): boolean {
   for (const inflate of [
-    () => zlib.inflateRawSync(b, PROBE),
-    () => zlib.brotliDecompressSync(b, { maxOutputLength: 4096 }),
+    () => (((b[0]! >> 1) & 3) === 3 ? Buffer.alloc(0) : zlib.inflateRawSync(b, PROBE)),
+    () => zlib.brotliDecompressSync(b, { maxOutputLength: 4096, chunkSize: 4096 }),
   ]) {
     try {
       if (readsAsText(inflate().toString('utf8'))) return true;

@@ -2,6 +2,7 @@ import { Decompress } from 'fzstd';
 import { BoundError, type Budget } from './bounds.ts';
 import type { Decoder, DecodeStep } from './decoder.ts';
 import type { Layer } from './layer.ts';
+import { quietly } from './quiet.ts';
 
 /**
  * Decompresses zstd with fzstd's streaming decoder (node 20's zlib has no zstd), stopping as soon
@@ -41,7 +42,7 @@ export const zstdDecoder: Decoder = {
   decode(layer: Layer, budget: Budget): DecodeStep[] {
     const b = layer.bytes;
     if (b.length < 9 || b[0] !== 0x28 || b[1] !== 0xb5 || b[2] !== 0x2f || b[3] !== 0xfd) return [];
-    const out = unzstd(b, budget);
+    const out = quietly(() => unzstd(b, budget));
     return out && out.length > 0 ? [{ step: 'zstd', bytes: out }] : [];
   },
 };
