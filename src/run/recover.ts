@@ -1,0 +1,242 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { type Flow, flowHost } from '../capture/flow.ts';
+import { readFlowLog } from '../capture/flow-log.ts';
+import type { Gap } from '../capture/gap.ts';
+import { writeHar } from '../capture/har.ts';
+import { defaultClaims } from '../claims/catalog/index.ts';
+import type { Claim } from '../claims/schema.ts';
+import { renderMarkdown } from '../report/markdown.ts';
+import type { PhoneHomeRow, RunRecord, ScenarioRecord, TargetRecord } from '../report/run-record.ts';
+import { cleanLeftoverNamespaces, isAlive } from '../seal/namespace.ts';
+import { killLeftoverProcesses, type PidFile } from '../seal/pid-files.ts';
+import { assembleRun } from './assemble.ts';
+import { projectCommit } from './write-run.ts';
+
+/**
+ * Crash recovery. `phonehome run` writes `runner.json` into its run folder when it starts and the
+ * matrix reporter writes `run.json` when it ends; each scenario writes `started.json` when it starts
+ * and `record.json` when it ends, and its flow log line by line in between. A runner killed in the
+ * middle leaves a run folder with runner.json (its pid gone) and no run.json: recovery rebuilds that
+ * run.json from what is on disk, with every unfinished scenario's cells reading `error`.
+ */
+
+export const STOPPED_REASON = 'the runner stopped before the scenario finished';
+export const NOT_STARTED_REASON = 'the runner stopped before the scenario started';
+
+/** What `phonehome run` records about itself in the run folder when it starts. */
+export interface RunnerFile {
+  pid: number;
+  runId: string;
+  startedAt: string;
+  /** Target × mode × scenario planned, as `target:mode/scenario` plus what a record needs. */
+  planned?: {
+    target: string;
+    base: string;
+    name: string;
+    engine: string;
+    mode: 'normal' | 'incognito';
+    scenario: string;
+    vendor: string[];
+    reference?: boolean;
+  }[];
+  claims?: string;
+}
+
+/** What run-scenario writes when a scenario starts. */
+interface StartedFile {
+  runId: string;
+  target: string;
+  base: string;
+  name: string;
+  engine: string;
+  mode: 'normal' | 'incognito';
+  scenario: string;
+  startedAt: string;
+  vendor: string[];
+  reference?: boolean;
+}
+
+export interface RecoveryReport {
+  /** Run folders given a rebuilt run.json. */
+  runs: string[];
+  /** Browser processes killed. */
+  killed: PidFile[];
+  /** Leftover namespaces deleted. */
+  namespaces: string[];
+}
+
+/** Writes runner.json into a run folder (called by `phonehome run` before the browsers start). */
+export function writeRunnerFile(runDir: string, runner: RunnerFile): void {
+  writeFileSync(join(runDir, 'runner.json'), `${JSON.stringify(runner, null, 2)}\n`);
+}
+
+/** Run folders under `reportsDir` whose runner is gone and which have no run.json. */
+export function unfinishedRuns(reportsDir: string): string[] {
+  if (!existsSync(reportsDir)) return [];
+  return readdirSync(reportsDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => join(reportsDir, e.name))
+    .filter((dir) => {
+      const runner = readJson<RunnerFile>(join(dir, 'runner.json'));
+      return runner !== undefined && !existsSync(join(dir, 'run.json')) && !isAlive(runner.pid);
+    });
+}
+
+/**
+ * Everything the next start cleans after a crash: leftover browser processes (by pid file), sealed
+ * namespaces whose creator is gone, and unfinished runs (rebuilt run.json). Never throws for one
+ * broken run: it is skipped and named in `failed`.
+ */
+export async function recoverAtStart(
+  reportsDir: string,
+  claims?: Claim[],
+): Promise<RecoveryReport & { failed: string[] }> {
+  const killed = killLeftoverProcesses();
+  const namespaces = cleanLeftoverNamespaces();
+  const runs: string[] = [];
+  const failed: string[] = [];
+  for (const dir of unfinishedRuns(reportsDir)) {
+    try {
+      await recoverRun(dir, claims);
+      runs.push(dir);
+    } catch (error) {
+      failed.push(`${dir}: ${(error as Error).message}`);
+    }
+  }
+  return { runs, killed, namespaces, failed };
+}
+
+/**
+ * Rebuilds run.json (plus summary.md and run.har) for a run folder from its capture folders:
+ * finished scenarios from their record.json, unfinished ones from started.json and the flow log
+ * (status `error`, STOPPED_REASON), planned scenarios that never started as `error` too. The run is
+ * marked `interrupted`. Returns the record written.
+ */
+export async function recoverRun(runDir: string, claims?: Claim[]): Promise<RunRecord> {
+  const runner = readJson<RunnerFile>(join(runDir, 'runner.json'));
+  const capturesDir = join(runDir, 'captures');
+  const records: ScenarioRecord[] = [];
+  const flowsByRecord = new Map<ScenarioRecord, Flow[]>();
+  const captureDirs = existsSync(capturesDir)
+    ? readdirSync(capturesDir, { withFileTypes: true }).filter((e) => e.isDirectory())
+    : [];
+  for (const entry of captureDirs) {
+    const dir = join(capturesDir, entry.name);
+    const recovered = recordOfCapture(runDir, dir);
+    if (!recovered) continue;
+    records.push(recovered.record);
+    flowsByRecord.set(recovered.record, recovered.flows);
+  }
+  const seen = new Set(records.map((r) => `${r.target.id}/${r.scenario}`));
+  for (const plan of runner?.planned ?? []) {
+    if (seen.has(`${plan.target}/${plan.scenario}`)) continue;
+    const record = stoppedRecord(
+      runner?.runId ?? '',
+      { ...plan, runId: runner?.runId ?? '', startedAt: runner?.startedAt ?? '' },
+      NOT_STARTED_REASON,
+    );
+    records.push(record);
+    flowsByRecord.set(record, []);
+  }
+  const runId = runner?.runId ?? records[0]?.runId ?? relative(join(runDir, '..'), runDir);
+  const run: RunRecord = {
+    ...assembleRun({
+      runId,
+      commit: projectCommit(),
+      startedAt: runner?.startedAt ?? records[0]?.startedAt ?? new Date().toISOString(),
+      finishedAt: new Date().toISOString(),
+      records,
+      flowsOf: (r) => flowsByRecord.get(r) ?? [],
+      claims: claims ?? (await defaultClaims()),
+      harFile: 'run.har',
+      summaryFile: 'summary.md',
+    }),
+    interrupted: true,
+  };
+  const flows = [...flowsByRecord.values()].flat();
+  await writeHar(join(runDir, 'run.har'), flows);
+  writeFileSync(join(runDir, 'summary.md'), renderMarkdown(run));
+  // run.json last: its presence is what marks the run as done.
+  writeFileSync(join(runDir, 'run.json'), `${JSON.stringify(run, null, 2)}\n`);
+  return run;
+}
+
+/** The record of one capture folder: its record.json, or one rebuilt from started.json and the log. */
+export function recordOfCapture(
+  runDir: string,
+  dir: string,
+): { record: ScenarioRecord; flows: Flow[] } | undefined {
+  const logPath = join(dir, 'flows.ndjson');
+  const log = existsSync(logPath) ? readFlowLog(readFileSync(logPath, 'utf8')) : { flows: [], gaps: [] };
+  const finished = readJson<ScenarioRecord>(join(dir, 'record.json'));
+  if (finished) return { record: finished, flows: log.flows };
+  const started = readJson<StartedFile>(join(dir, 'started.json'));
+  if (!started) return undefined;
+  const record = stoppedRecord(started.runId, started, STOPPED_REASON);
+  const interrupted: Gap = {
+    kind: 'interrupted',
+    target: started.target,
+    scenario: started.scenario,
+    mode: started.mode,
+    reason: `${STOPPED_REASON}: flows seen until then are kept, anything after was never captured`,
+  };
+  record.flowsFile = existsSync(logPath) ? relative(runDir, logPath) : '';
+  record.flows = log.flows.length;
+  record.gaps = [...log.gaps, interrupted];
+  record.phoneHome = phoneHome(started.target, started.scenario, log.flows);
+  // A namespace was opened for the scenario when the packet capture exists.
+  record.sealed = existsSync(join(dir, 'bypass.pcap'));
+  return { record, flows: log.flows };
+}
+
+function stoppedRecord(runId: string, s: StartedFile, reason: string): ScenarioRecord {
+  const target: TargetRecord = {
+    id: s.target,
+    name: s.name,
+    engine: s.engine,
+    version: 'unknown',
+    mode: s.mode,
+    base: s.base,
+    ...(s.reference ? { reference: true } : {}),
+  };
+  return {
+    runId,
+    target,
+    scenario: s.scenario,
+    status: 'error',
+    error: reason,
+    startedAt: s.startedAt,
+    durationMs: 0,
+    flowsFile: '',
+    flows: 0,
+    // The scenario's canaries were only in the dead runner's memory: findings cannot be rebuilt,
+    // and the cell reads error, never pass.
+    tokens: [],
+    findings: [],
+    gaps: [],
+    recipients: { searchEngine: [], sites: [], vendor: s.vendor },
+    sealed: false,
+    phoneHome: [],
+  };
+}
+
+function phoneHome(target: string, scenario: string, flows: Flow[]): PhoneHomeRow[] {
+  const rows = new Map<string, PhoneHomeRow>();
+  for (const flow of flows) {
+    const host = flowHost(flow);
+    const row = rows.get(host) ?? { target, scenario, host, requests: 0, bytes: 0, dataClasses: [] };
+    row.requests += 1;
+    row.bytes += flow.request.url.length + flow.request.bodySize;
+    rows.set(host, row);
+  }
+  return [...rows.values()].sort((a, b) => b.requests - a.requests || a.host.localeCompare(b.host));
+}
+
+function readJson<T>(path: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
