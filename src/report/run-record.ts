@@ -20,6 +20,11 @@ export interface RunRecord {
   machine: { hostname: string; platform: string; arch: string; node: string; cpus: number };
   /** True when every desktop target ran in a sealed network namespace (bypass traffic observable). */
   sealed: boolean;
+  /**
+   * True when the runner stopped before the run finished (crash, kill) and this record was rebuilt
+   * from the capture folders at the next start (src/run/recover.ts).
+   */
+  interrupted?: boolean;
   targets: TargetRecord[];
   claims: ClaimRecord[];
   cells: CellRecord[];
