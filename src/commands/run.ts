@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,6 +9,7 @@ import { DEFAULT_SCENARIOS, ENV, newRunId } from '../../fixtures/matrix-env.ts';
 import { SCENARIO_IDS } from '../../fixtures/scenarios.ts';
 import { loadClaims } from '../claims/load.ts';
 import type { RunRecord } from '../report/run-record.ts';
+import { recoverAtStart, recoverRun, writeRunnerFile } from '../run/recover.ts';
 
 export const RUN_HELP = `Usage: phonehome run [options]
 
@@ -61,6 +62,29 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const runId = newRunId();
   const reportsDir = resolve(values.out ?? 'reports');
+  await recoverLeftovers(reportsDir);
+  const runDir = join(reportsDir, runId);
+  mkdirSync(runDir, { recursive: true });
+  // With this file, a run killed midway is found and rebuilt at the next start (src/run/recover.ts).
+  writeRunnerFile(runDir, {
+    pid: process.pid,
+    runId,
+    startedAt: new Date().toISOString(),
+    planned: targets.flatMap((t) =>
+      (t.modes ?? (['normal', 'incognito'] as const)).flatMap((mode) =>
+        scenarios.map((scenario) => ({
+          target: `${t.id}:${mode}`,
+          base: t.id,
+          name: t.name,
+          engine: t.engine,
+          mode,
+          scenario,
+          vendor: t.vendorDomains,
+          ...(t.reference ? { reference: true } : {}),
+        })),
+      ),
+    ),
+  });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PHONEHOME_SUITE: 'matrix',
@@ -88,6 +112,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   const runJson = join(reportsDir, runId, 'run.json');
   if (!existsSync(runJson)) {
     process.stderr.write(`phonehome run: the run wrote no run.json (Playwright exited ${code})\n`);
+    try {
+      await recoverRun(runDir);
+      process.stderr.write(`phonehome run: rebuilt ${runJson} from the captures (run marked interrupted)\n`);
+    } catch (error) {
+      process.stderr.write(`phonehome run: could not rebuild run.json: ${(error as Error).message}\n`);
+    }
     return 2;
   }
   const run = JSON.parse(readFileSync(runJson, 'utf8')) as RunRecord;
@@ -96,6 +126,21 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (run.cells.some((c) => c.status === 'fail' && !reference.has(c.target))) return 1;
   }
   return 0;
+}
+
+/** Cleans what a crashed run left (browsers, namespaces) and rebuilds its run.json; says what it did. */
+async function recoverLeftovers(reportsDir: string): Promise<void> {
+  const report = await recoverAtStart(reportsDir);
+  for (const p of report.killed)
+    process.stdout.write(`phonehome: killed leftover ${p.what} (pid ${p.pid})\n`);
+  for (const n of report.namespaces)
+    process.stdout.write(`phonehome: deleted leftover network namespace ${n}\n`);
+  for (const r of report.runs) {
+    process.stdout.write(
+      `phonehome: the runner of ${r} stopped midway; rebuilt its run.json (interrupted)\n`,
+    );
+  }
+  for (const f of report.failed) process.stderr.write(`phonehome: could not recover ${f}\n`);
 }
 
 function parse(argv: string[]) {
