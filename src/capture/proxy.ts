@@ -200,16 +200,15 @@ export async function startCapture(options: CaptureOptions): Promise<Capture> {
 }
 
 /**
- * A handshake that was merely closed or reset (not a rejected certificate) is how browsers cancel
- * speculative preconnects; when the same host was read successfully in this capture it hid nothing.
- * Rejected certificates always stay: that is what pinning looks like.
+ * A refused handshake hides what was sent only when the host was never opened in this capture.
+ * Browsers abort handshakes for their own reasons (cancelled preconnects, retries under load: seen
+ * with Chromium, which refused one connection to a host and opened the next one seconds later), so a
+ * host that was read successfully in the same capture is not opaque. The refused handshake stays in
+ * the flow log either way. A host that pins its certificate is never read, so it keeps its gap.
  */
 function settledGaps(gaps: Gap[], flows: Flow[]): Gap[] {
   const seenHosts = new Set(flows.map((f) => hostOf(f.request.url)));
-  return gaps.filter(
-    (g) =>
-      !(g.kind === 'tls-opaque' && g.host && seenHosts.has(g.host) && !g.reason.includes('(cert-rejected)')),
-  );
+  return gaps.filter((g) => !(g.kind === 'tls-opaque' && g.host && seenHosts.has(g.host)));
 }
 
 function hostOf(url: string): string {
