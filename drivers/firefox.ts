@@ -1,0 +1,328 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Mode } from '../src/capture/flow.ts';
+import { writePidFile } from '../src/seal/pid-files.ts';
+import type { Driver, LaunchOptions, ModeEvidence, ProxyEndpoint, SearchOptions, Session } from './driver.ts';
+
+const run = promisify(execFile);
+
+/** WebDriver BiDi port inside a sealed namespace (its loopback is its own, so a fixed port is free). */
+const SEALED_BIDI_PORT = 9222;
+
+/**
+ * Prefs that automation tools set to silence Firefox's own traffic (telemetry, updates, remote
+ * settings, Normandy, captive-portal and connectivity checks, …): Firefox's remote agent applies
+ * them itself ("recommended preferences") unless `remote.prefs.recommended` is false, and
+ * puppeteer/Playwright/geckodriver write them into the profiles they create. phonehome sets none
+ * of them; a test reads the running browser's prefs back and checks that none is there.
+ */
+export const FIREFOX_SILENCING_PREFS: readonly string[] = [
+  'remote.prefs.recommended.applied',
+  'app.normandy.api_url',
+  'app.update.disabledForTesting',
+  'app.update.auto',
+  'browser.safebrowsing.malware.enabled',
+  'browser.safebrowsing.phishing.enabled',
+  'browser.safebrowsing.update.enabled',
+  'browser.search.update',
+  'browser.region.network.url',
+  'browser.newtabpage.activity-stream.testing.shouldInitializeFeeds',
+  'browser.urlbar.suggest.searches',
+  'datareporting.healthreport.uploadEnabled',
+  'datareporting.policy.dataSubmissionEnabled',
+  'datareporting.usage.uploadEnabled',
+  'dom.push.connection.enabled',
+  'extensions.update.enabled',
+  'extensions.systemAddon.update.enabled',
+  'extensions.getAddons.cache.enabled',
+  'geo.provider.network.url',
+  'network.captive-portal-service.enabled',
+  'network.connectivity-service.enabled',
+  'security.remote_settings.intermediates.enabled',
+  'services.settings.server',
+  'toolkit.telemetry.server',
+  'toolkit.telemetry.enabled',
+];
+
+function pref(name: string, value: string | number | boolean): string {
+  return `user_pref(${JSON.stringify(name)}, ${JSON.stringify(value)});`;
+}
+
+/**
+ * The whole user.js phonehome writes into a Firefox profile, each pref with why it is there.
+ * Nothing in it changes what Firefox sends by itself.
+ */
+export function firefoxUserJs(proxy: ProxyEndpoint, mode: Mode): string {
+  const lines = [
+    '// Written by phonehome: only what routes the browser through the capture proxy and picks the mode.',
+    // All HTTP and HTTPS (and so WebSocket) traffic goes to the capture proxy, which answers it itself.
+    pref('network.proxy.type', 1),
+    pref('network.proxy.http', proxy.host),
+    pref('network.proxy.http_port', proxy.port),
+    pref('network.proxy.ssl', proxy.host),
+    pref('network.proxy.ssl_port', proxy.port),
+    // Firefox's remote agent would otherwise apply ~100 "recommended" automation prefs that switch
+    // off telemetry, updates and remote settings: the browser must keep its own defaults.
+    pref('remote.prefs.recommended', false),
+  ];
+  // Firefox's own "Always use private browsing mode" setting: every window is a private window.
+  if (mode === 'incognito') lines.push(pref('browser.privatebrowsing.autostart', true));
+  return `${lines.join('\n')}\n`;
+}
+
+/** The command line phonehome starts Firefox with (after the executable), each flag with why. */
+export function firefoxArgs(profileDir: string, bidiPort: number): string[] {
+  return [
+    // No window: the full browser, rendering off screen.
+    '--headless',
+    // Never hand the launch over to another running Firefox.
+    '--no-remote',
+    // A profile of this launch (kept across a relaunch for the restart scenario).
+    '--profile',
+    profileDir,
+    // How the driver talks to the browser: WebDriver BiDi on loopback (0: a free port).
+    '--remote-debugging-port',
+    String(bidiPort),
+  ];
+}
+
+/** Makes an NSS db in the profile (if missing) and trusts the run's CA in it, as a user importing it would. */
+export async function trustCaInProfile(profileDir: string, proxy: ProxyEndpoint): Promise<void> {
+  const db = `sql:${profileDir}`;
+  if (!existsSync(join(profileDir, 'cert9.db'))) {
+    await run('certutil', ['-N', '-d', db, '--empty-password']);
+  }
+  // One nickname per CA, so a relaunch under another capture adds its CA beside the first.
+  const nickname = `phonehome CA ${createHash('sha256').update(proxy.caSpki).digest('hex').slice(0, 12)}`;
+  // C,, : a CA trusted to issue server certificates (what "Trust this CA to identify websites" sets).
+  await run('certutil', ['-A', '-n', nickname, '-t', 'C,,', '-i', proxy.caCertPath, '-d', db]);
+}
+
+/** Reads the user prefs a running Firefox has saved in prefs.js (it saves ~0.5 s after a change). */
+export function readSavedPrefs(profileDir: string): Map<string, string> {
+  const prefs = new Map<string, string>();
+  const path = join(profileDir, 'prefs.js');
+  if (!existsSync(path)) return prefs;
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const m = line.match(/^user_pref\("((?:[^"\\]|\\.)*)",\s*(.*)\);\s*$/);
+    if (m?.[1] !== undefined && m[2] !== undefined) prefs.set(m[1], m[2]);
+  }
+  return prefs;
+}
+
+async function waitForBiDi(proc: ChildProcess, logPath: string, timeoutMs: number): Promise<string> {
+  const log = createWriteStream(logPath);
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => {
+      reject(new Error(`Firefox did not open WebDriver BiDi within ${timeoutMs / 1000}s (see ${logPath})`));
+    }, timeoutMs);
+    proc.stderr?.on('data', (chunk: Buffer) => {
+      log.write(chunk);
+      if (buffer.length < 1_000_000) buffer += chunk.toString();
+      const match = buffer.match(/WebDriver BiDi listening on (ws:\/\/\S+)/);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    proc.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      const last = buffer.trim().split('\n').slice(-3).join(' | ');
+      reject(new Error(`Firefox exited before it was ready (code ${code}, signal ${signal}): ${last}`));
+    });
+    proc.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`Firefox could not be started: ${error.message}`));
+    });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+class FirefoxSession implements Session {
+  readonly pid: number | undefined;
+  private closed = false;
+  private cachedVersion: string | undefined;
+
+  constructor(
+    private readonly browser: Browser,
+    private readonly page: Page,
+    private readonly proc: ChildProcess,
+    private readonly executable: string,
+    private readonly profileDir: string,
+    private readonly forgetPid: () => void,
+  ) {
+    this.pid = proc.pid;
+  }
+
+  async version(): Promise<string> {
+    if (this.cachedVersion) return this.cachedVersion;
+    // `--version` names the channel too ("Mozilla Firefox 153.7.0esr"); BiDi gives only the number.
+    const fromBinary = await run(this.executable, ['--version'], { timeout: 10_000 })
+      .then(({ stdout }) => stdout.trim().replace(/^Mozilla\s+/, ''))
+      .catch(() => '');
+    const fromBrowser = (await this.browser.version()).replace(/^firefox\//i, '');
+    // Trust the binary's answer only when it names the version the running browser reports.
+    this.cachedVersion = fromBinary.includes(fromBrowser) ? fromBinary : `Firefox ${fromBrowser}`;
+    return this.cachedVersion;
+  }
+
+  async visit(url: string): Promise<void> {
+    await this.page.goto(url, { waitUntil: 'load', timeout: 60_000 });
+  }
+
+  async search(query: string, options: SearchOptions): Promise<void> {
+    if (options.via === 'address-bar') {
+      throw new Error(
+        'searching from the address bar is not supported by the firefox driver (WebDriver BiDi reaches only page content, and headless Firefox has no toolbar)',
+      );
+    }
+    await this.visit(options.engineUrl);
+    await this.page.click('input[name=q]');
+    // Typed key by key, as a person would: suggestion requests fire per keystroke.
+    await this.page.type('input[name=q]', query, { delay: 25 });
+    await Promise.all([
+      this.page.waitForNavigation({ waitUntil: 'load', timeout: 60_000 }),
+      this.page.keyboard.press('Enter'),
+    ]);
+  }
+
+  async follow(selector: string): Promise<string> {
+    const link = await this.page.$(selector);
+    if (!link) throw new Error(`no element matches ${selector} on ${this.page.url()}`);
+    await Promise.all([this.page.waitForNavigation({ waitUntil: 'load', timeout: 60_000 }), link.click()]);
+    return this.page.url();
+  }
+
+  async idle(ms: number): Promise<void> {
+    await sleep(ms);
+  }
+
+  async mode(): Promise<ModeEvidence> {
+    // Firefox saves its prefs shortly after start; wait for the save rather than guess.
+    let saved = readSavedPrefs(this.profileDir);
+    for (let i = 0; i < 40 && saved.size === 0; i++) {
+      await sleep(250);
+      saved = readSavedPrefs(this.profileDir);
+    }
+    const autostart = saved.get('browser.privatebrowsing.autostart') === 'true';
+    // Firefox sends Global Privacy Control by default in private windows only
+    // (privacy.globalprivacycontrol.pbmode.enabled), so the page itself sees which kind it is in.
+    const gpc = await this.page.evaluate(
+      () => (navigator as Navigator & { globalPrivacyControl?: boolean }).globalPrivacyControl === true,
+    );
+    const incognito = autostart && gpc;
+    return {
+      incognito,
+      how: `the running Firefox saved browser.privatebrowsing.autostart=${autostart} in its prefs.js, and the page sees navigator.globalPrivacyControl=${gpc} (on by default only in private windows)`,
+    };
+  }
+
+  async commandLine(): Promise<string[]> {
+    const argv =
+      this.pid === undefined
+        ? []
+        : readFileSync(`/proc/${this.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    // The effective prefs: what the running browser itself saved (user.js merged with its own changes).
+    const prefsPath = join(this.profileDir, 'prefs.js');
+    const prefs = existsSync(prefsPath)
+      ? readFileSync(prefsPath, 'utf8')
+          .split('\n')
+          .filter((l) => l.startsWith('user_pref('))
+      : [];
+    return [...argv, ...prefs];
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const exited = new Promise<void>((r) => {
+      if (this.proc.exitCode !== null || this.proc.signalCode !== null) r();
+      else this.proc.once('exit', () => r());
+    });
+    // A clean quit lets Firefox save its profile, which the restart scenario relaunches.
+    await Promise.race([this.browser.close().catch(() => {}), sleep(5000)]);
+    if (!(await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]))) {
+      killGroup(this.proc, 'SIGKILL');
+      await Promise.race([exited, sleep(2000)]);
+    }
+    // Content processes quit with their parent; take the group down in case one lingers.
+    killGroup(this.proc, 'SIGKILL');
+    this.forgetPid();
+  }
+}
+
+function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
+  if (proc.pid === undefined) return;
+  try {
+    process.kill(-proc.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Drives Firefox (Debian's firefox-esr): starts it itself with a profile holding only the proxy and
+ * mode prefs and the run's CA in its NSS db, then connects puppeteer-core over WebDriver BiDi.
+ * puppeteer.launch is not used because it writes its own automation prefs into the profile.
+ */
+export const firefoxDriver: Driver = {
+  id: 'firefox',
+  sealing: { outbound: [SEALED_BIDI_PORT] },
+  explain: () =>
+    "launches Firefox with its own defaults behind the capture proxy (the run's CA trusted in the profile's NSS db) and drives it over WebDriver BiDi with puppeteer-core",
+  async launch(options: LaunchOptions): Promise<Session> {
+    const executable = options.target.executablePath ?? '/usr/bin/firefox-esr';
+    if (!existsSync(executable)) {
+      throw new Error(
+        `${options.target.id}: no browser at ${executable}; run "npm start" (scripts/setup.sh) to install it`,
+      );
+    }
+    const profileDir = join(options.workDir, 'profile');
+    mkdirSync(profileDir, { recursive: true });
+    await trustCaInProfile(profileDir, options.proxy).catch((error: Error) => {
+      throw new Error(`${options.target.id}: could not trust the run CA with certutil: ${error.message}`);
+    });
+    // Rewritten on every launch: a relaunch runs behind a new capture proxy.
+    writeFileSync(join(profileDir, 'user.js'), firefoxUserJs(options.proxy, options.mode));
+    const argv = [
+      ...firefoxArgs(profileDir, options.seal ? SEALED_BIDI_PORT : 0),
+      ...(options.target.args ?? []),
+    ];
+    const { command, args } = options.seal?.wrap(executable, argv) ?? { command: executable, args: argv };
+    // Own process group, so close() can take the content processes down with the browser.
+    const proc = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    let browser: Browser | undefined;
+    let forgetPid = (): void => {};
+    try {
+      let ws = await waitForBiDi(proc, join(options.workDir, 'firefox.log'), 60_000);
+      if (options.seal) {
+        ws = ws.replace(`:${SEALED_BIDI_PORT}`, `:${options.seal.hostPort(SEALED_BIDI_PORT)}`);
+      }
+      forgetPid = writePidFile(proc.pid, `firefox for ${options.target.id}:${options.mode}`);
+      browser = await puppeteer.connect({
+        browserWSEndpoint: `${ws}/session`,
+        protocol: 'webDriverBiDi',
+        // Certificate errors stay errors: the CA is trusted in the profile, nothing else is.
+        acceptInsecureCerts: false,
+        defaultViewport: null,
+        protocolTimeout: 120_000,
+      });
+      // A tab of our own; the first-run tabs Firefox opens by itself stay as they are.
+      const page = await browser.newPage();
+      return new FirefoxSession(browser, page, proc, executable, profileDir, forgetPid);
+    } catch (error) {
+      await browser?.disconnect().catch(() => {});
+      killGroup(proc, 'SIGKILL');
+      forgetPid();
+      throw error;
+    }
+  },
+};

@@ -1,0 +1,155 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as mockttp from 'mockttp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProxyEndpoint, Session, TargetConfig } from '../../drivers/driver.ts';
+import { FIREFOX_SILENCING_PREFS, firefoxDriver } from '../../drivers/firefox.ts';
+import { createWebSink, SEARCH_ENGINE_URL } from '../../fixtures/web/web-sink.ts';
+import type { Mode } from '../../src/capture/flow.ts';
+import { type Capture, startCapture } from '../../src/capture/proxy.ts';
+
+const target: TargetConfig = {
+  id: 'firefox-esr',
+  name: 'Firefox ESR',
+  engine: 'firefox',
+  executablePath: '/usr/bin/firefox-esr',
+  vendorDomains: ['mozilla.org', 'mozilla.com', 'mozilla.net', 'firefox.com'],
+};
+
+interface Launched {
+  capture: Capture;
+  session: Session;
+  dir: string;
+}
+
+const launched: Launched[] = [];
+
+async function launch(mode: Mode, proxyOverride?: (p: ProxyEndpoint) => ProxyEndpoint): Promise<Launched> {
+  const dir = mkdtempSync(join(tmpdir(), 'phonehome-firefox-test-'));
+  const capture = await startCapture({
+    provenance: { runId: 'test', target: `firefox-esr:${mode}`, scenario: 'driver', mode },
+    dir: join(dir, 'capture'),
+    sink: createWebSink(),
+  });
+  const proxy = proxyOverride ? proxyOverride(capture.endpoint) : capture.endpoint;
+  const session = await firefoxDriver.launch({ target, mode, proxy, workDir: join(dir, 'work') });
+  const entry = { capture, session, dir };
+  launched.push(entry);
+  return entry;
+}
+
+afterAll(async () => {
+  for (const { capture, session, dir } of launched) {
+    await session.close().catch(() => {});
+    await capture.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+describe('firefox driver, normal mode', () => {
+  let normal: Launched;
+  beforeAll(async () => {
+    normal = await launch('normal');
+  }, 90_000);
+
+  it('should load a page over intercepted HTTPS with the run CA trusted in the profile', async () => {
+    await normal.session.visit(SEARCH_ENGINE_URL);
+    const flow = normal.capture.flows().find((f) => f.request.url === SEARCH_ENGINE_URL);
+    expect(flow?.transport).toBe('https');
+    expect(flow?.tls?.intercepted).toBe(true);
+    expect(normal.capture.gaps().filter((g) => g.host === 'search.phonehome.test')).toEqual([]);
+  });
+
+  it('should search by typing into the page and follow a result link', async () => {
+    await normal.session.search('phcanaryfirefox', { engineUrl: SEARCH_ENGINE_URL, via: 'page' });
+    const urls = normal.capture.flows().map((f) => f.request.url);
+    expect(urls).toContain('https://search.phonehome.test/search?q=phcanaryfirefox');
+    const landed = await normal.session.follow('a.result');
+    expect(landed).toMatch(/^https:\/\/news\.site-a\.test\/article\//);
+    expect(urls.length).toBeLessThan(normal.capture.flows().length);
+  });
+
+  it('should refuse an address-bar search with a clear message', async () => {
+    await expect(
+      normal.session.search('x', { engineUrl: SEARCH_ENGINE_URL, via: 'address-bar' }),
+    ).rejects.toThrow(/not supported by the firefox driver/);
+  });
+
+  it('should report normal mode from the browser itself', async () => {
+    const evidence = await normal.session.mode();
+    expect(evidence.incognito).toBe(false);
+    expect(evidence.how).toContain('globalPrivacyControl=false');
+  });
+
+  it('should run with none of the automation prefs that silence Firefox and only its own flags', async () => {
+    // mode() above waited for the browser to save its prefs.
+    const line = await normal.session.commandLine();
+    expect(line[0]).toMatch(/firefox/);
+    expect(line).toContain('--profile');
+    expect(line).toContain('--headless');
+    const prefs = line.filter((l) => l.startsWith('user_pref('));
+    expect(prefs).toContain('user_pref("remote.prefs.recommended", false);');
+    expect(prefs.some((l) => l.includes('"network.proxy.ssl_port"'))).toBe(true);
+    const silencing = prefs.filter((l) =>
+      FIREFOX_SILENCING_PREFS.some((p) => l.startsWith(`user_pref("${p}"`)),
+    );
+    expect(silencing).toEqual([]);
+  });
+
+  it('should name its version the way the browser reports it', async () => {
+    expect(await normal.session.version()).toMatch(/^Firefox \d+\.\d+(\.\d+)?(esr)?$/);
+  });
+
+  it("should let Firefox's own background requests reach the proxy", async () => {
+    // What the browser sends by itself at first start: remote settings, telemetry, location, …
+    const deadline = Date.now() + 25_000;
+    const own = () =>
+      normal.capture
+        .flows()
+        .map((f) => new URL(f.request.url).hostname)
+        .filter((h) => /(^|\.)(mozilla\.(org|com|net)|firefox\.com)$/.test(h));
+    while (own().length === 0 && Date.now() < deadline) await normal.session.idle(500);
+    expect(own().length).toBeGreaterThan(0);
+  }, 40_000);
+});
+
+describe('firefox driver, private mode', () => {
+  it("should run in Firefox's own private browsing mode", async () => {
+    const { session, capture } = await launch('incognito');
+    const evidence = await session.mode();
+    expect(evidence.incognito).toBe(true);
+    expect(evidence.how).toContain('browser.privatebrowsing.autostart=true');
+    expect(evidence.how).toContain('globalPrivacyControl=true');
+    // The browser itself announces private mode on the wire too.
+    await session.visit(SEARCH_ENGINE_URL);
+    const flow = capture.flows().find((f) => f.request.url === SEARCH_ENGINE_URL);
+    expect(flow?.request.headers.find((h) => h.name.toLowerCase() === 'sec-gpc')?.value).toBe('1');
+  }, 90_000);
+});
+
+describe('firefox driver, certificate checks', () => {
+  it('should fail the handshake, not ignore the error, when the proxy signs with a CA the profile does not trust', async () => {
+    // The profile trusts another CA than the one the proxy signs with: what a pinned host looks like.
+    const other = await mockttp.generateCACertificate();
+    const otherDir = mkdtempSync(join(tmpdir(), 'phonehome-firefox-ca-'));
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(otherDir, 'ca.pem'), other.cert);
+    const spki = await mockttp.generateSPKIFingerprint(other.cert);
+    const { session, capture } = await launch('normal', (p) => ({
+      ...p,
+      caCertPem: other.cert,
+      caCertPath: join(otherDir, 'ca.pem'),
+      caSpki: spki,
+    }));
+    await expect(session.visit(SEARCH_ENGINE_URL)).rejects.toThrow();
+    expect(capture.flows().some((f) => f.request.url === SEARCH_ENGINE_URL)).toBe(false);
+    const deadline = Date.now() + 5000;
+    while (!capture.gaps().some((g) => g.kind === 'tls-opaque') && Date.now() < deadline)
+      await session.idle(200);
+    expect(capture.gaps().some((g) => g.kind === 'tls-opaque' && g.host === 'search.phonehome.test')).toBe(
+      true,
+    );
+    rmSync(otherDir, { recursive: true, force: true });
+  }, 90_000);
+});
