@@ -19,14 +19,7 @@ export interface DeviceIdentity {
   notes: string[];
 }
 
-/**
- * Mask an identifier for public reports: the first two and last two characters stay, the rest
- * becomes `•`, so two reports can still be told apart by eye without publishing the value.
- */
-export function maskIdentifier(value: string): string {
-  if (value.length <= 6) return '•'.repeat(value.length);
-  return `${value.slice(0, 2)}${'•'.repeat(value.length - 4)}${value.slice(-2)}`;
-}
+export { maskIdentifier } from '../../src/report/mask.ts';
 
 /** The firmware column: model plus build fingerprint, the key two firmware builds are compared by. */
 export function firmwareOf(identity: Pick<DeviceIdentity, 'model' | 'fingerprint'>): string {

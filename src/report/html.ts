@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Gap } from '../capture/gap.ts';
 import type { Evidence, VerdictStatus } from '../claims/verdict.ts';
 import { diffRuns } from './diff.ts';
+import { maskRun } from './mask.ts';
 import { buildMatrix, countsLine, type Matrix, STATUS_SYMBOL, STATUS_WORD } from './matrix.ts';
 import type { CellRecord, ClaimRecord, RunRecord, TargetRecord } from './run-record.ts';
 import { inert } from './text.ts';
@@ -82,7 +83,9 @@ export const REPORT_CSP = [
  * started later are ignored): they add a history table with regressions between consecutive runs
  * and each cell's earlier verdicts. Pure; never throws on a well-typed RunRecord.
  */
-export function renderHtml(run: RunRecord, history: RunRecord[] = []): string {
+export function renderHtml(original: RunRecord, history: RunRecord[] = []): string {
+  // Published reports never show a device identifier in full.
+  const run = maskRun(original);
   const m = buildMatrix(run);
   const earlier = history
     .filter((h) => h.runId !== run.runId && h.startedAt <= run.startedAt)

@@ -1,4 +1,5 @@
 import type { VerdictStatus } from '../claims/verdict.ts';
+import { maskRun } from './mask.ts';
 import { buildMatrix, targetLabel } from './matrix.ts';
 import type { CellRecord, RunRecord, TargetRecord } from './run-record.ts';
 import { evidenceLine } from './terminal.ts';
@@ -9,7 +10,9 @@ import { evidenceLine } from './terminal.ts';
  * with the reason, error → <error>. Claims not evaluated on a target (not applicable) get no test
  * case. All text is XML-escaped and characters XML 1.0 cannot carry are written as `\uXXXX`. Pure.
  */
-export function renderJunit(run: RunRecord): string {
+export function renderJunit(original: RunRecord): string {
+  // Published reports never show a device identifier in full.
+  const run = maskRun(original);
   const m = buildMatrix(run);
   const says = new Map(m.claims.map((c) => [c.id, c.says]));
   const seconds = durationSeconds(run.startedAt, run.finishedAt);

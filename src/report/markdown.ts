@@ -1,5 +1,6 @@
 import type { Gap } from '../capture/gap.ts';
 import type { Evidence } from '../claims/verdict.ts';
+import { maskRun } from './mask.ts';
 import { buildMatrix, countsLine, STATUS_SYMBOL, STATUS_WORD, targetLabel } from './matrix.ts';
 import type { CellRecord, RunRecord } from './run-record.ts';
 import { clip, inert } from './text.ts';
@@ -18,7 +19,9 @@ export interface MarkdownOptions {
  * other text is escaped, so nothing from the wire becomes a link, a mention, HTML or table syntax.
  * Pure: never throws on a well-typed RunRecord.
  */
-export function renderMarkdown(run: RunRecord, opts: MarkdownOptions = {}): string {
+export function renderMarkdown(original: RunRecord, opts: MarkdownOptions = {}): string {
+  // Published reports never show a device identifier in full.
+  const run = maskRun(original);
   const m = buildMatrix(run);
   const perCell = opts.evidencePerCell ?? 5;
   const out: string[] = [];
