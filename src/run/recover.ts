@@ -155,8 +155,13 @@ export async function recoverRun(runDir: string, claims?: Claim[]): Promise<RunR
     interrupted: true,
   };
   const flows = [...flowsByRecord.values()].flat();
-  await writeHar(join(runDir, 'run.har'), flows);
-  writeFileSync(join(runDir, 'summary.md'), renderMarkdown(run));
+  // The HAR and the summary are conveniences; run.json (below) is what recovery must not lose.
+  await writeHar(join(runDir, 'run.har'), flows).catch(() => {});
+  try {
+    writeFileSync(join(runDir, 'summary.md'), renderMarkdown(run));
+  } catch {
+    // `phonehome report` renders it again from run.json.
+  }
   // run.json last: its presence is what marks the run as done.
   writeFileSync(join(runDir, 'run.json'), `${JSON.stringify(run, null, 2)}\n`);
   return run;

@@ -46,7 +46,8 @@ export function writePidFile(pid: number | undefined, what: string): () => void 
 
 function commandOf(pid: number): string | undefined {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+    // Chromium rewrites its argv into one space-separated string: compare the program only.
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]?.split(' ')[0];
   } catch {
     return undefined;
   }
