@@ -1,9 +1,18 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateCACertificate } from 'mockttp';
 import { DEFAULT_TARGETS } from '../../drivers/targets.ts';
 import { expect, test } from '../../fixtures/harness.ts';
+import { sendPinned } from '../../fixtures/pinning/pinning-client.ts';
 import { searchScenario } from '../../fixtures/scenarios.ts';
 import { SEARCH_ENGINE_HOST } from '../../fixtures/web/web-sink.ts';
 import { flowHost } from '../../src/capture/flow.ts';
 import { explainGap } from '../../src/capture/gap.ts';
+import { startCapture } from '../../src/capture/proxy.ts';
+import { defaultClaims } from '../../src/claims/catalog/index.ts';
+import { evaluate } from '../../src/claims/evaluate.ts';
+import type { ScenarioRecord } from '../../src/report/run-record.ts';
 import { ip, sealUnavailable } from '../../src/seal/namespace.ts';
 
 const chromium = DEFAULT_TARGETS.find((t) => t.id === 'chromium')!;
@@ -37,5 +46,76 @@ test.describe('Fail closed', () => {
     });
     // The namespace is gone once the scenario ended.
     expect(ip(['netns', 'list'])).not.toMatch(new RegExp(`phonehome-${process.pid}-`));
+  });
+});
+
+test.describe('Pinned TLS', () => {
+  test('a host that pins its certificate is a tls-opaque gap, and a claim about where search terms go reads inconclusive on it, not pass', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'phonehome-pinning-'));
+    const target = 'pinning:normal';
+    const capture = await startCapture({
+      provenance: { runId: 'pinning', target, scenario: 'search', mode: 'normal' },
+      dir,
+    });
+    const canary = 'phpinnedcanary7';
+    try {
+      const pinnedCa = (await generateCACertificate()).cert;
+      const outcome = await sendPinned({
+        proxyPort: capture.endpoint.port,
+        host: 'telemetry.pinned.test',
+        pinnedCa,
+        payload: `q=${canary}`,
+      });
+      expect(outcome).toBe('refused');
+      await expect
+        .poll(() => capture.gaps().map((g) => `${g.kind} ${g.host}`))
+        .toContain('tls-opaque telemetry.pinned.test');
+    } finally {
+      await capture.stop();
+    }
+    const claims = await defaultClaims();
+    const claim = claims.find((c) => c.id === 'search-terms-never-to-third-parties');
+    expect(claim, 'the default catalog has the search-terms claim').toBeDefined();
+    const targetRecord = {
+      id: target,
+      name: 'Pinning client',
+      engine: 'node',
+      version: process.version,
+      mode: 'normal' as const,
+      base: 'pinning',
+    };
+    const record: ScenarioRecord = {
+      runId: 'pinning',
+      target: targetRecord,
+      scenario: 'search',
+      status: 'finished',
+      startedAt: new Date().toISOString(),
+      durationMs: 0,
+      flowsFile: '',
+      flows: 0,
+      tokens: [{ value: canary, kind: 'canary', dataClass: 'search-terms', label: 'search term' }],
+      findings: [],
+      gaps: capture.gaps(),
+      // telemetry.pinned.test is neither the search engine nor the vendor: a third party.
+      recipients: { searchEngine: ['search.phonehome.test'], sites: [], vendor: ['vendor.test'] },
+      sealed: true,
+      phoneHome: [],
+    };
+    const verdict = evaluate(claim!, {
+      target: targetRecord,
+      records: [record],
+      flows: capture.flows(),
+      sealed: true,
+    });
+    expect(verdict?.status, verdict?.reason).toBe('inconclusive');
+    expect(verdict?.reason).toContain('telemetry.pinned.test');
+    // Control: the same record without the gap passes, so the pinned host is what blocks the pass.
+    const control = evaluate(claim!, {
+      target: targetRecord,
+      records: [{ ...record, gaps: [] }],
+      flows: [],
+      sealed: true,
+    });
+    expect(control?.status, control?.reason).toBe('pass');
   });
 });
