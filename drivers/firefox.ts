@@ -303,13 +303,17 @@ export const firefoxDriver: Driver = {
     let forgetPid = (): void => {};
     try {
       let ws = await waitForBiDi(proc, join(options.workDir, 'firefox.log'), 60_000);
+      const headers: Record<string, string> = {};
       if (options.seal) {
         ws = ws.replace(`:${SEALED_BIDI_PORT}`, `:${options.seal.hostPort(SEALED_BIDI_PORT)}`);
+        // Firefox's server answers 400 unless the Host header names the port it listens on.
+        headers.Host = `127.0.0.1:${SEALED_BIDI_PORT}`;
       }
       forgetPid = writePidFile(proc.pid, `firefox for ${options.target.id}:${options.mode}`);
       browser = await puppeteer.connect({
         browserWSEndpoint: `${ws}/session`,
         protocol: 'webDriverBiDi',
+        headers,
         // Certificate errors stay errors: the CA is trusted in the profile, nothing else is.
         acceptInsecureCerts: false,
         defaultViewport: null,
