@@ -6,3 +6,4 @@ import { registerDriver } from './driver.ts';
  */
 registerDriver('chromium', async () => (await import('./chromium.ts')).chromiumDriver);
 registerDriver('android', async () => (await import('./android/android-driver.ts')).androidDriver);
+registerDriver('firefox', async () => (await import('./firefox.ts')).firefoxDriver);
