@@ -23,6 +23,13 @@ export const DEFAULT_TARGETS: TargetConfig[] = [
     ],
   },
   {
+    id: 'firefox-esr',
+    name: 'Firefox ESR',
+    engine: 'firefox',
+    executablePath: '/usr/bin/firefox-esr',
+    vendorDomains: ['mozilla.org', 'mozilla.com', 'mozilla.net', 'firefox.com', 'mozaws.net', 'mozgcp.net'],
+  },
+  {
     id: 'reference',
     name: 'Leaky reference (Chromium + vendor telemetry)',
     engine: 'chromium',
