@@ -1,0 +1,311 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { join, relative } from 'node:path';
+import { remote } from 'webdriverio';
+import { writePidFile } from '../src/seal/pid-files.ts';
+import type { Driver, LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
+
+/** Debian's WebKitGTK MiniBrowser (package webkit2gtk-driver pulls it in). */
+export const DEFAULT_MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+/** The system CA bundle GnuTLS (and so WebKitGTK's glib-networking) reads; compiled into libgnutls. */
+export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+/** WebKitWebDriver port inside a sealed namespace. */
+const SEALED_DRIVER_PORT = 4444;
+
+/**
+ * MiniBrowser's arguments, each with why. `--automation` is what lets WebKitWebDriver drive it; it
+ * also makes MiniBrowser use an ephemeral website data manager whatever the mode (see
+ * README-desktop.md), which is why WebKitGTK runs in private mode only.
+ */
+export function miniBrowserArgs(proxyUrl: string, extra: string[] = []): string[] {
+  return [
+    // The only way WebKitWebDriver can control MiniBrowser.
+    '--automation',
+    // All traffic goes to the capture proxy, which answers it itself.
+    `--proxy=${proxyUrl}`,
+    // MiniBrowser's own private browsing mode.
+    '--private',
+    ...extra,
+  ];
+}
+
+/**
+ * The shell script the browser runs under: the run's CA is added to a copy of the system bundle,
+ * bind-mounted over it in a mount namespace of the browser's own (so only this browser trusts the
+ * CA; every other certificate check stays as it is); then an Xvfb display, then WebKitWebDriver.
+ * `$1` bundle, `$2` driver port, `$3` folder for the display number.
+ */
+export const WEBKIT_LAUNCH_SCRIPT = [
+  'set -e',
+  `mount --bind "$1" ${SYSTEM_CA_BUNDLE}`,
+  // -displayfd: Xvfb picks a free display itself (no race with parallel runs) and writes its number.
+  'Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$3/display" &',
+  'i=0; while [ ! -s "$3/display" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done',
+  'export DISPLAY=":$(cat "$3/display")"',
+  'exec WebKitWebDriver --port="$2"',
+].join('\n');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForDriver(
+  port: number,
+  proc: ChildProcess,
+  logPath: string,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited: string | undefined;
+  proc.once('exit', (code, signal) => {
+    exited = `code ${code}, signal ${signal}`;
+  });
+  while (Date.now() < deadline) {
+    if (exited) {
+      const last = readFileSync(logPath, 'utf8').trim().split('\n').slice(-3).join(' | ');
+      throw new Error(`WebKitWebDriver exited before it was ready (${exited}): ${last}`);
+    }
+    const ready = await fetch(`http://127.0.0.1:${port}/status`)
+      .then(async (r) => ((await r.json()) as { value?: { ready?: boolean } }).value?.ready === true)
+      .catch(() => false);
+    if (ready) return;
+    await sleep(100);
+  }
+  throw new Error(`WebKitWebDriver did not answer within ${timeoutMs / 1000}s (see ${logPath})`);
+}
+
+/** Pid of the first child of `parent` running `name` (MiniBrowser is WebKitWebDriver's child). */
+function childNamed(parent: number, name: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the parenthesised command: state, ppid, …
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent && comm === name) return Number(entry);
+    } catch {
+      // The process went away while we looked.
+    }
+  }
+  return undefined;
+}
+
+/** Files under `dir`, recursively, relative to it. */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() || e.isDirectory())
+    .map((e) => relative(dir, join(e.parentPath, e.name)));
+}
+
+/** Paths in the browser's data and cache folders that hold website data (not GL or GStreamer caches). */
+export function websiteDataPaths(homeDir: string): string[] {
+  return filesUnder(homeDir).filter((p) => /(^|\/)(webkitgtk|MiniBrowser)(\/|$)/i.test(p));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+type WdioBrowser = Awaited<ReturnType<typeof remote>>;
+
+class WebKitSession implements Session {
+  readonly pid: number | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly browser: WdioBrowser,
+    private readonly proc: ChildProcess,
+    private readonly homeDir: string,
+    private readonly forgetPid: () => void,
+  ) {
+    this.pid = proc.pid === undefined ? undefined : childNamed(proc.pid, 'MiniBrowser');
+  }
+
+  async version(): Promise<string> {
+    const caps = this.browser.capabilities as { browserVersion?: string };
+    return `WebKitGTK ${caps.browserVersion ?? 'unknown'}`;
+  }
+
+  async visit(url: string): Promise<void> {
+    await this.browser.url(url);
+  }
+
+  private async waitForLoadAway(from: string): Promise<void> {
+    await this.browser.waitUntil(
+      async () =>
+        (await this.browser.getUrl()) !== from &&
+        (await this.browser.execute(() => document.readyState)) === 'complete',
+      { timeout: 60_000, interval: 100, timeoutMsg: `the page did not leave ${from} within 60 s` },
+    );
+  }
+
+  async search(query: string, options: SearchOptions): Promise<void> {
+    if (options.via === 'address-bar') {
+      throw new Error(
+        "searching from the address bar is not supported by the webkit driver (WebKitWebDriver reaches only page content, not MiniBrowser's URL entry)",
+      );
+    }
+    await this.visit(options.engineUrl);
+    const from = await this.browser.getUrl();
+    const box = await this.browser.$('input[name=q]');
+    await box.click();
+    // Typed key by key, as a person would: suggestion requests fire per keystroke.
+    for (const ch of query) {
+      await this.browser.keys(ch);
+      await sleep(25);
+    }
+    await this.browser.keys('Enter');
+    await this.waitForLoadAway(from);
+  }
+
+  async follow(selector: string): Promise<string> {
+    const from = await this.browser.getUrl();
+    const link = await this.browser.$(selector);
+    if (!(await link.isExisting())) throw new Error(`no element matches ${selector} on ${from}`);
+    await link.click();
+    await this.waitForLoadAway(from);
+    return this.browser.getUrl();
+  }
+
+  async idle(ms: number): Promise<void> {
+    await sleep(ms);
+  }
+
+  async mode(): Promise<ModeEvidence> {
+    const argv = await this.commandLine();
+    const privateFlag = argv.includes('--private');
+    const stored = websiteDataPaths(this.homeDir);
+    const incognito = privateFlag && stored.length === 0;
+    return {
+      incognito,
+      how: `MiniBrowser runs with --private${privateFlag ? '' : ' missing'} and ${
+        stored.length === 0
+          ? 'has written no website data (cookies, storage, cache) into its data and cache folders: its session is ephemeral'
+          : `has written website data to ${stored.slice(0, 3).join(', ')}`
+      }`,
+    };
+  }
+
+  async commandLine(): Promise<string[]> {
+    if (this.pid === undefined) return [];
+    return readFileSync(`/proc/${this.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.race([this.browser.deleteSession().catch(() => {}), sleep(5000)]);
+    // WebKitWebDriver and Xvfb share the launch's process group.
+    killGroup(this.proc, 'SIGTERM');
+    const exited = new Promise<void>((r) => {
+      if (this.proc.exitCode !== null || this.proc.signalCode !== null) r();
+      else this.proc.once('exit', () => r());
+    });
+    if (!(await Promise.race([exited.then(() => true), sleep(3000).then(() => false)]))) {
+      killGroup(this.proc, 'SIGKILL');
+    }
+    this.forgetPid();
+  }
+}
+
+function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
+  if (proc.pid === undefined) return;
+  try {
+    process.kill(-proc.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Drives WebKitGTK's MiniBrowser through WebKitWebDriver (WebdriverIO) under its own Xvfb display,
+ * trusting the run's CA through the system bundle as seen from a mount namespace of its own.
+ * Private mode only: MiniBrowser under automation always uses an ephemeral session.
+ */
+export const webkitDriver: Driver = {
+  id: 'webkit',
+  sealing: { outbound: [SEALED_DRIVER_PORT] },
+  explain: () =>
+    "launches WebKitGTK's MiniBrowser in private mode behind the capture proxy (the run's CA added to the system bundle in the browser's own mount namespace) and drives it through WebKitWebDriver with WebdriverIO",
+  async launch(options: LaunchOptions): Promise<Session> {
+    const { target, mode, proxy, workDir, seal } = options;
+    if (mode !== 'incognito') {
+      throw new Error(
+        `${target.id}: WebKitGTK's normal mode cannot be driven: MiniBrowser under WebDriver (--automation) always uses an ephemeral session; run it with modes: [incognito]`,
+      );
+    }
+    const binary = target.executablePath ?? DEFAULT_MINIBROWSER;
+    for (const [path, pkg] of [
+      [binary, 'webkit2gtk-driver'],
+      ['/usr/bin/WebKitWebDriver', 'webkit2gtk-driver'],
+      ['/usr/bin/Xvfb', 'xvfb'],
+      [SYSTEM_CA_BUNDLE, 'ca-certificates'],
+    ] as const) {
+      if (!existsSync(path)) {
+        throw new Error(
+          `${target.id}: ${path} is missing (Debian package ${pkg}); run "npm start" (scripts/setup.sh)`,
+        );
+      }
+    }
+    mkdirSync(workDir, { recursive: true });
+    const bundle = join(workDir, 'ca-bundle.pem');
+    writeFileSync(bundle, `${readFileSync(SYSTEM_CA_BUNDLE, 'utf8')}\n${proxy.caCertPem.trim()}\n`);
+    const homeDir = join(workDir, 'home');
+    mkdirSync(homeDir, { recursive: true });
+    const port = seal ? SEALED_DRIVER_PORT : await freePort();
+    // Root can unshare a mount namespace directly; anyone else needs a user namespace for it.
+    const unshare = process.getuid?.() === 0 ? ['--mount'] : ['--user', '--map-root-user', '--mount'];
+    const argv = [...unshare, '--', 'sh', '-c', WEBKIT_LAUNCH_SCRIPT, 'sh', bundle, String(port), workDir];
+    const { command, args } = seal?.wrap('unshare', argv) ?? { command: 'unshare', args: argv };
+    const logPath = join(workDir, 'webkit.log');
+    const log = createWriteStream(logPath);
+    await new Promise((r) => log.once('open', r));
+    const proc = spawn(command, args, {
+      stdio: ['ignore', log, log],
+      detached: true,
+      // The browser's own folders, so nothing of the host user's profile is read or written.
+      env: {
+        ...process.env,
+        HOME: homeDir,
+        XDG_DATA_HOME: join(homeDir, '.local/share'),
+        XDG_CACHE_HOME: join(homeDir, '.cache'),
+        XDG_CONFIG_HOME: join(homeDir, '.config'),
+      },
+    });
+    const hostPort = seal ? seal.hostPort(SEALED_DRIVER_PORT) : port;
+    let forgetPid = (): void => {};
+    try {
+      await waitForDriver(hostPort, proc, logPath, 30_000);
+      forgetPid = writePidFile(proc.pid, `WebKitWebDriver for ${target.id}:${mode}`);
+      const capabilities = {
+        'webkitgtk:browserOptions': { binary, args: miniBrowserArgs(proxy.url, target.args) },
+        // Certificate errors stay errors: the CA is trusted through the bundle, nothing else is.
+        acceptInsecureCerts: false,
+        timeouts: { pageLoad: 60_000, script: 30_000, implicit: 0 },
+      };
+      const browser = await remote({
+        hostname: '127.0.0.1',
+        port: hostPort,
+        logLevel: 'error',
+        connectionRetryCount: 0,
+        connectionRetryTimeout: 120_000,
+        capabilities: capabilities as WebdriverIO.Capabilities,
+      });
+      return new WebKitSession(browser, proc, homeDir, forgetPid);
+    } catch (error) {
+      killGroup(proc, 'SIGKILL');
+      forgetPid();
+      throw error;
+    }
+  },
+};
