@@ -7,3 +7,4 @@ import { registerDriver } from './driver.ts';
 registerDriver('chromium', async () => (await import('./chromium.ts')).chromiumDriver);
 registerDriver('android', async () => (await import('./android/android-driver.ts')).androidDriver);
 registerDriver('firefox', async () => (await import('./firefox.ts')).firefoxDriver);
+registerDriver('webkit', async () => (await import('./webkit.ts')).webkitDriver);
