@@ -30,6 +30,15 @@ export const DEFAULT_TARGETS: TargetConfig[] = [
     vendorDomains: ['mozilla.org', 'mozilla.com', 'mozilla.net', 'firefox.com', 'mozaws.net', 'mozgcp.net'],
   },
   {
+    id: 'webkitgtk',
+    name: 'WebKitGTK MiniBrowser',
+    engine: 'webkit',
+    executablePath: '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
+    // MiniBrowser under WebDriver always runs an ephemeral session: private mode only (README-desktop.md).
+    modes: ['incognito'],
+    vendorDomains: ['webkitgtk.org', 'webkit.org', 'igalia.com', 'gnome.org'],
+  },
+  {
     id: 'reference',
     name: 'Leaky reference (Chromium + vendor telemetry)',
     engine: 'chromium',
