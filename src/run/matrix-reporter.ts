@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
   FullConfig,
@@ -72,6 +72,10 @@ export default class MatrixReporter implements Reporter {
       await writeRun(run, runDir, [...flows.values()].flat());
       process.stdout.write(`\n${renderTerminalMatrix(run, { color: process.stdout.isTTY })}\n`);
       process.stdout.write(`\nrun.json: ${join(runDir, 'run.json')} (also reports/latest/run.json)\n`);
+      process.stdout.write(`report: ${join(runDir, 'report.html')}, summary.md, junit.xml, run.har\n`);
+      // On GitHub Actions the Markdown summary becomes the job's summary page.
+      const stepSummary = process.env.GITHUB_STEP_SUMMARY;
+      if (stepSummary) appendFileSync(stepSummary, readFileSync(join(runDir, 'summary.md')));
       process.stdout.write(`scenarios: ${this.done}/${this.total}, Playwright status: ${result.status}\n`);
     } catch (error) {
       process.stderr.write(`phonehome: could not write the run report: ${(error as Error).message}\n`);

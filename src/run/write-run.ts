@@ -4,6 +4,8 @@ import { basename, dirname, join } from 'node:path';
 import type { Flow } from '../capture/flow.ts';
 import { readFlowLog } from '../capture/flow-log.ts';
 import { writeHar } from '../capture/har.ts';
+import { renderHtml } from '../report/html.ts';
+import { renderJunit } from '../report/junit.ts';
 import { renderMarkdown } from '../report/markdown.ts';
 import type { RunRecord, ScenarioRecord } from '../report/run-record.ts';
 
@@ -27,14 +29,15 @@ export function flowsOfRecord(runDir: string, record: ScenarioRecord): Flow[] {
 }
 
 /**
- * Writes run.json, summary.md and run.har into the run folder and points `reports/latest` at it.
- * run.json is written last-but-one and atomically enough (write then rename is not needed: readers
- * only look after the run has finished).
+ * Writes run.json, the HAR and the reports rendered from run.json (summary.md, report.html,
+ * junit.xml) into the run folder, and points `reports/latest` at it.
  */
 export async function writeRun(run: RunRecord, runDir: string, flows: Flow[]): Promise<void> {
+  writeFileSync(join(runDir, 'run.json'), `${JSON.stringify(run, null, 2)}\n`);
   await writeHar(join(runDir, 'run.har'), flows);
   writeFileSync(join(runDir, 'summary.md'), renderMarkdown(run));
-  writeFileSync(join(runDir, 'run.json'), `${JSON.stringify(run, null, 2)}\n`);
+  writeFileSync(join(runDir, 'report.html'), renderHtml(run));
+  writeFileSync(join(runDir, 'junit.xml'), renderJunit(run));
   pointLatest(runDir);
 }
 
