@@ -40,6 +40,11 @@ export interface Gap {
   flowId?: string;
   /** One sentence saying what could not be seen and why. */
   reason: string;
+  /**
+   * True when the traffic was read in full after all (a DNS query: its name is all it carries), so it
+   * hides nothing from the claims; it is kept to show that the target went around the proxy.
+   */
+  observed?: boolean;
   /** ISO time it was recorded. */
   at?: string;
 }

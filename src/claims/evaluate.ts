@@ -235,8 +235,13 @@ function blindGaps(
           relevant = flow ? matters.flow(flow, domains) : true;
           break;
         }
-        case 'tls-opaque':
         case 'bypass':
+          // A bypass read in full (a DNS query name without a token) hid nothing.
+          relevant =
+            !gap.observed &&
+            (gap.host ? matters.host(gap.host, domains, gap) : matters.host('', domains, gap));
+          break;
+        case 'tls-opaque':
         case 'capture-error':
           relevant = gap.host ? matters.host(gap.host, domains, gap) : matters.host('', domains, gap);
           break;

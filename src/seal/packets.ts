@@ -163,12 +163,21 @@ export function bypassGaps(attempts: BypassAttempt[]): Gap[] {
     if (known) known.count += 1;
     else seen.set(key, { attempt, count: 1 });
   }
-  return [...seen.values()].map(({ attempt, count }) => ({
-    kind: 'bypass',
-    host: attempt.destination,
-    protocol: attempt.protocol,
-    reason: `${attemptText(attempt)} instead of going through the capture proxy (${count} packet${count === 1 ? '' : 's'}), so whatever it carried was not seen`,
-  }));
+  return [...seen.values()].map(({ attempt, count }) => {
+    const packets = `${count} packet${count === 1 ? '' : 's'}`;
+    // A DNS query whose name was decoded was read in full: the name is all it carries, and with no
+    // answer in the sealed namespace no connection can follow it.
+    const observed = attempt.protocol === 'dns' && attempt.via !== undefined;
+    return {
+      kind: 'bypass' as const,
+      host: attempt.destination,
+      protocol: attempt.protocol,
+      ...(observed ? { observed: true } : {}),
+      reason: observed
+        ? `${attemptText(attempt)} instead of asking the capture proxy (${packets}); the query was read in full and carried only that name`
+        : `${attemptText(attempt)} instead of going through the capture proxy (${packets}), so whatever it carried was not seen`,
+    };
+  });
 }
 
 function attemptText(a: BypassAttempt): string {
