@@ -256,6 +256,21 @@ describe.each(passing)('gaps, for $target under each rule kind', ({ claim, targe
     expect(v.reason).toMatch(/bypass \(quic 192\.0\.2\.7\)/i);
   });
 
+  it(`should go inconclusive (${kind}) for a DNS lookup around the proxy, unless it was read in full`, () => {
+    const dns = {
+      kind: 'bypass' as const,
+      protocol: 'dns',
+      host: forbidden(kind),
+      reason: `the target looked up ${forbidden(kind)} over DNS`,
+    };
+    const unread = loadCapture('chromium');
+    addGap(unread, target, scenario, dns);
+    expect(evaluate(claim(), cell(unread, target))!.status).toBe('inconclusive');
+    const read = loadCapture('chromium');
+    addGap(read, target, scenario, { ...dns, observed: true });
+    expect(evaluate(claim(), cell(read, target))!.status).toBe('pass');
+  });
+
   it(`should go inconclusive (${kind}) for a scenario that did not finish`, () => {
     const capture = loadCapture('chromium');
     const record = capture.records.find((r) => r.target.id === target && r.scenario === scenario)!;
