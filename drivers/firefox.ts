@@ -188,16 +188,33 @@ class FirefoxSession implements Session {
     await this.page.click('input[name=q]');
     // Typed key by key, as a person would: suggestion requests fire per keystroke.
     await this.page.type('input[name=q]', query, { delay: 25 });
-    await Promise.all([
-      this.page.waitForNavigation({ waitUntil: 'load', timeout: 60_000 }),
-      this.page.keyboard.press('Enter'),
-    ]);
+    await this.navigateBy(() => this.page.keyboard.press('Enter'));
+  }
+
+  /**
+   * Runs an input action that navigates and resolves when the new page has loaded. The action's
+   * own reply is not awaited once the navigation is under way: Firefox may never answer an input
+   * command whose page went away under it (seen in the matrix: a click that hung until the
+   * protocol timeout), while its failing before any navigation is still reported.
+   */
+  private async navigateBy(action: () => Promise<void>): Promise<void> {
+    const navigation = this.page.waitForNavigation({ waitUntil: 'load', timeout: 60_000 });
+    const acted = action().then(
+      () => 'acted' as const,
+      (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+    );
+    const first = await Promise.race([navigation.then(() => 'navigated' as const), acted]);
+    if (first instanceof Error) {
+      navigation.catch(() => {});
+      throw first;
+    }
+    await navigation;
   }
 
   async follow(selector: string): Promise<string> {
     const link = await this.page.$(selector);
     if (!link) throw new Error(`no element matches ${selector} on ${this.page.url()}`);
-    await Promise.all([this.page.waitForNavigation({ waitUntil: 'load', timeout: 60_000 }), link.click()]);
+    await this.navigateBy(() => link.click());
     return this.page.url();
   }
 
@@ -248,7 +265,8 @@ class FirefoxSession implements Session {
       else this.proc.once('exit', () => r());
     });
     // A clean quit lets Firefox save its profile, which the restart scenario relaunches.
-    await Promise.race([this.browser.close().catch(() => {}), sleep(5000)]);
+    // puppeteer's close() may wait on after Firefox has gone: the exit is what counts.
+    await Promise.race([this.browser.close().catch(() => {}), exited, sleep(5000)]);
     if (!(await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]))) {
       killGroup(this.proc, 'SIGKILL');
       await Promise.race([exited, sleep(2000)]);
@@ -256,6 +274,19 @@ class FirefoxSession implements Session {
     // Content processes quit with their parent; take the group down in case one lingers.
     killGroup(this.proc, 'SIGKILL');
     this.forgetPid();
+  }
+}
+
+/** Resolves as `promise` does, or rejects after `ms` naming what did not finish. */
+async function withTimeout<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000}s`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -310,17 +341,21 @@ export const firefoxDriver: Driver = {
         headers.Host = `127.0.0.1:${SEALED_BIDI_PORT}`;
       }
       forgetPid = writePidFile(proc.pid, `firefox for ${options.target.id}:${options.mode}`);
-      browser = await puppeteer.connect({
-        browserWSEndpoint: `${ws}/session`,
-        protocol: 'webDriverBiDi',
-        headers,
-        // Certificate errors stay errors: the CA is trusted in the profile, nothing else is.
-        acceptInsecureCerts: false,
-        defaultViewport: null,
-        protocolTimeout: 120_000,
-      });
+      browser = await withTimeout(
+        30_000,
+        'connecting to Firefox over WebDriver BiDi',
+        puppeteer.connect({
+          browserWSEndpoint: `${ws}/session`,
+          protocol: 'webDriverBiDi',
+          headers,
+          // Certificate errors stay errors: the CA is trusted in the profile, nothing else is.
+          acceptInsecureCerts: false,
+          defaultViewport: null,
+          protocolTimeout: 120_000,
+        }),
+      );
       // A tab of our own; the first-run tabs Firefox opens by itself stay as they are.
-      const page = await browser.newPage();
+      const page = await withTimeout(30_000, 'opening a tab in Firefox', browser.newPage());
       return new FirefoxSession(browser, page, proc, executable, profileDir, forgetPid);
     } catch (error) {
       await browser?.disconnect().catch(() => {});
