@@ -113,6 +113,9 @@ export interface ScenarioRecord {
   /** Consent answer the scenario gave to the target's consent screens, when it had any. */
   consent?: 'granted' | 'declined' | 'none';
   phoneHome: PhoneHomeRow[];
-  /** Values any fixture site sends in every run (not user-linkable), for the unlinkable-modes rule. */
+  /**
+   * Values that cannot link a user, for the unlinkable-modes rule: constants of the fixture sites and
+   * of the browser build (found in the target's own installed files).
+   */
   fixtureConstants?: string[];
 }
