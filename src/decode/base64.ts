@@ -1,9 +1,9 @@
 import type { Budget } from './bounds.ts';
 import type { Decoder, DecodeStep } from './decoder.ts';
-import { isFormShaped } from './form.ts';
+import { layerIsForm } from './form.ts';
 import { layerJson } from './json.ts';
 import type { Layer } from './layer.ts';
-import { isPlausibleDecode } from './sniff.ts';
+import { isHexLike, isPlausibleDecode } from './sniff.ts';
 
 const WHOLE = /^[A-Za-z0-9+/_-]+={0,2}$/;
 const RUN = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
@@ -23,25 +23,42 @@ export function decodeBase64(s: string): Buffer | null {
  * not decode to anything plausible.
  */
 function candidates(layer: Layer): string[][] {
-  const t = layer.text.trim();
-  const group = (run: string, min: number) => [
-    run,
-    ...(run.includes('/') ? run.split('/').filter((p) => p.length >= min) : []),
-  ];
-  if (t.length >= MIN_WHOLE && WHOLE.test(t)) return [group(t, MIN_WHOLE)];
+  const t = layer.trimmed;
+  if (t.length < MIN_WHOLE) return [];
+  if (WHOLE.test(t)) {
+    const g = group(t, MIN_WHOLE);
+    return g.length > 0 ? [g] : [];
+  }
+  if (t.length < 16) return [];
   // Forms and JSON are split by their own decoders, which name the field a value came from.
-  if (isFormShaped(t) || layerJson(layer) !== undefined) return [];
+  if (layerIsForm(layer) || layerJson(layer) !== undefined) return [];
   // Query strings decode `+` to a space: a base64 value sent unescaped comes back with spaces.
-  if (t.length >= 16 && t.includes(' ') && (t.split(' ').length - 1) * 20 <= t.length && !/\s\s/.test(t)) {
+  if (t.includes(' ') && countSpaces(t) * 20 <= t.length && !/\s\s/.test(t)) {
     const plus = t.replace(/ /g, '+');
     if (WHOLE.test(plus)) return [[plus]];
   }
   const out: string[][] = [];
-  for (const m of t.matchAll(RUN)) {
-    out.push(group(m[0], 16));
+  RUN.lastIndex = 0;
+  for (let m = RUN.exec(t); m !== null; m = RUN.exec(t)) {
+    const g = group(m[0], 16);
+    if (g.length > 0) out.push(g);
     if (out.length >= MAX_RUNS) break;
   }
   return out;
+}
+
+/** A run and, when it holds "/", its pieces of at least `min` characters; hex-like ones left out. */
+function group(run: string, min: number): string[] {
+  // Ids, hashes and numbers are hex or digits: read by the hex decoder, never as base64.
+  const out: string[] = isHexLike(run) ? [] : [run];
+  if (run.includes('/')) for (const p of run.split('/')) if (p.length >= min && !isHexLike(p)) out.push(p);
+  return out;
+}
+
+function countSpaces(t: string): number {
+  let n = 0;
+  for (let i = t.indexOf(' '); i >= 0; i = t.indexOf(' ', i + 1)) n++;
+  return n;
 }
 
 /**

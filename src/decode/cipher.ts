@@ -84,7 +84,7 @@ export function cipherDecoder(spec: CipherSpec): Decoder {
         keep(decrypt(spec, layer.bytes), [step]);
         return out;
       }
-      const t = layer.text.trim();
+      const t = layer.trimmed;
       if (HEX.test(t)) keep(decrypt(spec, Buffer.from(t, 'hex')), ['hex', step]);
       if (out.length === 0 && B64.test(t)) {
         const bytes = decodeBase64(t);

@@ -12,6 +12,12 @@ export function isFormShaped(text: string): boolean {
   return text.length >= 2 && text.includes('=') && FORM_SHAPE.test(text);
 }
 
+/** isFormShaped of a layer's trimmed text, memoised: the percent, form and base64 decoders all ask. */
+export function layerIsForm(layer: Layer): boolean {
+  if (layer.memoForm === undefined) layer.memoForm = isFormShaped(layer.trimmed) && !layer.binary;
+  return layer.memoForm;
+}
+
 /** Splits `a=1&b=2` into decoded name/value pairs; `+` is a space, as in HTML form posts. */
 export function parseForm(text: string): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
@@ -30,9 +36,8 @@ export const formDecoder: Decoder = {
   id: 'form',
   explain: () => 'Splits form-urlencoded text (a=1&b=2) into its fields, percent- and plus-decoded.',
   decode(layer: Layer): DecodeStep[] {
-    if (layer.binary) return [];
-    const text = layer.text.trim();
-    if (!isFormShaped(text)) return [];
+    if (!layerIsForm(layer)) return [];
+    const text = layer.trimmed;
     const out: DecodeStep[] = [];
     for (const [name, value] of parseForm(text)) {
       if (value !== '') out.push({ step: `form:${name}`, text: value });

@@ -8,6 +8,8 @@ export const gzipDecoder: Decoder = {
   id: 'gzip',
   explain: () => 'Inflates gzip data, recognised by its 1f 8b header.',
   decode(layer: Layer, budget: Budget): DecodeStep[] {
+    // 8b cannot follow 1f in UTF-8: a layer made from a string is never gzip.
+    if (layer.textOrigin) return [];
     const b = layer.bytes;
     if (b.length < 18 || b[0] !== 0x1f || b[1] !== 0x8b) return [];
     const out = inflate('gzip', b, budget);

@@ -9,9 +9,8 @@ export const hexDecoder: Decoder = {
   id: 'hex',
   explain: () => 'Decodes a layer that is entirely hexadecimal into the bytes it spells.',
   decode(layer: Layer): DecodeStep[] {
-    if (layer.binary) return [];
-    const t = layer.text.trim();
-    if (!HEX.test(t)) return [];
+    const t = layer.trimmed;
+    if (t.length < 12 || t.length % 2 !== 0 || layer.binary || !HEX.test(t)) return [];
     const bytes = Buffer.from(t, 'hex');
     return isPlausibleDecode(bytes) ? [{ step: 'hex', bytes }] : [];
   },

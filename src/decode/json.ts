@@ -14,15 +14,15 @@ function childPath(path: string, key: string | number): string {
   return IDENT.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 }
 
-const parsedByLayer = new WeakMap<Layer, { value: unknown }>();
-
 /** tryParseJson of a layer's text, memoised so several decoders may ask at the cost of one parse. */
 export function layerJson(layer: Layer): unknown {
-  const memo = parsedByLayer.get(layer);
-  if (memo) return memo.value;
-  const value = layer.binary ? undefined : tryParseJson(layer.text);
-  parsedByLayer.set(layer, { value });
-  return value;
+  if (layer.memoJson === undefined) {
+    // Only text that starts like JSON is worth the binary check and the parse.
+    const c = layer.trimmed.charCodeAt(0);
+    const shaped = c === 0x7b || c === 0x5b || c === 0x22;
+    layer.memoJson = { value: shaped && !layer.binary ? tryParseJson(layer.trimmed) : undefined };
+  }
+  return layer.memoJson.value;
 }
 
 /** Parses text as JSON when it looks like JSON; undefined otherwise. */

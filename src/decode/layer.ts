@@ -10,12 +10,22 @@ export class Layer {
   private t: string | undefined;
   private bin: boolean | undefined;
   private ctl: boolean | undefined;
+  private readonly fromString: boolean;
+  private trim: string | undefined;
+  /**
+   * Answers several decoders need about this layer, kept on it so each is worked out once (a
+   * WeakMap per answer cost more than the answers). Written only by their owners in form.ts and
+   * json.ts.
+   */
+  memoForm: boolean | undefined;
+  memoJson: { value: unknown } | undefined;
 
   private constructor(chain: readonly string[], bytes: Buffer | undefined, text: string | undefined) {
     this.chain = chain;
     this.depth = chain.length;
     this.b = bytes;
     this.t = text;
+    this.fromString = bytes === undefined;
   }
 
   static fromBytes(bytes: Buffer, chain: readonly string[] = []): Layer {
@@ -36,6 +46,21 @@ export class Layer {
   get text(): string {
     if (this.t === undefined) this.t = (this.b ?? Buffer.alloc(0)).toString('utf8');
     return this.t;
+  }
+
+  /**
+   * True when the layer was made from a string (a URL part, a header, a JSON or form value...): its
+   * bytes are that string's UTF-8, so they can never start with a gzip or zstd magic number, and a
+   * compressed stream cannot survive in them. Decoders use this to skip work without encoding.
+   */
+  get textOrigin(): boolean {
+    return this.fromString;
+  }
+
+  /** The text without leading and trailing whitespace (several decoders look at it; trimmed once). */
+  get trimmed(): string {
+    if (this.trim === undefined) this.trim = this.text.trim();
+    return this.trim;
   }
 
   /** Size used for the expansion budget: bytes when known, else text length. */

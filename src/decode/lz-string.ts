@@ -2,6 +2,7 @@ import type { Budget } from './bounds.ts';
 import type { Decoder, DecodeStep } from './decoder.ts';
 import { type Layer, readsAsText } from './layer.ts';
 import { lzFromBase64, lzFromRaw, lzFromUint8Array, lzFromUriSafe, lzFromUtf16 } from './lz-bounded.ts';
+import { isHexLike } from './sniff.ts';
 
 const B64 = /^[A-Za-z0-9+/]+={0,3}$/;
 const URI = /^[A-Za-z0-9+\-$ ]+$/;
@@ -12,6 +13,12 @@ function accept(out: string | null, into: DecodeStep[], seen: Set<string>): void
     seen.add(out);
     into.push({ step: 'lz-string', text: out });
   }
+}
+
+function countSpaces(t: string): number {
+  let n = 0;
+  for (let i = t.indexOf(' '); i >= 0; i = t.indexOf(' ', i + 1)) n++;
+  return n;
 }
 
 /** Share of characters above U+00FF in a sample: lz-string's raw and UTF-16 forms are full of them. */
@@ -36,13 +43,18 @@ export const lzStringDecoder: Decoder = {
     const seen = new Set<string>();
     // Characters of JS strings take two bytes: halve the byte budget.
     const max = Math.floor(budget.remaining() / 2);
-    const t = layer.text.trim();
+    const t = layer.trimmed;
     if (t.length < MIN) return out;
-    if (B64.test(t)) accept(lzFromBase64(t, max), out, seen);
+    // Ids, hashes and numbers (hex or digits only) are never lz-string output (see isHexLike).
+    const hexLike = isHexLike(t);
+    const b64 = !hexLike && B64.test(t);
+    if (b64) accept(lzFromBase64(t, max), out, seen);
     // URI-safe output may come back with "+" turned into spaces, but prose has a space every few
-    // characters: only a few spaces are taken for lost pluses.
-    const spaces = t.split(' ').length - 1;
-    if (out.length === 0 && spaces * 20 <= t.length && URI.test(t)) accept(lzFromUriSafe(t, max), out, seen);
+    // characters: only a few spaces are taken for lost pluses. Text that passed as base64 and also
+    // fits the URI-safe alphabet uses only the characters both alphabets map alike: the same
+    // decode again, so it is skipped.
+    if (out.length === 0 && !b64 && !hexLike && URI.test(t) && countSpaces(t) * 20 <= t.length)
+      accept(lzFromUriSafe(t, max), out, seen);
     if (out.length === 0 && wideShare(t) > 0.5) {
       accept(lzFromUtf16(t, max), out, seen);
       if (out.length === 0) accept(lzFromRaw(t, max), out, seen);

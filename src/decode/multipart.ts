@@ -12,8 +12,9 @@ export const multipartDecoder: Decoder = {
   id: 'multipart',
   explain: () => 'Splits a multipart/form-data body into its parts, named by their Content-Disposition name.',
   decode(layer: Layer): DecodeStep[] {
-    const bytes = layer.bytes;
     // A multipart body starts with "--boundary" followed by a newline.
+    if (layer.textOrigin && !layer.text.startsWith('--')) return [];
+    const bytes = layer.bytes;
     if (bytes.length < 8 || bytes[0] !== 0x2d || bytes[1] !== 0x2d) return [];
     const eol = bytes.indexOf(0x0a);
     if (eol < 3 || eol > 200) return [];

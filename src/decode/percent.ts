@@ -1,5 +1,5 @@
 import type { Decoder, DecodeStep } from './decoder.ts';
-import { isFormShaped } from './form.ts';
+import { layerIsForm } from './form.ts';
 import type { Layer } from './layer.ts';
 
 const HAS_ESCAPE = /%[0-9A-Fa-f]{2}/;
@@ -33,7 +33,7 @@ export const percentDecoder: Decoder = {
     if (layer.binary) return [];
     const text = layer.text;
     // Form text is split and decoded field by field by the form decoder, which names the fields.
-    if (!HAS_ESCAPE.test(text) || isFormShaped(text.trim())) return [];
+    if (!text.includes('%') || !HAS_ESCAPE.test(text) || layerIsForm(layer)) return [];
     const out = percentDecode(text, false);
     return out === text ? [] : [{ step: 'percent', text: out }];
   },

@@ -19,6 +19,11 @@ const MAX_FIELDS = 100_000;
  */
 export function readWireFields(bytes: Uint8Array): WireField[] | null {
   if (bytes.length === 0) return null;
+  // Most bytes that are not protobuf fail on the first tag: field 0 (a first byte below 08, which
+  // has no continuation bit) or wire type 3, 4, 6 or 7. Refused here without protobufjs throwing.
+  const first = bytes[0]!;
+  const wireType = first & 7;
+  if (first < 8 || wireType === 3 || wireType === 4 || wireType > 5) return null;
   return quietly(() => readLoud(bytes));
 }
 
@@ -65,8 +70,10 @@ export const protobufDecoder: Decoder = {
   id: 'protobuf',
   explain: () => 'Reads binary data as a protobuf message without a schema and peels each field by number.',
   decode(layer: Layer): DecodeStep[] {
-    const bytes = layer.bytes;
     // Text rarely starts with a control byte; protobuf tags for fields 1-3 do (0x08, 0x0a, 0x12 ...).
+    // A string's first UTF-8 byte is below 0x20 exactly when its first character is.
+    if (layer.textOrigin && layer.text.charCodeAt(0) >= 0x20 && !layer.binary) return [];
+    const bytes = layer.bytes;
     if (bytes.length < 2 || (!layer.binary && bytes[0]! >= 0x20)) return [];
     const fields = readWireFields(bytes);
     if (!fields) return [];

@@ -24,7 +24,9 @@ export function isZlibHeader(b: Uint8Array): boolean {
 export function isPlausibleDecode(b: Buffer): boolean {
   if (b.length === 0) return false;
   if (hasCompressionMagic(b)) return true;
-  if (readsAsText(b.toString('utf8'))) return true;
+  // readsAsText looks at the first 4096 UTF-16 units, which never take more than 3 bytes each:
+  // decoding a 16K prefix reads the same sample without converting a large buffer whole.
+  if (readsAsText(b.subarray(0, 16384).toString('utf8'))) return true;
   if (looksLikeProtobuf(b)) return true;
   return headerlessCompressed(b);
 }
@@ -43,7 +45,7 @@ export function headerlessCompressed(b: Buffer): boolean {
 
 function probe(b: Buffer): boolean {
   for (const inflate of [
-    () => (((b[0]! >> 1) & 3) === 3 ? Buffer.alloc(0) : zlib.inflateRawSync(b, PROBE)),
+    () => (mayBeRawDeflate(b) ? zlib.inflateRawSync(b, PROBE) : Buffer.alloc(0)),
     () => zlib.brotliDecompressSync(b, { maxOutputLength: 4096, chunkSize: 4096 }),
   ]) {
     try {
@@ -54,4 +56,68 @@ function probe(b: Buffer): boolean {
     }
   }
   return false;
+}
+
+/**
+ * Whether text is only digits and hex letters of one case (an id, a hash, a number). Such text is
+ * read as hex or a number, never as base64 or lz-string: their output, from any input, holds
+ * other letters; the chance that 8 or more of its characters are all hex is below 1 in 5000, and
+ * falls fast with length.
+ */
+export function isHexLike(t: string): boolean {
+  let lower = false;
+  let upper = false;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) continue;
+    if (c >= 0x61 && c <= 0x66) lower = true;
+    else if (c >= 0x41 && c <= 0x46) upper = true;
+    else return false;
+  }
+  return !(lower && upper);
+}
+
+/**
+ * False when the first block header of raw deflate data is one zlib refuses before writing any
+ * output: block type 3, a stored block whose length and its complement disagree, or a dynamic
+ * block with too many symbols or a code-length code that is over-subscribed or incomplete. Random
+ * bytes (ids, ciphertext) fail this three times in four, without a native inflater being set up.
+ * True when the header is valid or too short to tell.
+ */
+export function mayBeRawDeflate(b: Uint8Array): boolean {
+  if (b.length === 0) return false;
+  const type = (b[0]! >> 1) & 3;
+  if (type === 3) return false;
+  if (type === 0) {
+    if (b.length < 5) return true;
+    return (b[1]! | (b[2]! << 8)) === (~(b[3]! | (b[4]! << 8)) & 0xffff);
+  }
+  if (type === 1) return true;
+  // Dynamic block: read bits LSB first, after BFINAL and BTYPE.
+  let pos = 3;
+  const bits = (n: number): number => {
+    let v = 0;
+    for (let i = 0; i < n; i++, pos++) v |= ((b[pos >> 3]! >> (pos & 7)) & 1) << i;
+    return v;
+  };
+  if (b.length * 8 < 3 + 14) return true;
+  const hlit = bits(5) + 257;
+  const hdist = bits(5) + 1;
+  const hclen = bits(4) + 4;
+  if (hlit > 286 || hdist > 30) return false;
+  if (b.length * 8 < 17 + hclen * 3) return true;
+  // The code-length code (RFC 1951, 3.2.7): the order its lengths are listed in does not matter
+  // for whether they make a complete prefix code, only how many there are of each length.
+  const count = [0, 0, 0, 0, 0, 0, 0, 0];
+  for (let i = 0; i < hclen; i++) count[bits(3)]!++;
+  let max = 7;
+  while (max > 0 && count[max] === 0) max--;
+  // No code at all: zlib's own error path; leave it to zlib.
+  if (max === 0) return true;
+  let left = 1;
+  for (let len = 1; len <= 7; len++) {
+    left = (left << 1) - count[len]!;
+    if (left < 0) return false;
+  }
+  return left === 0;
 }

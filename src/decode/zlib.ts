@@ -9,6 +9,12 @@ export const zlibDecoder: Decoder = {
   id: 'zlib',
   explain: () => 'Inflates zlib data (deflate with a zlib header, e.g. 78 9c).',
   decode(layer: Layer, budget: Budget): DecodeStep[] {
+    if (layer.textOrigin) {
+      // The first byte must have compression method 8 and a window of at most 32K (a high nibble
+      // of 7 or less): a character of U+0080 or above is encoded from C2 upwards, so it never is.
+      const c = layer.text.charCodeAt(0);
+      if (!(c < 0x80 && (c & 0x0f) === 8)) return [];
+    }
     const b = layer.bytes;
     if (b.length < 6 || !isZlibHeader(b)) return [];
     const out = inflate('zlib', b, budget);

@@ -40,6 +40,8 @@ export const zstdDecoder: Decoder = {
   id: 'zstd',
   explain: () => 'Decompresses zstd data, recognised by its 28 b5 2f fd frame header.',
   decode(layer: Layer, budget: Budget): DecodeStep[] {
+    // b5 cannot follow 28 in UTF-8: a layer made from a string is never zstd.
+    if (layer.textOrigin) return [];
     const b = layer.bytes;
     if (b.length < 9 || b[0] !== 0x28 || b[1] !== 0xb5 || b[2] !== 0x2f || b[3] !== 0xfd) return [];
     const out = quietly(() => unzstd(b, budget));
