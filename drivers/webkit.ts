@@ -39,6 +39,8 @@ export function miniBrowserArgs(proxyUrl: string, extra: string[] = []): string[
 export const WEBKIT_LAUNCH_SCRIPT = [
   'set -e',
   `mount --bind "$1" ${SYSTEM_CA_BUNDLE}`,
+  // A relaunch (restart scenario) reuses the work folder: never read the previous display number.
+  'rm -f "$3/display"',
   // -displayfd: Xvfb picks a free display itself (no race with parallel runs) and writes its number.
   'Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$3/display" &',
   'i=0; while [ ! -s "$3/display" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done',
