@@ -70,9 +70,12 @@ export const base64Decoder: Decoder = {
   id: 'base64',
   explain: () => 'Decodes standard or URL-safe base64 (padded or not), whole or as runs inside text.',
   decode(layer: Layer, budget: Budget): DecodeStep[] {
-    if (layer.binary) return [];
-    const out: DecodeStep[] = [];
+    // Bytes are checked for being binary first (a large compressed body is not searched for runs);
+    // strings, which are seldom binary, only once they hold a candidate.
+    if (!layer.textOrigin && layer.binary) return [];
     const list = candidates(layer);
+    if (list.length === 0 || layer.binary) return [];
+    const out: DecodeStep[] = [];
     if (list.length >= MAX_RUNS)
       budget.hit(`more than ${MAX_RUNS} base64 runs in one layer; the rest were not decoded`);
     for (const group of list) {

@@ -9,7 +9,7 @@ export const jwtDecoder: Decoder = {
   id: 'jwt',
   explain: () => 'Decodes the header and payload of JSON Web Tokens (eyJ….eyJ….signature) found in text.',
   decode(layer: Layer): DecodeStep[] {
-    if (layer.binary || !layer.text.includes('eyJ')) return [];
+    if (!layer.text.includes('eyJ') || layer.binary) return [];
     const out: DecodeStep[] = [];
     for (const m of layer.text.matchAll(JWT)) {
       const [header, payload] = m[0].split('.');

@@ -12,6 +12,9 @@ export interface WireField {
 }
 
 const MAX_FIELDS = 100_000;
+/** Length-delimited fields shorter than this, and varints of fewer digits, are not peeled. */
+const MIN_BYTES = 4;
+const MIN_DIGITS = 6;
 
 /**
  * Reads bytes as a protobuf message without a schema. Returns null unless the whole input parses as
@@ -62,6 +65,20 @@ export function looksLikeProtobuf(bytes: Uint8Array): boolean {
   return readWireFields(bytes) !== null;
 }
 
+/** Whether the protobuf decoder would peel anything out of a field (see protobufDecoder). */
+function peelable(f: WireField): boolean {
+  return f.value instanceof Buffer ? f.value.length >= MIN_BYTES : (f.value?.length ?? 0) >= MIN_DIGITS;
+}
+
+/**
+ * Whether bytes parse completely as a protobuf message with at least one field the protobuf
+ * decoder peels. A short random id parses as a message of a few small numbers surprisingly often
+ * (about one 12-byte id in 40); with nothing to peel, such a parse says nothing.
+ */
+export function looksLikePeelableProtobuf(bytes: Uint8Array): boolean {
+  return readWireFields(bytes)?.some(peelable) ?? false;
+}
+
 /**
  * Peels a protobuf message without its schema: each length-delimited field becomes a layer named
  * `proto:N` (nested messages are peeled again), each varint of six digits or more a text layer.
@@ -79,11 +96,9 @@ export const protobufDecoder: Decoder = {
     if (!fields) return [];
     const out: DecodeStep[] = [];
     for (const f of fields) {
-      if (f.value instanceof Buffer) {
-        if (f.value.length >= 4) out.push({ step: `proto:${f.field}`, bytes: f.value });
-      } else if (typeof f.value === 'string' && f.value.length >= 6) {
-        out.push({ step: `proto:${f.field}`, text: f.value });
-      }
+      if (!peelable(f)) continue;
+      if (f.value instanceof Buffer) out.push({ step: `proto:${f.field}`, bytes: f.value });
+      else if (typeof f.value === 'string') out.push({ step: `proto:${f.field}`, text: f.value });
     }
     return out;
   },

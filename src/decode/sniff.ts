@@ -1,6 +1,6 @@
 import zlib from 'node:zlib';
 import { readsAsText } from './layer.ts';
-import { looksLikeProtobuf } from './protobuf.ts';
+import { looksLikePeelableProtobuf } from './protobuf.ts';
 import { quietly } from './quiet.ts';
 
 /** Whether bytes start with the magic number of gzip, zlib or zstd. */
@@ -18,8 +18,8 @@ export function isZlibHeader(b: Uint8Array): boolean {
 
 /**
  * Whether bytes produced by a guessing decoder (base64, hex, raw deflate, brotli) are worth peeling
- * further: readable text, a compressed stream, or a well-formed protobuf message. Anything else is
- * almost surely a false decode of text that merely used the right alphabet.
+ * further: readable text, a compressed stream, or a well-formed protobuf message with a field to
+ * peel. Anything else is almost surely a false decode of text that merely used the right alphabet.
  */
 export function isPlausibleDecode(b: Buffer): boolean {
   if (b.length === 0) return false;
@@ -27,7 +27,7 @@ export function isPlausibleDecode(b: Buffer): boolean {
   // readsAsText looks at the first 4096 UTF-16 units, which never take more than 3 bytes each:
   // decoding a 16K prefix reads the same sample without converting a large buffer whole.
   if (readsAsText(b.subarray(0, 16384).toString('utf8'))) return true;
-  if (looksLikeProtobuf(b)) return true;
+  if (looksLikePeelableProtobuf(b)) return true;
   return headerlessCompressed(b);
 }
 

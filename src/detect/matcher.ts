@@ -32,6 +32,7 @@ export class Matcher {
   private readonly ciForms = new Map<string, TokenForm[]>();
   private readonly csForms = new Map<string, TokenForm[]>();
   readonly minLength: number;
+  private readonly grams: GramFilter | null;
 
   constructor(forms: readonly TokenForm[]) {
     const ci = forms.filter((f) => f.caseInsensitive);
@@ -41,11 +42,21 @@ export class Matcher {
     this.ci = build(ci, 'gi');
     this.cs = build(cs, 'g');
     this.minLength = forms.reduce((m, f) => Math.min(m, f.text.length), Number.POSITIVE_INFINITY);
+    this.grams =
+      forms.length > 0 && this.minLength >= GRAM
+        ? new GramFilter(
+            forms.map((f) => f.text),
+            this.minLength,
+          )
+        : null;
   }
 
   /** Every match in `text`, in order of position (case-insensitive forms first). */
   match(text: string): Match[] {
     if (text.length < this.minLength) return [];
+    // Nearly every layer holds no token: a sampled look-up proves that far faster than the
+    // regular expressions, which then only run on the few layers that may hold one.
+    if (this.grams && !this.grams.mayMatch(text)) return [];
     const out: Match[] = [];
     this.run(this.ci, this.ciForms, text, true, out);
     this.run(this.cs, this.csForms, text, false, out);
@@ -85,4 +96,50 @@ function build(forms: TokenForm[], flags: string): RegExp | null {
   for (const f of forms) unique.set(`${f.boundary}\u0000${f.text}`, f);
   const sorted = [...unique.values()].sort((a, b) => b.text.length - a.text.length);
   return new RegExp(sorted.map(alternative).join('|'), flags);
+}
+
+const GRAM = 4;
+const FILTER_BITS = 1 << 20;
+
+/** A 4-character gram folded to a number: ASCII letters lower-cased, any other character above 7f as 80. */
+function gramAt(text: string, i: number): number {
+  let key = 0;
+  for (let k = 0; k < GRAM; k++) {
+    let c = text.charCodeAt(i + k);
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    else if (c > 0x7f) c = 0x80;
+    key = (key << 8) | c;
+  }
+  // Spread the bits before taking the low ones as the filter index.
+  return (Math.imul(key, 0x9e3779b1) >>> 12) & (FILTER_BITS - 1);
+}
+
+/**
+ * A prefilter proving that no form occurs in a text. Every form is at least `min` characters long,
+ * so any occurrence covers `min - GRAM + 1` consecutive gram starts, one of which is a multiple of
+ * that stride: looking up only the grams at those positions (in a bitmap of every gram in every
+ * form's first `min` characters, case-folded) finds every occurrence. A hit may be false; the
+ * caller then runs the exact search.
+ */
+class GramFilter {
+  private readonly bits = new Uint32Array(FILTER_BITS / 32);
+  private readonly stride: number;
+
+  constructor(texts: readonly string[], min: number) {
+    this.stride = Math.max(1, min - GRAM + 1);
+    for (const t of texts) {
+      for (let i = 0; i + GRAM <= Math.min(t.length, min); i++) {
+        const h = gramAt(t, i);
+        this.bits[h >>> 5]! |= 1 << (h & 31);
+      }
+    }
+  }
+
+  mayMatch(text: string): boolean {
+    for (let p = 0; p + GRAM <= text.length; p += this.stride) {
+      const h = gramAt(text, p);
+      if ((this.bits[h >>> 5]! & (1 << (h & 31))) !== 0) return true;
+    }
+    return false;
+  }
 }
