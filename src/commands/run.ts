@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { TargetConfig } from '../../drivers/driver.ts';
 import { DEFAULT_TARGETS } from '../../drivers/targets.ts';
+import { loadTargetsConfig } from '../../drivers/targets-config.ts';
 import { DEFAULT_SCENARIOS, ENV, newRunId } from '../../fixtures/matrix-env.ts';
 import { SCENARIO_IDS } from '../../fixtures/scenarios.ts';
 import { loadClaims } from '../claims/load.ts';
@@ -19,6 +20,8 @@ claims and writes reports/<run-id>/run.json (and reports/latest → it), summary
 Options:
   --target ID           a target to run (repeatable): ${DEFAULT_TARGETS.map((t) => t.id).join(', ')},
                         or android:SERIAL[:RECIPE] for an Android device (default: all default targets)
+  --targets FILE        a targets file (YAML/JSON: engine, executablePath, args, vendorDomains,
+                        name); its targets run instead of the defaults (see drivers/README-desktop.md)
   --scenario ID         a scenario to run (repeatable): ${SCENARIO_IDS.join(', ')}
                         (default: ${DEFAULT_SCENARIOS.join(', ')})
   --claims FILE         a claims file (.yaml or .ts) instead of the default catalog
@@ -46,7 +49,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   let targets: TargetConfig[];
   try {
-    targets = await selectTargets(values.target ?? []);
+    targets = await selectTargets(values.target ?? [], values.targets);
     if (values.claims) await loadClaims(values.claims);
   } catch (error) {
     process.stderr.write(`phonehome run: ${(error as Error).message}\n`);
@@ -150,6 +153,7 @@ function parse(argv: string[]) {
     allowPositionals: false,
     options: {
       target: { type: 'string', multiple: true },
+      targets: { type: 'string' },
       scenario: { type: 'string', multiple: true },
       claims: { type: 'string' },
       out: { type: 'string' },
@@ -162,8 +166,9 @@ function parse(argv: string[]) {
 }
 
 /** Targets by id from the defaults, or Android devices by `android:SERIAL[:RECIPE]`. */
-async function selectTargets(ids: string[]): Promise<TargetConfig[]> {
-  if (ids.length === 0) return DEFAULT_TARGETS;
+async function selectTargets(ids: string[], file: string | undefined): Promise<TargetConfig[]> {
+  const known = file ? loadTargetsConfig(file) : DEFAULT_TARGETS;
+  if (ids.length === 0) return known;
   const targets: TargetConfig[] = [];
   for (const id of ids) {
     if (id.startsWith('android:')) {
