@@ -57,6 +57,8 @@ export async function openSeal(options: SealOptions): Promise<Seal> {
   // Unix socket paths are limited to ~108 bytes: keep them in a short temporary folder.
   const sockets = mkdtempSync('/tmp/phonehome-seal-');
   const servers: net.Server[] = [];
+  // Bridged connections, destroyed at cleanup: a half-closed one would keep server.close() waiting forever.
+  const open = new Set<net.Socket>();
   const children: ChildProcess[] = [];
   const hostPorts = new Map<number, number>();
   const pcapPath = join(options.dir, 'bypass.pcap');
@@ -64,6 +66,7 @@ export async function openSeal(options: SealOptions): Promise<Seal> {
 
   const cleanup = async (): Promise<void> => {
     for (const child of children) child.kill('SIGKILL');
+    for (const socket of open) socket.destroy();
     await Promise.all(servers.map((s) => new Promise((r) => s.close(() => r(undefined)))));
     deleteNamespace(name);
     rmSync(sockets, { recursive: true, force: true });
@@ -100,7 +103,7 @@ export async function openSeal(options: SealOptions): Promise<Seal> {
       const unix = join(sockets, `in-${port}.sock`);
       servers.push(
         await listen(
-          net.createServer((c) => pipe(c, () => net.connect(port, '127.0.0.1'))),
+          net.createServer((c) => pipe(c, () => net.connect(port, '127.0.0.1'), open)),
           unix,
         ),
       );
@@ -120,7 +123,7 @@ export async function openSeal(options: SealOptions): Promise<Seal> {
     await waitForLine(agent, 'stdout', /^ready$/m, 'the namespace bridge');
     for (const f of forwards.filter((f) => f.dir === 'out')) {
       const server = await listen(
-        net.createServer((c) => pipe(c, () => net.connect(f.unix))),
+        net.createServer((c) => pipe(c, () => net.connect(f.unix), open)),
         0,
       );
       servers.push(server);
@@ -173,8 +176,12 @@ function readAttempts(path: string): BypassAttempt[] {
   return existsSync(path) ? parsePcap(readFileSync(path)) : [];
 }
 
-function pipe(client: net.Socket, connect: () => net.Socket): void {
+function pipe(client: net.Socket, connect: () => net.Socket, open: Set<net.Socket>): void {
   const upstream = connect();
+  for (const socket of [client, upstream]) {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  }
   client.on('error', () => upstream.destroy());
   upstream.on('error', () => client.destroy());
   client.pipe(upstream).pipe(client);
