@@ -1,5 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  type WriteStream,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import { join, relative } from 'node:path';
 import { remote } from 'webdriverio';
@@ -129,6 +137,7 @@ class WebKitSession implements Session {
     private readonly proc: ChildProcess,
     private readonly homeDir: string,
     private readonly forgetPid: () => void,
+    private readonly log: WriteStream,
   ) {
     this.pid = proc.pid === undefined ? undefined : childNamed(proc.pid, 'MiniBrowser');
   }
@@ -216,6 +225,7 @@ class WebKitSession implements Session {
     if (!(await Promise.race([exited.then(() => true), sleep(3000).then(() => false)]))) {
       killGroup(this.proc, 'SIGKILL');
     }
+    this.log.end();
     this.forgetPid();
   }
 }
@@ -303,9 +313,10 @@ export const webkitDriver: Driver = {
         connectionRetryTimeout: 120_000,
         capabilities: capabilities as WebdriverIO.Capabilities,
       });
-      return new WebKitSession(browser, proc, homeDir, forgetPid);
+      return new WebKitSession(browser, proc, homeDir, forgetPid, log);
     } catch (error) {
       killGroup(proc, 'SIGKILL');
+      log.end();
       forgetPid();
       throw error;
     }
