@@ -9,6 +9,7 @@ const WHOLE = /^[A-Za-z0-9+/_-]+={0,2}$/;
 const RUN = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
 const MIN_WHOLE = 8;
 const MAX_RUNS = 256;
+const MAX_PIECES = 8;
 
 /** Decodes standard or URL-safe base64, padded or not; null when the length cannot be base64. */
 export function decodeBase64(s: string): Buffer | null {
@@ -18,16 +19,22 @@ export function decodeBase64(s: string): Buffer | null {
 }
 
 /**
- * Base64 strings to try, in groups: the first of a group is a whole run; the rest are its pieces
- * between "/" (a base64 character, but also a path separator), tried only if the whole run does
- * not decode to anything plausible.
+ * A base64 string to try: a whole run and, when it holds "/" (a base64 character, but also a path
+ * separator), its pieces, tried only if the whole run does not decode to anything plausible.
  */
-function candidates(layer: Layer): string[][] {
+interface Candidate {
+  /** Undefined when the run is hex-like (see isHexLike) but its pieces may not be. */
+  whole: string | undefined;
+  pieces: string[];
+}
+
+/** Base64 candidates in a layer: the whole text, or runs of 16+ base64 characters inside it. */
+function candidates(layer: Layer): Candidate[] {
   const t = layer.trimmed;
   if (t.length < MIN_WHOLE) return [];
   if (WHOLE.test(t)) {
-    const g = group(t, MIN_WHOLE);
-    return g.length > 0 ? [g] : [];
+    const c = candidate(t, MIN_WHOLE);
+    return c ? [c] : [];
   }
   if (t.length < 16) return [];
   // Forms and JSON are split by their own decoders, which name the field a value came from.
@@ -35,24 +42,30 @@ function candidates(layer: Layer): string[][] {
   // Query strings decode `+` to a space: a base64 value sent unescaped comes back with spaces.
   if (t.includes(' ') && countSpaces(t) * 20 <= t.length && !/\s\s/.test(t)) {
     const plus = t.replace(/ /g, '+');
-    if (WHOLE.test(plus)) return [[plus]];
+    if (WHOLE.test(plus)) return [{ whole: plus, pieces: [] }];
   }
-  const out: string[][] = [];
+  const out: Candidate[] = [];
   RUN.lastIndex = 0;
   for (let m = RUN.exec(t); m !== null; m = RUN.exec(t)) {
-    const g = group(m[0], 16);
-    if (g.length > 0) out.push(g);
+    const c = candidate(m[0], 16);
+    if (c) out.push(c);
     if (out.length >= MAX_RUNS) break;
   }
   return out;
 }
 
-/** A run and, when it holds "/", its pieces of at least `min` characters; hex-like ones left out. */
-function group(run: string, min: number): string[] {
+function candidate(run: string, min: number): Candidate | undefined {
   // Ids, hashes and numbers are hex or digits: read by the hex decoder, never as base64.
-  const out: string[] = isHexLike(run) ? [] : [run];
-  if (run.includes('/')) for (const p of run.split('/')) if (p.length >= min && !isHexLike(p)) out.push(p);
-  return out;
+  const whole = isHexLike(run) ? undefined : run;
+  const pieces: string[] = [];
+  if (run.includes('/')) {
+    const parts = run.split('/');
+    // A path has a few segments; a long base64 blob has a "/" every 64 characters or so, and its
+    // pieces are only misaligned fragments of it.
+    if (parts.length <= MAX_PIECES)
+      for (const p of parts) if (p.length >= min && !isHexLike(p)) pieces.push(p);
+  }
+  return whole !== undefined || pieces.length > 0 ? { whole, pieces } : undefined;
 }
 
 function countSpaces(t: string): number {
@@ -68,6 +81,7 @@ function countSpaces(t: string): number {
  */
 export const base64Decoder: Decoder = {
   id: 'base64',
+  ignoresPlainText: true,
   explain: () => 'Decodes standard or URL-safe base64 (padded or not), whole or as runs inside text.',
   decode(layer: Layer, budget: Budget): DecodeStep[] {
     // Bytes are checked for being binary first (a large compressed body is not searched for runs);
@@ -78,13 +92,20 @@ export const base64Decoder: Decoder = {
     const out: DecodeStep[] = [];
     if (list.length >= MAX_RUNS)
       budget.hit(`more than ${MAX_RUNS} base64 runs in one layer; the rest were not decoded`);
-    for (const group of list) {
-      for (const c of group) {
-        const bytes = decodeBase64(c);
+    for (const { whole, pieces } of list) {
+      if (whole !== undefined) {
+        const bytes = decodeBase64(whole);
         if (bytes && bytes.length >= 4 && isPlausibleDecode(bytes)) {
           out.push({ step: 'base64', bytes });
-          if (c === group[0]) break;
+          continue;
         }
+      }
+      // Path segments carry text, JSON or protobuf; compressed data without a magic number is
+      // only looked for in whole runs (the probe for it is the costly part).
+      for (const p of pieces) {
+        const bytes = decodeBase64(p);
+        if (bytes && bytes.length >= 4 && isPlausibleDecode(bytes, false))
+          out.push({ step: 'base64', bytes });
       }
     }
     return out;

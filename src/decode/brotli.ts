@@ -7,6 +7,7 @@ import { hasCompressionMagic, isPlausibleDecode } from './sniff.ts';
 /** Peels brotli. Brotli has no magic number: tried on binary layers, kept only when plausible. */
 export const brotliDecoder: Decoder = {
   id: 'brotli',
+  ignoresPlainText: true,
   explain: () => 'Decompresses brotli data, kept only when the result reads as text or known data.',
   decode(layer: Layer, budget: Budget): DecodeStep[] {
     // Compressed bytes do not survive being held in a string (its UTF-8 re-encodes every byte

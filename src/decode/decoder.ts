@@ -25,6 +25,11 @@ export interface Decoder {
   /** One plain sentence saying what this decoder peels. */
   explain(): string;
   decode(layer: Layer, budget: Budget): DecodeStep[];
+  /**
+   * True when `decode` always returns `[]` for a plain-text layer (see isPlainText): peel then
+   * skips it for such layers. Leave unset unless that is certain (e.g. a vendor cipher is not).
+   */
+  readonly ignoresPlainText?: boolean;
 }
 
 /** A set of decoders by id; unknown ids fail with the list of known ones. */

@@ -34,6 +34,7 @@ export function parseForm(text: string): Array<[string, string]> {
 /** Peels application/x-www-form-urlencoded text into one layer per field, named `form:NAME`. */
 export const formDecoder: Decoder = {
   id: 'form',
+  ignoresPlainText: true,
   explain: () => 'Splits form-urlencoded text (a=1&b=2) into its fields, percent- and plus-decoded.',
   decode(layer: Layer): DecodeStep[] {
     if (!layerIsForm(layer)) return [];

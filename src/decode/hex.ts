@@ -7,6 +7,7 @@ const HEX = /^(?:[0-9a-fA-F]{2}){6,}$/;
 /** Peels hex-encoded bytes (whole layer, either case) when they decode to something plausible. */
 export const hexDecoder: Decoder = {
   id: 'hex',
+  ignoresPlainText: true,
   explain: () => 'Decodes a layer that is entirely hexadecimal into the bytes it spells.',
   decode(layer: Layer): DecodeStep[] {
     const t = layer.trimmed;

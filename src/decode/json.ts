@@ -47,6 +47,7 @@ export function tryParseJson(text: string): unknown {
  */
 export const jsonDecoder: Decoder = {
   id: 'json',
+  ignoresPlainText: true,
   explain: () => 'Parses JSON and peels each string value (and long number) with its JSONPath.',
   decode(layer: Layer, budget: Budget): DecodeStep[] {
     const parsed = layerJson(layer);

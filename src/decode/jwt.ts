@@ -7,6 +7,7 @@ const JWT = /eyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
 /** Peels JSON Web Tokens found anywhere in text into `jwt:header` and `jwt:payload` layers. */
 export const jwtDecoder: Decoder = {
   id: 'jwt',
+  ignoresPlainText: true,
   explain: () => 'Decodes the header and payload of JSON Web Tokens (eyJ….eyJ….signature) found in text.',
   decode(layer: Layer): DecodeStep[] {
     if (!layer.text.includes('eyJ') || layer.binary) return [];

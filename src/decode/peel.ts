@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { BoundError, type Budget } from './bounds.ts';
 import type { Decoder } from './decoder.ts';
 import { Layer } from './layer.ts';
+import { isPlainText } from './plain.ts';
 
 /** Receives the layers of one root as they are peeled. */
 export interface LayerVisitor {
@@ -42,7 +43,10 @@ export function peel(root: Layer, decoders: readonly Decoder[], budget: Budget, 
       visit.layer(layer, index, parent);
       budget.checkTime();
       const children: Array<{ layer: Layer; parent: number; index: number }> = [];
+      // Most strings in telemetry are plain text; the decoders that cannot read it are not asked.
+      const plain = isPlainText(layer);
       for (const d of decoders) {
+        if (plain && d.ignoresPlainText === true) continue;
         let steps: ReturnType<Decoder['decode']>;
         try {
           steps = d.decode(layer, budget);

@@ -28,6 +28,7 @@ export function percentDecode(text: string, plusIsSpace: boolean): string {
 /** Peels percent-encoding (`%XX`, also double-encoded, one level per step). */
 export const percentDecoder: Decoder = {
   id: 'percent',
+  ignoresPlainText: true,
   explain: () => 'Percent-decodes text that holds %XX escapes (each level of double encoding is one step).',
   decode(layer: Layer): DecodeStep[] {
     const text = layer.text;

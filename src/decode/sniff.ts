@@ -20,15 +20,16 @@ export function isZlibHeader(b: Uint8Array): boolean {
  * Whether bytes produced by a guessing decoder (base64, hex, raw deflate, brotli) are worth peeling
  * further: readable text, a compressed stream, or a well-formed protobuf message with a field to
  * peel. Anything else is almost surely a false decode of text that merely used the right alphabet.
+ * `headerless: false` skips the probe for raw deflate and brotli (the costly part).
  */
-export function isPlausibleDecode(b: Buffer): boolean {
+export function isPlausibleDecode(b: Buffer, headerless = true): boolean {
   if (b.length === 0) return false;
   if (hasCompressionMagic(b)) return true;
   // readsAsText looks at the first 4096 UTF-16 units, which never take more than 3 bytes each:
   // decoding a 16K prefix reads the same sample without converting a large buffer whole.
   if (readsAsText(b.subarray(0, 16384).toString('utf8'))) return true;
   if (looksLikePeelableProtobuf(b)) return true;
-  return headerlessCompressed(b);
+  return headerless && headerlessCompressed(b);
 }
 
 const PROBE = { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 4096, chunkSize: 4096 };

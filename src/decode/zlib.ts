@@ -7,6 +7,7 @@ import { isZlibHeader } from './sniff.ts';
 /** Peels zlib-wrapped deflate (recognised by its two-byte header checksum). */
 export const zlibDecoder: Decoder = {
   id: 'zlib',
+  ignoresPlainText: true,
   explain: () => 'Inflates zlib data (deflate with a zlib header, e.g. 78 9c).',
   decode(layer: Layer, budget: Budget): DecodeStep[] {
     if (layer.textOrigin) {

@@ -1,0 +1,61 @@
+import type { Layer } from './layer.ts';
+
+// Character classes, by code below 128: base64 (standard and URL-safe) and the other characters
+// some built-in decoder reads as part of its encoding (space, "$" for lz-string's URI-safe form).
+const BASE64 = new Uint8Array(128);
+const ENCODING = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-') {
+  BASE64[c.charCodeAt(0)] = 1;
+  ENCODING[c.charCodeAt(0)] = 1;
+}
+ENCODING[0x20] = 1;
+ENCODING[0x24] = 1;
+
+/** Runs of base64 characters this long are decoded inside text (base64.ts). */
+const LONG_RUN = 16;
+/** Shorter text is never whole base64 or lz-string (base64.ts, lz-string.ts). */
+const SHORT = 8;
+
+/**
+ * Whether a layer made from a string is plain text: text in which no built-in decoder can find its
+ * encoding, so peel need not ask them (decoders say so with `ignoresPlainText`). That is text with
+ * no "%", "=", control or non-Latin-1 character, not starting like JSON, multipart, protobuf or zlib,
+ * with no "eyJ" (JWT), no run of 16 base64 characters, and, unless it is shorter than 8 characters,
+ * at least one character outside the base64 and lz-string alphabets or, if all its characters are
+ * in them, more than one space in 20 characters (prose; lz-string and base64 allow a few spaces for
+ * lost "+"). Most strings in telemetry (words, URLs, names, dates, user agents) are plain.
+ */
+export function isPlainText(layer: Layer): boolean {
+  if (!layer.textOrigin) return false;
+  const text = layer.text;
+  const t = layer.trimmed;
+  if (t.length === 0) return true;
+  const first = t.charCodeAt(0);
+  // JSON, and multipart's "--boundary".
+  if (first === 0x7b || first === 0x5b || first === 0x22 || t.startsWith('--')) return false;
+  // Protobuf (a first byte below 20, even a tab or newline) and a zlib header (by its checksum).
+  const c0 = text.charCodeAt(0);
+  if (c0 < 0x20) return false;
+  if ((c0 & 0x0f) === 8 && c0 < 0x80) {
+    // The second byte: the character itself, or the lead byte of its UTF-8 (C2 or C3 up to FF).
+    const c1 = text.charCodeAt(1);
+    const b1 = c1 < 0x80 ? c1 : c1 < 0xc0 ? 0xc2 : 0xc3;
+    if (((c0 << 8) | b1) % 31 === 0) return false;
+  }
+  if (text.includes('%') || text.includes('=') || text.includes('eyJ')) return false;
+  let run = 0;
+  let outside = false;
+  let spaces = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 0x80 && BASE64[c] === 1) {
+      if (++run >= LONG_RUN) return false;
+      continue;
+    }
+    run = 0;
+    if (c === 0x20) spaces++;
+    else if (c < 0x20 ? c !== 0x09 && c !== 0x0a && c !== 0x0d : c === 0x7f || c > 0xff) return false;
+    else if (c >= 0x80 || ENCODING[c] !== 1) outside = true;
+  }
+  return outside || t.length < SHORT || spaces * 20 > t.length;
+}

@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto';
+import zlib from 'node:zlib';
+import * as fflate from 'fflate';
+import LZString from 'lz-string';
+import * as pako from 'pako';
+import { describe, expect, it } from 'vitest';
+import { Budget, DEFAULT_BOUNDS } from '../../src/decode/bounds.ts';
+import { Layer } from '../../src/decode/layer.ts';
+import { lzFromBase64 } from '../../src/decode/lz-bounded.ts';
+import { isPlainText } from '../../src/decode/plain.ts';
+import { defaultDecoders } from '../../src/decode/registry.ts';
+import { isHexLike, mayBeRawDeflate } from '../../src/decode/sniff.ts';
+import { tokenForms } from '../../src/detect/forms.ts';
+import { Matcher } from '../../src/detect/matcher.ts';
+
+// Seeded so a failure can be replayed; the shapes are those telemetry strings take.
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const ALPHABETS = [
+  'abcdefghijklmnopqrstuvwxyz',
+  'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/',
+  '0123456789abcdef',
+  ' abcdefgh0123',
+  'ab:/.?&=%-_$~ {}[]"\'eyJ',
+  'x(8Hh\t\n\r\u0001\u007f\u00e9\u00ff\u0400\ufffd',
+  '-',
+];
+
+function randomString(next: () => number): string {
+  const len = Math.floor(next() * 48);
+  let s = '';
+  for (let i = 0; i < len; i++) {
+    const a = ALPHABETS[Math.floor(next() * ALPHABETS.length)]!;
+    s += a[Math.floor(next() * a.length)];
+  }
+  return s;
+}
+
+describe('decoding shortcuts', () => {
+  it('should only call text plain when no decoder that skips plain text would peel anything from it', () => {
+    const decoders = defaultDecoders()
+      .all()
+      .filter((d) => d.ignoresPlainText);
+    expect(decoders.length).toBeGreaterThan(10);
+    const next = rng(7);
+    let plain = 0;
+    for (let i = 0; i < 40_000; i++) {
+      const s = randomString(next);
+      const layer = Layer.fromText(s);
+      if (!isPlainText(layer)) continue;
+      plain++;
+      for (const d of decoders) {
+        const steps = d.decode(Layer.fromText(s), new Budget(DEFAULT_BOUNDS));
+        if (steps.length > 0) throw new Error(`${d.id} peeled plain text ${JSON.stringify(s)}`);
+      }
+    }
+    // Both outcomes must occur, or the check above proves nothing.
+    expect(plain).toBeGreaterThan(5000);
+    expect(plain).toBeLessThan(40_000);
+  });
+
+  it('should not call encoded values plain text', () => {
+    const json = JSON.stringify({ q: 'hello' });
+    for (const s of [
+      Buffer.from(json).toString('base64'),
+      LZString.compressToBase64(json),
+      LZString.compressToEncodedURIComponent(json),
+      encodeURIComponent(json),
+      `a=${json}`,
+      json,
+      Buffer.from(json).toString('hex'),
+      'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig',
+      'see dGhpcyBpcyBhIGxvbmcgYmFzZTY0IHJ1bg inside',
+    ]) {
+      expect(isPlainText(Layer.fromText(s)), s).toBe(false);
+    }
+    for (const s of [
+      'https://site.test/page/1/2',
+      'search0 page7 view2 click3 scroll9',
+      'Mozilla/5.0 (X11)',
+    ]) {
+      expect(isPlainText(Layer.fromText(s)), s).toBe(true);
+    }
+    expect(isPlainText(Layer.fromBytes(Buffer.from('plain words')))).toBe(false);
+  });
+
+  it('should never refuse raw deflate written by zlib, pako or fflate, whole or cut short', () => {
+    const next = rng(3);
+    for (let i = 0; i < 300; i++) {
+      const text = JSON.stringify({ i, id: randomBytes(i % 40).toString('hex'), t: 'word '.repeat(i % 60) });
+      const streams = [
+        zlib.deflateRawSync(text),
+        zlib.deflateRawSync(text, { level: 0 }),
+        zlib.deflateRawSync(text, { strategy: zlib.constants.Z_FIXED }),
+        Buffer.from(pako.deflateRaw(text)),
+        Buffer.from(fflate.deflateSync(Buffer.from(text))),
+      ];
+      for (const s of streams) {
+        expect(mayBeRawDeflate(s)).toBe(true);
+        expect(mayBeRawDeflate(s.subarray(0, 1 + Math.floor(next() * s.length)))).toBe(true);
+      }
+    }
+  });
+
+  it('should refuse most random bytes as raw deflate, and only bytes zlib refuses too', () => {
+    let refused = 0;
+    for (let i = 0; i < 4000; i++) {
+      const b = randomBytes(4 + (i % 200));
+      if (mayBeRawDeflate(b)) continue;
+      refused++;
+      expect(() => zlib.inflateRawSync(b, { finishFlush: zlib.constants.Z_SYNC_FLUSH })).toThrow();
+    }
+    expect(refused).toBeGreaterThan(2000);
+  });
+
+  it('should treat one-case hex and digits as hex-like, and base64 or lz-string output as not', () => {
+    expect(isHexLike('0123456789abcdef')).toBe(true);
+    expect(isHexLike('DEADBEEF00')).toBe(true);
+    expect(isHexLike('1714550000012')).toBe(true);
+    expect(isHexLike('DeadBeef')).toBe(false);
+    for (let i = 0; i < 200; i++) {
+      expect(isHexLike(randomBytes(12 + i).toString('base64'))).toBe(false);
+      expect(isHexLike(LZString.compressToBase64(`token ${i}`))).toBe(false);
+    }
+  });
+
+  it('should decode lz-string as the library does, and find the same tokens with and without the prefilter', () => {
+    for (let i = 0; i < 200; i++) {
+      const s = `${'ab'.repeat(i)}{"q":"${randomBytes(i % 30).toString('hex')}"}`;
+      expect(lzFromBase64(LZString.compressToBase64(s), 1e9)).toBe(s);
+    }
+    const { forms } = tokenForms([
+      { value: 'phc7k2x9qm4ztw', kind: 'canary', dataClass: 'search-terms', label: 'canary' },
+      { value: 'Зимний поиск', kind: 'canary', dataClass: 'search-terms', label: 'canary' },
+      { value: '356938035643809', kind: 'device-id', dataClass: 'device-ids', label: 'imei' },
+    ]);
+    const matcher = new Matcher(forms);
+    // The same text with a token appended after a separator always passes the prefilter, so the
+    // regular expressions run: the matches inside the text must be the same.
+    const tail = `\u0000${forms[0]!.text}`;
+    const next = rng(11);
+    let found = 0;
+    for (let i = 0; i < 3000; i++) {
+      const f = forms[Math.floor(next() * forms.length)]!;
+      let t = randomBytes(Math.floor(next() * 120)).toString(i % 2 ? 'base64' : 'latin1');
+      if (i % 3 !== 0) {
+        const at = Math.floor(next() * t.length);
+        const text = f.caseInsensitive && i % 2 ? f.text.toUpperCase() : f.text;
+        t = t.slice(0, at) + (i % 5 === 0 ? text.slice(1) : text) + t.slice(at);
+      }
+      const got = matcher.match(t).map((m) => [m.index, m.seen, m.form.form]);
+      const all = matcher
+        .match(t + tail)
+        .filter((m) => m.index < t.length)
+        .map((m) => [m.index, m.seen, m.form.form]);
+      expect(got).toEqual(all);
+      found += got.length;
+    }
+    expect(found).toBeGreaterThan(1000);
+  });
+});
