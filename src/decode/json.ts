@@ -41,6 +41,12 @@ export function tryParseJson(text: string): unknown {
   }
 }
 
+/** Whether a value can yield a layer: a long enough string, a number, or a container. */
+function worth(value: unknown): boolean {
+  if (typeof value === 'string') return value.length >= MIN_STRING;
+  return typeof value === 'number' || (typeof value === 'object' && value !== null);
+}
+
 /**
  * Peels JSON into one layer per string value (and per long integer), named `json:$.path`. Strings
  * that hold JSON are peeled again by this same decoder; `\uXXXX` escapes are resolved by parsing.
@@ -56,6 +62,7 @@ export const jsonDecoder: Decoder = {
       return parsed.length >= MIN_STRING ? [{ step: 'json:$', text: parsed }] : [];
     const out: DecodeStep[] = [];
     // Iterative walk: hostile JSON may nest thousands deep, which would overflow a recursive one.
+    // Containers wait on the stack as they are; their children are pushed when they come off it.
     const stack: Array<{ value: unknown; path: string; depth: number }> = [
       { value: parsed, path: '$', depth: 0 },
     ];
@@ -71,13 +78,21 @@ export const jsonDecoder: Decoder = {
           budget.hit(`JSON nested deeper than ${MAX_JSON_NESTING} levels was not walked`);
           continue;
         }
-        const entries: Array<[string | number, unknown]> = Array.isArray(value)
-          ? value.map((v, i) => [i, v] as [number, unknown])
-          : Object.entries(value);
-        // Push in reverse so children come out in document order.
-        for (let i = entries.length - 1; i >= 0; i--) {
-          const [k, v] = entries[i]!;
-          stack.push({ value: v, path: childPath(path, k), depth: depth + 1 });
+        // Push in reverse so children come out in document order. Strings, numbers and other
+        // scalars are handled here, without a stack entry each (most values are scalars).
+        if (Array.isArray(value)) {
+          for (let i = value.length - 1; i >= 0; i--) {
+            const v: unknown = value[i];
+            if (worth(v)) stack.push({ value: v, path: `${path}[${i}]`, depth: depth + 1 });
+          }
+        } else {
+          const keys = Object.keys(value);
+          const obj = value as Record<string, unknown>;
+          for (let i = keys.length - 1; i >= 0; i--) {
+            const k = keys[i]!;
+            const v = obj[k];
+            if (worth(v)) stack.push({ value: v, path: childPath(path, k), depth: depth + 1 });
+          }
         }
       }
     }

@@ -56,7 +56,7 @@ export function peel(root: Layer, decoders: readonly Decoder[], budget: Budget, 
           continue;
         }
         for (const s of steps) {
-          const chain = [...layer.chain, ...(s.steps ?? [s.step])];
+          const chain = layer.chain.concat(s.steps ?? s.step);
           const child =
             s.bytes !== undefined ? Layer.fromBytes(s.bytes, chain) : Layer.fromText(s.text ?? '', chain);
           const key = dedupKey(child);
