@@ -24,10 +24,59 @@ export function readWireFields(bytes: Uint8Array): WireField[] | null {
   if (bytes.length === 0) return null;
   // Most bytes that are not protobuf fail on the first tag: field 0 (a first byte below 08, which
   // has no continuation bit) or wire type 3, 4, 6 or 7. Refused here without protobufjs throwing.
-  const first = bytes[0]!;
-  const wireType = first & 7;
-  if (first < 8 || wireType === 3 || wireType === 4 || wireType > 5) return null;
+  if (!mayBeWireFormat(bytes)) return null;
   return quietly(() => readLoud(bytes));
+}
+
+/** Reads a varint of at most `max` bytes at `pos`: [value, next position], or null when cut off; -1 as next when longer. */
+function varint(b: Uint8Array, pos: number, max: number): [number, number] | null {
+  let value = 0;
+  for (let i = 0; i < max; i++) {
+    if (pos + i >= b.length) return null;
+    const byte = b[pos + i]!;
+    // Only the low 32 bits matter here (tags and lengths are read as uint32, as protobufjs does).
+    if (i < 5) value = (value | ((byte & 127) << (7 * i))) >>> 0;
+    if (byte < 128) return [value, pos + i + 1];
+  }
+  return [value, -1];
+}
+
+/**
+ * False when protobufjs would certainly fail to read the bytes as a message (readLoud returns null):
+ * a field number 0, wire type 3, 4, 6 or 7, or a field running past the end. Most bytes that are
+ * not protobuf (ids, ciphertext) fail on the first field or two; refusing them here spares
+ * protobufjs throwing. True when the bytes may be protobuf, including odd cases left to protobufjs.
+ */
+export function mayBeWireFormat(b: Uint8Array): boolean {
+  let pos = 0;
+  let fields = 0;
+  while (pos < b.length) {
+    if (++fields > MAX_FIELDS) return true;
+    const tag = varint(b, pos, 5);
+    if (tag === null) return false;
+    if (tag[1] < 0) return true;
+    pos = tag[1];
+    if (tag[0] >>> 3 === 0) return false;
+    const wireType = tag[0] & 7;
+    if (wireType === 0) {
+      const v = varint(b, pos, 10);
+      if (v === null) return false;
+      if (v[1] < 0) return true;
+      pos = v[1];
+    } else if (wireType === 1 || wireType === 5) {
+      pos += wireType === 1 ? 8 : 4;
+      if (pos > b.length) return false;
+    } else if (wireType === 2) {
+      const len = varint(b, pos, 5);
+      if (len === null) return false;
+      if (len[1] < 0) return true;
+      pos = len[1] + len[0];
+      if (pos > b.length) return false;
+    } else {
+      return false;
+    }
+  }
+  return true;
 }
 
 function readLoud(bytes: Uint8Array): WireField[] | null {

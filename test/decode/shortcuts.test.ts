@@ -3,11 +3,13 @@ import zlib from 'node:zlib';
 import * as fflate from 'fflate';
 import LZString from 'lz-string';
 import * as pako from 'pako';
+import protobuf from 'protobufjs/minimal.js';
 import { describe, expect, it } from 'vitest';
 import { Budget, DEFAULT_BOUNDS } from '../../src/decode/bounds.ts';
 import { Layer } from '../../src/decode/layer.ts';
 import { lzFromBase64 } from '../../src/decode/lz-bounded.ts';
 import { isPlainText } from '../../src/decode/plain.ts';
+import { mayBeWireFormat, readWireFields } from '../../src/decode/protobuf.ts';
 import { defaultDecoders } from '../../src/decode/registry.ts';
 import { isHexLike, mayBeRawDeflate } from '../../src/decode/sniff.ts';
 import { tokenForms } from '../../src/detect/forms.ts';
@@ -117,6 +119,46 @@ describe('decoding shortcuts', () => {
       expect(() => zlib.inflateRawSync(b, { finishFlush: zlib.constants.Z_SYNC_FLUSH })).toThrow();
     }
     expect(refused).toBeGreaterThan(2000);
+  });
+
+  // What readWireFields did before the pre-check: protobufjs reads the whole input as fields.
+  function protobufjsReads(bytes: Uint8Array): boolean {
+    const r = protobuf.Reader.create(bytes);
+    try {
+      while (r.pos < r.len) {
+        const tag = r.uint32();
+        const wireType = tag & 7;
+        if (tag >>> 3 === 0) return false;
+        if (wireType === 0) r.uint64();
+        else if (wireType === 2) r.bytes();
+        else if (wireType === 1 || wireType === 5) r.skipType(wireType);
+        else return false;
+      }
+    } catch {
+      return false;
+    }
+    return r.pos === r.len;
+  }
+
+  it('should refuse as protobuf only bytes protobufjs cannot read either', () => {
+    const next = rng(5);
+    let refused = 0;
+    let read = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const b = randomBytes(1 + Math.floor(next() * 40));
+      // Half the samples start with a valid tag, so the check is exercised past the first byte.
+      if (i % 2 === 0) b[0] = [0x08, 0x0a, 0x12, 0x1a, 0x0d, 0x09][i % 6]!;
+      const full = protobufjsReads(b);
+      if (!mayBeWireFormat(b)) {
+        refused++;
+        expect(full).toBe(false);
+      } else if (full) {
+        read++;
+        expect(readWireFields(b)).not.toBeNull();
+      }
+    }
+    expect(refused).toBeGreaterThan(10_000);
+    expect(read).toBeGreaterThan(50);
   });
 
   it('should treat one-case hex and digits as hex-like, and base64 or lz-string output as not', () => {
