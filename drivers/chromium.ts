@@ -96,7 +96,7 @@ class ChromiumSession implements Session {
   private closed = false;
   private readonly forgetPid: () => void;
 
-  constructor(browser: Browser, page: Page, proc: ChildProcess, profileDir: string, forgetPid: () => void) {
+  constructor(browser: Browser, page: Page, proc: ChildProcess, forgetPid: () => void) {
     this.browser = browser;
     this.page = page;
     this.proc = proc;
@@ -224,7 +224,7 @@ export const chromiumDriver: Driver = {
       const context = browser.contexts()[0];
       if (!context) throw new Error('Chromium exposed no browser context');
       const page = context.pages()[0] ?? (await context.waitForEvent('page', { timeout: 10_000 }));
-      return new ChromiumSession(browser, page, proc, profileDir, forgetPid);
+      return new ChromiumSession(browser, page, proc, forgetPid);
     } catch (error) {
       await browser?.close().catch(() => {});
       proc.kill('SIGKILL');
