@@ -10,7 +10,8 @@ export const jwtDecoder: Decoder = {
   ignoresPlainText: true,
   explain: () => 'Decodes the header and payload of JSON Web Tokens (eyJ….eyJ….signature) found in text.',
   decode(layer: Layer): DecodeStep[] {
-    if (!layer.text.includes('eyJ') || layer.binary) return [];
+    // The second part starts ".eyJ": base64 of JSON alone (also "eyJ…") has no dot.
+    if (!layer.text.includes('.eyJ') || layer.binary) return [];
     const out: DecodeStep[] = [];
     for (const m of layer.text.matchAll(JWT)) {
       const [header, payload] = m[0].split('.');

@@ -95,6 +95,16 @@ function reverse(alphabet: string): Uint8Array {
 const BASE64_REV = reverse(BASE64);
 const URI_REV = reverse(URI_SAFE);
 
+/**
+ * Whether the first character of base64 or URI-safe lz-string output can start a stream: its top
+ * two bits, read lowest first, must say "8-bit" or "16-bit character" (0 or 1), or the library
+ * returns "" at once. Spares building the input for the many base64 strings that are not lz-string.
+ */
+function startsAsLz(code: number, table: Uint8Array): boolean {
+  const v = code < 128 ? table[code]! : 0;
+  return (v & 16) === 0;
+}
+
 /** The alphabet index of each character (0 for characters outside it, as the library reads them). */
 function indices(input: string, table: Uint8Array): Uint8Array {
   const out = new Uint8Array(input.length);
@@ -114,6 +124,7 @@ function charCodes(input: string, minus: number): Int32Array {
 /** As LZString.decompressFromBase64, bounded. */
 export function lzFromBase64(input: string, maxChars: number): string | null {
   if (input === '') return null;
+  if (!startsAsLz(input.charCodeAt(0), BASE64_REV)) return '';
   return lzDecompress(indices(input, BASE64_REV), 32, maxChars);
 }
 
@@ -121,6 +132,7 @@ export function lzFromBase64(input: string, maxChars: number): string | null {
 export function lzFromUriSafe(input: string, maxChars: number): string | null {
   if (input === '') return null;
   const s = input.replace(/ /g, '+');
+  if (!startsAsLz(s.charCodeAt(0), URI_REV)) return '';
   return lzDecompress(indices(s, URI_REV), 32, maxChars);
 }
 
