@@ -162,8 +162,8 @@ async function main(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   try {
     // cpu_s is the scanning process's CPU time, all its threads (GC helpers too): on a machine
-    // shared with other work it shows
-    // what the engine costs, where wall time (scan_s, MB/s) also counts waiting for a core.
+    // shared with other work it shows what the engine costs, where wall time (scan_s, MB/s) also
+    // counts waiting for a core.
     console.log(
       'size_MB  flows   planted  found  findings  gaps  scan_s  MB/s   cpu_s   cpu_MB/s  peak_RSS_MB  grep_s  ratio',
     );
