@@ -95,7 +95,9 @@ export const base64Decoder: Decoder = {
     for (const { whole, pieces } of list) {
       if (whole !== undefined) {
         const bytes = decodeBase64(whole);
-        if (bytes && bytes.length >= 4 && isPlausibleDecode(bytes)) {
+        // Text that lz-string (asked first) read as its base64 form is not also base64 of raw
+        // deflate or brotli: the costly probe for those is skipped (lz64 is a common SDK format).
+        if (bytes && bytes.length >= 4 && isPlausibleDecode(bytes, layer.memoLz !== true)) {
           out.push({ step: 'base64', bytes });
           continue;
         }

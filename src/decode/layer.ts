@@ -14,11 +14,13 @@ export class Layer {
   private trim: string | undefined;
   /**
    * Answers several decoders need about this layer, kept on it so each is worked out once (a
-   * WeakMap per answer cost more than the answers). Written only by their owners in form.ts and
-   * json.ts.
+   * WeakMap per answer cost more than the answers). Written only by their owners in form.ts,
+   * json.ts and lz-string.ts.
    */
   memoForm: boolean | undefined;
   memoJson: { value: unknown } | undefined;
+  /** True once the lz-string decoder peeled readable text out of this layer. */
+  memoLz: boolean | undefined;
 
   private constructor(chain: readonly string[], bytes: Buffer | undefined, text: string | undefined) {
     this.chain = chain;

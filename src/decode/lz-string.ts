@@ -64,6 +64,7 @@ export const lzStringDecoder: Decoder = {
       accept(lzFromUint8Array(layer.bytes, max), out, seen);
     }
     for (const s of out) budget.charge((s.text ?? '').length * 2);
+    if (out.length > 0) layer.memoLz = true;
     return out;
   },
 };

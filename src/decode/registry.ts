@@ -17,7 +17,8 @@ import { zstdDecoder } from './zstd.ts';
 /** A new registry holding every built-in decoder; add vendor ciphers to it with `register`. */
 export function defaultDecoders(): DecoderRegistry {
   // Order matters when two decoders reach the same layer: the first one's chain is kept, so
-  // structural decoders (which name fields) come before guessing ones.
+  // structural decoders (which name fields) come before guessing ones. lz-string comes before
+  // base64, which skips its probe for headerless compression on text lz-string read.
   return new DecoderRegistry([
     percentDecoder,
     formDecoder,
