@@ -55,11 +55,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stderr.write(`phonehome run: ${(error as Error).message}\n`);
     return 2;
   }
-  const scenarios = values.scenario ?? ['search', 'idle'];
-  const unknown = scenarios.filter((s) => !['search', 'idle'].includes(s));
+  const scenarios = values.scenario ?? DEFAULT_SCENARIOS;
+  const unknown = scenarios.filter((s) => !SCENARIO_IDS.includes(s));
   if (unknown.length > 0) {
     process.stderr.write(
-      `phonehome run: unknown scenario ${unknown.join(', ')}; known scenarios: search, idle\n`,
+      `phonehome run: unknown scenario ${unknown.join(', ')}; known scenarios: ${SCENARIO_IDS.join(', ')}\n`,
     );
     return 2;
   }

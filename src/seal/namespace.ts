@@ -75,6 +75,10 @@ export function createSealedNamespace(): string {
     ip([...n, 'link', 'add', SEAL_INTERFACE, 'type', 'veth', 'peer', 'name', 'ph1']);
     // No ARP: packets to any address go straight onto ph0 (and are seen), not stuck in neighbour lookup.
     ip([...n, 'link', 'set', SEAL_INTERFACE, 'arp', 'off']);
+    // No IPv6 link-local addresses: they would turn valid a second after the links come up, and a
+    // browser that sees addresses change aborts its requests (Chromium: net::ERR_NETWORK_CHANGED).
+    ip([...n, 'link', 'set', SEAL_INTERFACE, 'addrgenmode', 'none']);
+    ip([...n, 'link', 'set', 'ph1', 'addrgenmode', 'none']);
     ip([...n, 'addr', 'add', '192.0.2.1/24', 'dev', SEAL_INTERFACE]);
     ip([...n, '-6', 'addr', 'add', '2001:db8::1/64', 'dev', SEAL_INTERFACE, 'nodad']);
     ip([...n, 'link', 'set', 'ph1', 'up']);

@@ -85,6 +85,9 @@ export async function openSeal(options: SealOptions): Promise<Seal> {
         '-i',
         SEAL_INTERFACE,
         '-n',
+        // Not promiscuous: the interface's flags stay as the browser first saw them; outgoing packets
+        // are seen anyway.
+        '-p',
         '-U',
         '-s',
         '1500',
