@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BoundError, type Budget } from './bounds.ts';
-import type { Decoder } from './decoder.ts';
+import type { Decoder, DecodeStep } from './decoder.ts';
 import { Layer } from './layer.ts';
 import { isPlainText } from './plain.ts';
 
@@ -25,6 +25,18 @@ function dedupKey(layer: Layer): string {
   return `#${createHash('sha1').update(layer.bytes).digest('base64')}`;
 }
 
+const NONE: DecodeStep[] = [];
+
+/** One decoder on one layer; a decoder bug on odd input must not lose the rest of the flow. */
+function run(d: Decoder, layer: Layer, budget: Budget): DecodeStep[] {
+  try {
+    return d.decode(layer, budget);
+  } catch (e) {
+    if (e instanceof BoundError) throw e;
+    return NONE;
+  }
+}
+
 /**
  * Peels a root layer recursively with every decoder, depth first, calling `visit` on each layer
  * (the root first). Identical layers reached twice are visited once. Bounds: chains stop at
@@ -45,17 +57,12 @@ export function peel(root: Layer, decoders: readonly Decoder[], budget: Budget, 
       const children: Array<{ layer: Layer; parent: number; index: number }> = [];
       // Most strings in telemetry are plain text; the decoders that cannot read it are not asked.
       const plain = isPlainText(layer);
-      for (const d of decoders) {
+      for (let di = 0; di < decoders.length; di++) {
+        const d = decoders[di]!;
         if (plain && d.ignoresPlainText === true) continue;
-        let steps: ReturnType<Decoder['decode']>;
-        try {
-          steps = d.decode(layer, budget);
-        } catch (e) {
-          if (e instanceof BoundError) throw e;
-          // A decoder bug on odd input must not lose the rest of the flow.
-          continue;
-        }
-        for (const s of steps) {
+        const steps = run(d, layer, budget);
+        for (let si = 0; si < steps.length; si++) {
+          const s = steps[si]!;
           const chain = layer.chain.concat(s.steps ?? s.step);
           const child =
             s.bytes !== undefined ? Layer.fromBytes(s.bytes, chain) : Layer.fromText(s.text ?? '', chain);

@@ -108,17 +108,13 @@ export class Analyzer {
     const boundParts: string[] = [];
     for (const part of requestParts(flow)) {
       const hits: LayerHit[] = [];
-      const children = new Map<number, number[]>();
-      const addEdge = (parent: number, child: number) => {
-        if (parent < 0) return;
-        const list = children.get(parent);
-        if (list) list.push(child);
-        else children.set(parent, [child]);
-      };
+      // Edges as [parent, child] pairs; the graph is only built when a token was seen, which is
+      // seldom (most parts hold none).
+      const edges: number[] = [];
       const before = budget.hits.length;
       peel(part.root, decoders, budget, {
         layer: (layer, index, parent) => {
-          addEdge(parent, index);
+          if (parent >= 0) edges.push(parent, index);
           const text = layer.text;
           for (const m of this.matcher.match(text)) {
             hits.push({
@@ -129,9 +125,18 @@ export class Analyzer {
             });
           }
         },
-        alias: addEdge,
+        alias: (parent, index) => {
+          edges.push(parent, index);
+        },
       });
       if (budget.hits.length > before) boundParts.push(part.where);
+      if (hits.length === 0) continue;
+      const children = new Map<number, number[]>();
+      for (let i = 0; i < edges.length; i += 2) {
+        const list = children.get(edges[i]!);
+        if (list) list.push(edges[i + 1]!);
+        else children.set(edges[i]!, [edges[i + 1]!]);
+      }
       const covered = coveredByChildren(hits, children);
       const seen = new Set<string>();
       for (const h of hits) {
