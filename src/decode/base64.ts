@@ -82,6 +82,7 @@ function countSpaces(t: string): number {
 export const base64Decoder: Decoder = {
   id: 'base64',
   ignoresPlainText: true,
+  ignoresHexText: true,
   explain: () => 'Decodes standard or URL-safe base64 (padded or not), whole or as runs inside text.',
   decode(layer: Layer, budget: Budget): DecodeStep[] {
     // Bytes are checked for being binary first (a large compressed body is not searched for runs);

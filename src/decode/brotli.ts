@@ -8,6 +8,7 @@ import { hasCompressionMagic, isPlausibleDecode } from './sniff.ts';
 export const brotliDecoder: Decoder = {
   id: 'brotli',
   ignoresPlainText: true,
+  ignoresHexText: true,
   explain: () => 'Decompresses brotli data, kept only when the result reads as text or known data.',
   decode(layer: Layer, budget: Budget): DecodeStep[] {
     // Compressed bytes do not survive being held in a string (its UTF-8 re-encodes every byte

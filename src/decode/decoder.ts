@@ -30,6 +30,8 @@ export interface Decoder {
    * skips it for such layers. Leave unset unless that is certain (e.g. a vendor cipher is not).
    */
   readonly ignoresPlainText?: boolean;
+  /** The same for text that is only digits and hex letters of one case (see TextClass). */
+  readonly ignoresHexText?: boolean;
 }
 
 /** A set of decoders by id; unknown ids fail with the list of known ones. */

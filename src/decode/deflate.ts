@@ -11,6 +11,7 @@ import { hasCompressionMagic, isPlausibleDecode, mayBeRawDeflate } from './sniff
 export const deflateDecoder: Decoder = {
   id: 'deflate',
   ignoresPlainText: true,
+  ignoresHexText: true,
   explain: () =>
     'Inflates raw deflate data (no header), kept only when the result reads as text or known data.',
   decode(layer: Layer, budget: Budget): DecodeStep[] {

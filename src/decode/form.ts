@@ -35,6 +35,7 @@ export function parseForm(text: string): Array<[string, string]> {
 export const formDecoder: Decoder = {
   id: 'form',
   ignoresPlainText: true,
+  ignoresHexText: true,
   explain: () => 'Splits form-urlencoded text (a=1&b=2) into its fields, percent- and plus-decoded.',
   decode(layer: Layer): DecodeStep[] {
     if (!layerIsForm(layer)) return [];

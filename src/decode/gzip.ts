@@ -7,6 +7,7 @@ import type { Layer } from './layer.ts';
 export const gzipDecoder: Decoder = {
   id: 'gzip',
   ignoresPlainText: true,
+  ignoresHexText: true,
   explain: () => 'Inflates gzip data, recognised by its 1f 8b header.',
   decode(layer: Layer, budget: Budget): DecodeStep[] {
     // 8b cannot follow 1f in UTF-8: a layer made from a string is never gzip.

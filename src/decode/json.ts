@@ -54,6 +54,7 @@ function worth(value: unknown): boolean {
 export const jsonDecoder: Decoder = {
   id: 'json',
   ignoresPlainText: true,
+  ignoresHexText: true,
   explain: () => 'Parses JSON and peels each string value (and long number) with its JSONPath.',
   decode(layer: Layer, budget: Budget): DecodeStep[] {
     const parsed = layerJson(layer);

@@ -8,6 +8,7 @@ const JWT = /eyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
 export const jwtDecoder: Decoder = {
   id: 'jwt',
   ignoresPlainText: true,
+  ignoresHexText: true,
   explain: () => 'Decodes the header and payload of JSON Web Tokens (eyJ….eyJ….signature) found in text.',
   decode(layer: Layer): DecodeStep[] {
     // The second part starts ".eyJ": base64 of JSON alone (also "eyJ…") has no dot.

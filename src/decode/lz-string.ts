@@ -37,6 +37,7 @@ function wideShare(t: string): number {
 export const lzStringDecoder: Decoder = {
   id: 'lz-string',
   ignoresPlainText: true,
+  ignoresHexText: true,
   explain: () =>
     'Decompresses lz-string data in any of its forms (base64, URI-safe, UTF-16, raw, Uint8Array).',
   decode(layer: Layer, budget: Budget): DecodeStep[] {

@@ -11,6 +11,7 @@ const LF2 = Buffer.from('\n\n');
 export const multipartDecoder: Decoder = {
   id: 'multipart',
   ignoresPlainText: true,
+  ignoresHexText: true,
   explain: () => 'Splits a multipart/form-data body into its parts, named by their Content-Disposition name.',
   decode(layer: Layer): DecodeStep[] {
     // A multipart body starts with "--boundary" followed by a newline.

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { BoundError, type Budget } from './bounds.ts';
 import type { Decoder, DecodeStep } from './decoder.ts';
 import { Layer } from './layer.ts';
-import { isPlainText } from './plain.ts';
+import { textClass } from './plain.ts';
 
 /** Receives the layers of one root as they are peeled. */
 export interface LayerVisitor {
@@ -55,11 +55,14 @@ export function peel(root: Layer, decoders: readonly Decoder[], budget: Budget, 
       visit.layer(layer, index, parent);
       budget.checkTime();
       const children: Array<{ layer: Layer; parent: number; index: number }> = [];
-      // Most strings in telemetry are plain text; the decoders that cannot read it are not asked.
-      const plain = isPlainText(layer);
+      // Most strings in telemetry are plain text, ids or numbers; the decoders that cannot read
+      // them are not asked.
+      const kind = textClass(layer);
+      const plain = kind === 'plain';
+      const hex = kind === 'hex';
       for (let di = 0; di < decoders.length; di++) {
         const d = decoders[di]!;
-        if (plain && d.ignoresPlainText === true) continue;
+        if ((plain && d.ignoresPlainText === true) || (hex && d.ignoresHexText === true)) continue;
         const steps = run(d, layer, budget);
         for (let si = 0; si < steps.length; si++) {
           const s = steps[si]!;

@@ -29,6 +29,7 @@ export function percentDecode(text: string, plusIsSpace: boolean): string {
 export const percentDecoder: Decoder = {
   id: 'percent',
   ignoresPlainText: true,
+  ignoresHexText: true,
   explain: () => 'Percent-decodes text that holds %XX escapes (each level of double encoding is one step).',
   decode(layer: Layer): DecodeStep[] {
     const text = layer.text;

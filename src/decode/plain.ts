@@ -1,4 +1,5 @@
 import type { Layer } from './layer.ts';
+import { isHexLike } from './sniff.ts';
 
 // Character classes, by code below 128: base64 (standard and URL-safe) and the other characters
 // some built-in decoder reads as part of its encoding (space, "$" for lz-string's URI-safe form).
@@ -26,22 +27,39 @@ const SHORT = 8;
  * lost "+"). Most strings in telemetry (words, URLs, names, dates, user agents) are plain.
  */
 export function isPlainText(layer: Layer): boolean {
-  if (!layer.textOrigin) return false;
+  return textClass(layer) === 'plain';
+}
+
+/**
+ * `plain` (see isPlainText); `hex` for a string of digits and hex letters of one case (an id, a
+ * hash, a timestamp), which of the built-in decoders only the hex decoder reads (decoders that do
+ * not say so with `ignoresHexText`); `other` for anything else, bytes included.
+ */
+export type TextClass = 'plain' | 'hex' | 'other';
+
+/** The class of a layer; see TextClass. */
+export function textClass(layer: Layer): TextClass {
+  if (!layer.textOrigin) return 'other';
   const text = layer.text;
   const t = layer.trimmed;
-  if (t.length === 0) return true;
+  if (t.length === 0) return 'plain';
   const first = t.charCodeAt(0);
   // JSON, and multipart's "--boundary".
-  if (first === 0x7b || first === 0x5b || first === 0x22 || t.startsWith('--')) return false;
+  if (first === 0x7b || first === 0x5b || first === 0x22 || t.startsWith('--')) return 'other';
   // Protobuf (a first byte below 20, even a tab or newline) and a zlib header (by its checksum).
   const c0 = text.charCodeAt(0);
-  if (c0 < 0x20) return false;
+  if (c0 < 0x20) return 'other';
   if ((c0 & 0x0f) === 8 && c0 < 0x80) {
     // The second byte: the character itself, or the lead byte of its UTF-8 (C2 or C3 up to FF).
     const c1 = text.charCodeAt(1);
     const b1 = c1 < 0x80 ? c1 : c1 < 0xc0 ? 0xc2 : 0xc3;
-    if (((c0 << 8) | b1) % 31 === 0) return false;
+    if (((c0 << 8) | b1) % 31 === 0) return 'other';
   }
+  if (isHexLike(t)) return 'hex';
+  return plainRest(text, t) ? 'plain' : 'other';
+}
+
+function plainRest(text: string, t: string): boolean {
   if (text.includes('%') || text.includes('=') || text.includes('eyJ')) return false;
   let run = 0;
   let outside = false;

@@ -135,6 +135,7 @@ export function looksLikePeelableProtobuf(bytes: Uint8Array): boolean {
 export const protobufDecoder: Decoder = {
   id: 'protobuf',
   ignoresPlainText: true,
+  ignoresHexText: true,
   explain: () => 'Reads binary data as a protobuf message without a schema and peels each field by number.',
   decode(layer: Layer): DecodeStep[] {
     // Text rarely starts with a control byte; protobuf tags for fields 1-3 do (0x08, 0x0a, 0x12 ...).

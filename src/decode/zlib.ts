@@ -8,6 +8,7 @@ import { isZlibHeader } from './sniff.ts';
 export const zlibDecoder: Decoder = {
   id: 'zlib',
   ignoresPlainText: true,
+  ignoresHexText: true,
   explain: () => 'Inflates zlib data (deflate with a zlib header, e.g. 78 9c).',
   decode(layer: Layer, budget: Budget): DecodeStep[] {
     if (layer.textOrigin) {

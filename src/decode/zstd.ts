@@ -39,6 +39,7 @@ export function unzstd(data: Uint8Array, budget: Budget): Buffer | null {
 export const zstdDecoder: Decoder = {
   id: 'zstd',
   ignoresPlainText: true,
+  ignoresHexText: true,
   explain: () => 'Decompresses zstd data, recognised by its 28 b5 2f fd frame header.',
   decode(layer: Layer, budget: Budget): DecodeStep[] {
     // b5 cannot follow 28 in UTF-8: a layer made from a string is never zstd.

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Budget, DEFAULT_BOUNDS } from '../../src/decode/bounds.ts';
 import { Layer } from '../../src/decode/layer.ts';
 import { lzFromBase64 } from '../../src/decode/lz-bounded.ts';
-import { isPlainText } from '../../src/decode/plain.ts';
+import { isPlainText, textClass } from '../../src/decode/plain.ts';
 import { mayBeWireFormat, readWireFields } from '../../src/decode/protobuf.ts';
 import { defaultDecoders } from '../../src/decode/registry.ts';
 import { isHexLike, mayBeRawDeflate } from '../../src/decode/sniff.ts';
@@ -65,6 +65,35 @@ describe('decoding shortcuts', () => {
     // Both outcomes must occur, or the check above proves nothing.
     expect(plain).toBeGreaterThan(5000);
     expect(plain).toBeLessThan(40_000);
+  });
+
+  it('should leave text of digits and one-case hex letters to the decoders that read it', () => {
+    const decoders = defaultDecoders()
+      .all()
+      .filter((d) => d.ignoresHexText);
+    expect(decoders.map((d) => d.id)).not.toContain('hex');
+    const next = rng(9);
+    let hex = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const digits = i % 3 === 0 ? '0123456789' : i % 3 === 1 ? '0123456789abcdef' : '0123456789ABCDEF';
+      let s = '';
+      const len = 1 + Math.floor(next() * 70);
+      for (let k = 0; k < len; k++) s += digits[Math.floor(next() * digits.length)];
+      // Leading "8" and "x"-like starts exercise the zlib-header check; some get surrounding space.
+      if (i % 7 === 0) s = `8${s}`;
+      if (i % 11 === 0) s = ` ${s}\n`;
+      if (i % 13 === 0) s = `\n${s}`;
+      if (textClass(Layer.fromText(s)) !== 'hex') continue;
+      hex++;
+      for (const d of decoders) {
+        const steps = d.decode(Layer.fromText(s), new Budget(DEFAULT_BOUNDS));
+        if (steps.length > 0) throw new Error(`${d.id} peeled hex-like text ${JSON.stringify(s)}`);
+      }
+    }
+    expect(hex).toBeGreaterThan(10_000);
+    expect(textClass(Layer.fromText('8021abcd'))).toBe('other');
+    expect(textClass(Layer.fromText('3f2a9c00d1e4b5a6c7d8e9f0'))).toBe('hex');
+    expect(textClass(Layer.fromText('3f2A9c'))).not.toBe('hex');
   });
 
   it('should not call encoded values plain text', () => {
