@@ -18,13 +18,15 @@ const LONG_RUN = 16;
 const SHORT = 8;
 
 /**
- * Whether a layer made from a string is plain text: text in which no built-in decoder can find its
+ * Whether a layer is plain text: text in which no built-in decoder can find its
  * encoding, so peel need not ask them (decoders say so with `ignoresPlainText`). That is text with
  * no "%", "=", control or non-Latin-1 character, not starting like JSON, multipart, protobuf or zlib,
  * with no "eyJ" (JWT), no run of 16 base64 characters, and, unless it is shorter than 8 characters,
  * at least one character outside the base64 and lz-string alphabets or, if all its characters are
  * in them, more than one space in 20 characters (prose; lz-string and base64 allow a few spaces for
- * lost "+"). Most strings in telemetry (words, URLs, names, dates, user agents) are plain.
+ * lost "+"). Most strings in telemetry (words, URLs, names, dates, user agents) are plain. A layer
+ * of bytes may be plain too: its text then has no U+FFFD, so the bytes are that text's UTF-8, with
+ * no control byte (no compressed stream) and no byte a magic number needs (1f 8b, 28 b5 2f fd).
  */
 export function isPlainText(layer: Layer): boolean {
   return textClass(layer) === 'plain';
@@ -33,13 +35,12 @@ export function isPlainText(layer: Layer): boolean {
 /**
  * `plain` (see isPlainText); `hex` for a string of digits and hex letters of one case (an id, a
  * hash, a timestamp), which of the built-in decoders only the hex decoder reads (decoders that do
- * not say so with `ignoresHexText`); `other` for anything else, bytes included.
+ * not say so with `ignoresHexText`); `other` for anything else.
  */
 export type TextClass = 'plain' | 'hex' | 'other';
 
 /** The class of a layer; see TextClass. */
 export function textClass(layer: Layer): TextClass {
-  if (!layer.textOrigin) return 'other';
   const text = layer.text;
   const t = layer.trimmed;
   if (t.length === 0) return 'plain';
