@@ -17,7 +17,8 @@ export default defineConfig<{ target: TargetConfig; mode: Mode }>({
   timeout: 180_000,
   expect: { timeout: 10_000 },
   fullyParallel: true,
-  workers: Number(process.env.PHONEHOME_WORKERS ?? 2),
+  // Scenarios mostly wait (idle, settle): three browsers at a time fit two cores.
+  workers: Number(process.env.PHONEHOME_WORKERS ?? (matrix ? 3 : 2)),
   retries: 0,
   outputDir: 'test-results',
   reporter: matrix

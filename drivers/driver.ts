@@ -38,6 +38,8 @@ export interface TargetConfig {
   vendorDomains: string[];
   /** Modes to run; default both. */
   modes?: Mode[];
+  /** Scenarios this target runs in the matrix (ids); default every scenario of the run. */
+  scenarios?: string[];
   /** Unpacked extensions to install (allowed in incognito); used by the reference target. */
   extensions?: string[];
   /** True for the deliberately leaky reference target. */

@@ -45,6 +45,9 @@ export const DEFAULT_TARGETS: TargetConfig[] = [
     executablePath: '/usr/bin/chromium',
     extensions: [referenceExtension],
     reference: true,
+    // The reference shows a leak of what the user does; what Chromium sends by itself (idle, restart)
+    // is the Chromium target's column already.
+    scenarios: ['search', 'visit'],
     // The same values are hard-coded in fixtures/reference/extension/background.js.
     identifiers: [
       { kind: 'android-id', value: '8a4fe2c1d9b73e05' },

@@ -26,7 +26,7 @@ Options:
                         (default: ${DEFAULT_SCENARIOS.join(', ')})
   --claims FILE         a claims file (.yaml or .ts) instead of the default catalog
   --out DIR             reports folder (default: reports)
-  --workers N           parallel browsers (default: 2)
+  --workers N           parallel browsers (default: 3)
   --keep-key            keep each capture's CA private key (default: deleted at the end)
   --fail-on-leak        exit 1 when a claim fails on a target that is not the reference
   -h, --help            this help
@@ -75,16 +75,18 @@ export async function runCommand(argv: string[]): Promise<number> {
     startedAt: new Date().toISOString(),
     planned: targets.flatMap((t) =>
       (t.modes ?? (['normal', 'incognito'] as const)).flatMap((mode) =>
-        scenarios.map((scenario) => ({
-          target: `${t.id}:${mode}`,
-          base: t.id,
-          name: t.name,
-          engine: t.engine,
-          mode,
-          scenario,
-          vendor: t.vendorDomains,
-          ...(t.reference ? { reference: true } : {}),
-        })),
+        scenarios
+          .filter((scenario) => (t.scenarios ?? [scenario]).includes(scenario))
+          .map((scenario) => ({
+            target: `${t.id}:${mode}`,
+            base: t.id,
+            name: t.name,
+            engine: t.engine,
+            mode,
+            scenario,
+            vendor: t.vendorDomains,
+            ...(t.reference ? { reference: true } : {}),
+          })),
       ),
     ),
   });
