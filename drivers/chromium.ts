@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { writePidFile } from '../src/seal/pid-files.ts';
 import type { Driver, LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
+import { commandLineOf, exitsWithin, sleep, waitForEndpoint } from './process.ts';
 
 /** DevTools port inside a sealed namespace (its loopback is its own, so a fixed port is free). */
 const SEALED_DEVTOOLS_PORT = 9222;
@@ -58,34 +59,6 @@ function seedProfile(profileDir: string, extensions: string[]): void {
     extensions.map((dir) => [unpackedExtensionId(dir), { incognito: true }]),
   );
   writeFileSync(join(profileDir, 'Default', 'Preferences'), JSON.stringify({ extensions: { settings } }));
-}
-
-async function waitForDevTools(proc: ChildProcess, logPath: string, timeoutMs: number): Promise<string> {
-  const log = createWriteStream(logPath);
-  return new Promise((resolvePromise, reject) => {
-    let buffer = '';
-    const timer = setTimeout(() => {
-      reject(new Error(`Chromium did not open DevTools within ${timeoutMs / 1000}s (see ${logPath})`));
-    }, timeoutMs);
-    proc.stderr?.on('data', (chunk: Buffer) => {
-      log.write(chunk);
-      if (buffer.length < 1_000_000) buffer += chunk.toString();
-      const match = buffer.match(/DevTools listening on (ws:\/\/\S+)/);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolvePromise(match[1]);
-      }
-    });
-    proc.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      const last = buffer.trim().split('\n').slice(-3).join(' | ');
-      reject(new Error(`Chromium exited before it was ready (code ${code}, signal ${signal}): ${last}`));
-    });
-    proc.on('error', (error) => {
-      clearTimeout(timer);
-      reject(new Error(`Chromium could not be started: ${error.message}`));
-    });
-  });
 }
 
 class ChromiumSession implements Session {
@@ -166,28 +139,19 @@ class ChromiumSession implements Session {
   }
 
   async commandLine(): Promise<string[]> {
-    if (this.pid === undefined) return [];
-    return readFileSync(`/proc/${this.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    return commandLineOf(this.pid);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const exited = new Promise<void>((r) => {
-      if (this.proc.exitCode !== null || this.proc.signalCode !== null) r();
-      else this.proc.once('exit', () => r());
-    });
     await Promise.race([this.browser.close().catch(() => {}), sleep(5000)]);
-    if (!(await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]))) {
+    if (!(await exitsWithin(this.proc, 5000))) {
       this.proc.kill('SIGKILL');
-      await Promise.race([exited, sleep(2000)]);
+      await exitsWithin(this.proc, 2000);
     }
     this.forgetPid();
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** Drives Chromium-family browsers: spawns the binary with phonehome's own flags, then CDP. */
@@ -215,7 +179,13 @@ export const chromiumDriver: Driver = {
     let browser: Browser | undefined;
     let forgetPid = (): void => {};
     try {
-      let ws = await waitForDevTools(proc, join(options.workDir, 'chromium.log'), 30_000);
+      let ws = await waitForEndpoint(proc, {
+        pattern: /DevTools listening on (ws:\/\/\S+)/,
+        logPath: join(options.workDir, 'chromium.log'),
+        timeoutMs: 30_000,
+        browser: 'Chromium',
+        endpoint: 'DevTools',
+      });
       if (options.seal) {
         ws = ws.replace(`:${SEALED_DEVTOOLS_PORT}/`, `:${options.seal.hostPort(SEALED_DEVTOOLS_PORT)}/`);
       }

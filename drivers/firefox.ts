@@ -1,12 +1,21 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import type { Mode } from '../src/capture/flow.ts';
 import { writePidFile } from '../src/seal/pid-files.ts';
 import type { Driver, LaunchOptions, ModeEvidence, ProxyEndpoint, SearchOptions, Session } from './driver.ts';
+import {
+  commandLineOf,
+  exitOf,
+  exitsWithin,
+  killGroup,
+  sleep,
+  waitForEndpoint,
+  withTimeout,
+} from './process.ts';
 
 const run = promisify(execFile);
 
@@ -114,38 +123,6 @@ export function readSavedPrefs(profileDir: string): Map<string, string> {
   return prefs;
 }
 
-async function waitForBiDi(proc: ChildProcess, logPath: string, timeoutMs: number): Promise<string> {
-  const log = createWriteStream(logPath);
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    const timer = setTimeout(() => {
-      reject(new Error(`Firefox did not open WebDriver BiDi within ${timeoutMs / 1000}s (see ${logPath})`));
-    }, timeoutMs);
-    proc.stderr?.on('data', (chunk: Buffer) => {
-      log.write(chunk);
-      if (buffer.length < 1_000_000) buffer += chunk.toString();
-      const match = buffer.match(/WebDriver BiDi listening on (ws:\/\/\S+)/);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    proc.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      const last = buffer.trim().split('\n').slice(-3).join(' | ');
-      reject(new Error(`Firefox exited before it was ready (code ${code}, signal ${signal}): ${last}`));
-    });
-    proc.on('error', (error) => {
-      clearTimeout(timer);
-      reject(new Error(`Firefox could not be started: ${error.message}`));
-    });
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 class FirefoxSession implements Session {
   readonly pid: number | undefined;
   private closed = false;
@@ -243,10 +220,7 @@ class FirefoxSession implements Session {
   }
 
   async commandLine(): Promise<string[]> {
-    const argv =
-      this.pid === undefined
-        ? []
-        : readFileSync(`/proc/${this.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const argv = commandLineOf(this.pid);
     // The effective prefs: what the running browser itself saved (user.js merged with its own changes).
     const prefsPath = join(this.profileDir, 'prefs.js');
     const prefs = existsSync(prefsPath)
@@ -260,45 +234,19 @@ class FirefoxSession implements Session {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const exited = new Promise<void>((r) => {
-      if (this.proc.exitCode !== null || this.proc.signalCode !== null) r();
-      else this.proc.once('exit', () => r());
-    });
+    const exited = exitOf(this.proc);
     // A clean quit lets Firefox save its profile, which the restart scenario relaunches.
     // puppeteer's close() may wait on after Firefox has gone: the exit is what counts.
     await Promise.race([this.browser.close().catch(() => {}), exited, sleep(5000)]);
-    if (!(await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]))) {
+    if (!(await exitsWithin(this.proc, 5000))) {
       killGroup(this.proc, 'SIGKILL');
-      await Promise.race([exited, sleep(2000)]);
+      await exitsWithin(this.proc, 2000);
     }
     // Content processes quit with their parent; take the group down in case one lingers.
     killGroup(this.proc, 'SIGKILL');
     this.forgetPid();
   }
 }
-
-/** Resolves as `promise` does, or rejects after `ms` naming what did not finish. */
-async function withTimeout<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000}s`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
-  if (proc.pid === undefined) return;
-  try {
-    process.kill(-proc.pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
 /**
  * Drives Firefox (Debian's firefox-esr): starts it itself with a profile holding only the proxy and
  * mode prefs and the run's CA in its NSS db, then connects puppeteer-core over WebDriver BiDi.
@@ -333,7 +281,13 @@ export const firefoxDriver: Driver = {
     let browser: Browser | undefined;
     let forgetPid = (): void => {};
     try {
-      let ws = await waitForBiDi(proc, join(options.workDir, 'firefox.log'), 60_000);
+      let ws = await waitForEndpoint(proc, {
+        pattern: /WebDriver BiDi listening on (ws:\/\/\S+)/,
+        logPath: join(options.workDir, 'firefox.log'),
+        timeoutMs: 60_000,
+        browser: 'Firefox',
+        endpoint: 'WebDriver BiDi',
+      });
       const headers: Record<string, string> = {};
       if (options.seal) {
         ws = ws.replace(`:${SEALED_BIDI_PORT}`, `:${options.seal.hostPort(SEALED_BIDI_PORT)}`);
@@ -342,8 +296,6 @@ export const firefoxDriver: Driver = {
       }
       forgetPid = writePidFile(proc.pid, `firefox for ${options.target.id}:${options.mode}`);
       browser = await withTimeout(
-        30_000,
-        'connecting to Firefox over WebDriver BiDi',
         puppeteer.connect({
           browserWSEndpoint: `${ws}/session`,
           protocol: 'webDriverBiDi',
@@ -353,9 +305,15 @@ export const firefoxDriver: Driver = {
           defaultViewport: null,
           protocolTimeout: 120_000,
         }),
+        30_000,
+        'connecting to Firefox over WebDriver BiDi took longer than 30s',
       );
       // A tab of our own; the first-run tabs Firefox opens by itself stay as they are.
-      const page = await withTimeout(30_000, 'opening a tab in Firefox', browser.newPage());
+      const page = await withTimeout(
+        browser.newPage(),
+        30_000,
+        'opening a tab in Firefox took longer than 30s',
+      );
       return new FirefoxSession(browser, page, proc, executable, profileDir, forgetPid);
     } catch (error) {
       await browser?.disconnect().catch(() => {});

@@ -3,6 +3,16 @@ import type { TargetConfig } from './driver.ts';
 
 const referenceExtension = fileURLToPath(new URL('../fixtures/reference/extension', import.meta.url));
 
+/** Registrable domains of Chromium's own services (Google). */
+const CHROMIUM_VENDOR = [
+  'google.com',
+  'googleapis.com',
+  'gstatic.com',
+  'gvt1.com',
+  'chromium.org',
+  'googleusercontent.com',
+];
+
 /**
  * The default matrix's targets. Each runs in every mode it lists (both by default).
  * Vendor domains are registrable domains (eTLD+1) of the browser maker.
@@ -13,14 +23,7 @@ export const DEFAULT_TARGETS: TargetConfig[] = [
     name: 'Chromium',
     engine: 'chromium',
     executablePath: '/usr/bin/chromium',
-    vendorDomains: [
-      'google.com',
-      'googleapis.com',
-      'gstatic.com',
-      'gvt1.com',
-      'chromium.org',
-      'googleusercontent.com',
-    ],
+    vendorDomains: CHROMIUM_VENDOR,
   },
   {
     id: 'firefox-esr',
@@ -53,14 +56,7 @@ export const DEFAULT_TARGETS: TargetConfig[] = [
       { kind: 'android-id', value: '8a4fe2c1d9b73e05' },
       { kind: 'os-version', value: 'QKQ1.200114.002' },
     ],
-    vendorDomains: [
-      'analytics.test',
-      'google.com',
-      'googleapis.com',
-      'gstatic.com',
-      'gvt1.com',
-      'chromium.org',
-      'googleusercontent.com',
-    ],
+    // Its vendor is the phone maker's analytics service, on top of Chromium's own.
+    vendorDomains: ['analytics.test', ...CHROMIUM_VENDOR],
   },
 ];

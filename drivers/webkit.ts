@@ -13,6 +13,7 @@ import { join, relative } from 'node:path';
 import { remote } from 'webdriverio';
 import { writePidFile } from '../src/seal/pid-files.ts';
 import type { Driver, LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
+import { commandLineOf, exitsWithin, killGroup, sleep } from './process.ts';
 
 /** Debian's WebKitGTK MiniBrowser (package webkit2gtk-driver pulls it in). */
 export const DEFAULT_MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
@@ -122,10 +123,6 @@ export function websiteDataPaths(homeDir: string): string[] {
   return filesUnder(homeDir).filter((p) => /(^|\/)(webkitgtk|MiniBrowser)(\/|$)/i.test(p));
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 type WdioBrowser = Awaited<ReturnType<typeof remote>>;
 
 class WebKitSession implements Session {
@@ -208,8 +205,7 @@ class WebKitSession implements Session {
   }
 
   async commandLine(): Promise<string[]> {
-    if (this.pid === undefined) return [];
-    return readFileSync(`/proc/${this.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    return commandLineOf(this.pid);
   }
 
   async close(): Promise<void> {
@@ -218,24 +214,11 @@ class WebKitSession implements Session {
     await Promise.race([this.browser.deleteSession().catch(() => {}), sleep(5000)]);
     // WebKitWebDriver and Xvfb share the launch's process group.
     killGroup(this.proc, 'SIGTERM');
-    const exited = new Promise<void>((r) => {
-      if (this.proc.exitCode !== null || this.proc.signalCode !== null) r();
-      else this.proc.once('exit', () => r());
-    });
-    if (!(await Promise.race([exited.then(() => true), sleep(3000).then(() => false)]))) {
+    if (!(await exitsWithin(this.proc, 3000))) {
       killGroup(this.proc, 'SIGKILL');
     }
     this.log.end();
     this.forgetPid();
-  }
-}
-
-function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
-  if (proc.pid === undefined) return;
-  try {
-    process.kill(-proc.pid, signal);
-  } catch {
-    // Already gone.
   }
 }
 

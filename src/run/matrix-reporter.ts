@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
   FullConfig,
@@ -54,7 +54,13 @@ export default class MatrixReporter implements Reporter {
   async onEnd(result: FullResult): Promise<void> {
     const runId = process.env.PHONEHOME_RUN_ID ?? 'unknown';
     const runDir = join(process.env.PHONEHOME_REPORTS_DIR ?? 'reports', runId);
+    if (this.records.length === 0) {
+      // Nothing ran (e.g. `--list`, or every scenario skipped): there is no run to record.
+      process.stdout.write('phonehome: no scenario ran; no run.json written\n');
+      return;
+    }
     try {
+      mkdirSync(runDir, { recursive: true });
       const claimsFile = process.env.PHONEHOME_CLAIMS;
       const claims = claimsFile ? await loadClaims(claimsFile) : await defaultClaims();
       const flows = new Map(this.records.map((r) => [r, flowsOfRecord(runDir, r)]));
