@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { isNode, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { FileInputError, fieldPath, parseYamlSource } from '../src/input/file-error.ts';
 import type { Engine, TargetConfig } from './driver.ts';
 
 /**
@@ -92,23 +92,11 @@ const fileSchema = z.union([
 ]);
 
 /** A target config file that cannot be used; its message is one line: `file:line: field: reason`. */
-export class TargetConfigError extends Error {
-  constructor(
-    readonly file: string,
-    readonly line: number,
-    readonly field: string,
-    readonly reason: string,
-  ) {
-    super(`${file}:${line}: ${field}: ${reason}`);
+export class TargetConfigError extends FileInputError {
+  constructor(file: string, line: number, field: string, reason: string) {
+    super(file, reason, field, line);
     this.name = 'TargetConfigError';
   }
-}
-
-function fieldName(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path)
-    out += typeof part === 'number' ? `[${part}]` : out ? `.${String(part)}` : String(part);
-  return out || 'file';
 }
 
 export interface ParseOptions {
@@ -121,21 +109,15 @@ export interface ParseOptions {
  * Throws TargetConfigError naming file, line, field and reason.
  */
 export function parseTargetsConfig(text: string, file: string, options: ParseOptions = {}): TargetConfig[] {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const syntax = doc.errors[0];
-  if (syntax) {
-    const line = lineCounter.linePos(syntax.pos[0]).line;
-    throw new TargetConfigError(file, line, 'syntax', syntax.message.split('\n')[0] ?? 'invalid YAML');
+  let source: ReturnType<typeof parseYamlSource>;
+  try {
+    source = parseYamlSource(text, file);
+  } catch (error) {
+    const e = error as FileInputError;
+    throw new TargetConfigError(file, e.line ?? 1, 'syntax', e.reason);
   }
-  const lineOf = (path: readonly PropertyKey[]): number => {
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n) as unknown[], true);
-      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
-    }
-    return 1;
-  };
-  const root: unknown = doc.toJS();
+  const lineOf = source.lineOf;
+  const root: unknown = source.data;
   const parsed = fileSchema.safeParse(root);
   if (!parsed.success) {
     // The union reports both branches: keep the issue of the branch that matches the file's shape.
@@ -144,7 +126,7 @@ export function parseTargetsConfig(text: string, file: string, options: ParseOpt
     );
     const issue = issues[0] ?? parsed.error.issues[0];
     const path = issue?.path ?? [];
-    throw new TargetConfigError(file, lineOf(path), fieldName(path), issue?.message ?? 'invalid');
+    throw new TargetConfigError(file, lineOf(path), fieldPath(path), issue?.message ?? 'invalid');
   }
   const list = Array.isArray(parsed.data) ? parsed.data : parsed.data.targets;
   const prefix: PropertyKey[] = Array.isArray(parsed.data) ? [] : ['targets'];
@@ -152,14 +134,14 @@ export function parseTargetsConfig(text: string, file: string, options: ParseOpt
   return list.map((t, i) => {
     const at = (field: string): PropertyKey[] => [...prefix, i, field];
     if (seen.has(t.id)) {
-      throw new TargetConfigError(file, lineOf(at('id')), fieldName(at('id')), `"${t.id}" is used twice`);
+      throw new TargetConfigError(file, lineOf(at('id')), fieldPath(at('id')), `"${t.id}" is used twice`);
     }
     seen.add(t.id);
     if (t.executablePath && options.checkExecutables !== false && !existsSync(t.executablePath)) {
       throw new TargetConfigError(
         file,
         lineOf(at('executablePath')),
-        fieldName(at('executablePath')),
+        fieldPath(at('executablePath')),
         `${t.executablePath} does not exist on this machine`,
       );
     }

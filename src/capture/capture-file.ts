@@ -7,6 +7,7 @@ import { parser } from 'stream-json';
 import { pick } from 'stream-json/filters/pick.js';
 import { streamArray } from 'stream-json/streamers/stream-array.js';
 import { z } from 'zod';
+import { FileInputError } from '../input/file-error.ts';
 import { type Flow, type Header, MODES, type Mode } from './flow.ts';
 import type { Gap } from './gap.ts';
 
@@ -16,9 +17,9 @@ export type CaptureRecord = { kind: 'flow'; flow: Flow; entry: number } | { kind
 export type CaptureFormat = 'har' | 'ndjson';
 
 /** A capture file that cannot be read; the message is one line, `FILE: reason`. */
-export class CaptureFileError extends Error {
+export class CaptureFileError extends FileInputError {
   constructor(file: string, reason: string) {
-    super(`${file}: ${reason}`);
+    super(file, reason);
     this.name = 'CaptureFileError';
   }
 }

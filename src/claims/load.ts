@@ -1,21 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
+import { isMap, isNode, isScalar, type LineCounter } from 'yaml';
+import { FileInputError, parseYamlSource, type YamlSource } from '../input/file-error.ts';
 import { type Claim, ClaimError, formatPath, parseClaims, RULE_KINDS } from './schema.ts';
 
 /**
  * A claim file that cannot be used. Its message is one line, `file:line: field: reason`, e.g.
  * `claims.yaml:7: claims[1].mayGoTo[0]: unknown recipient "thrid-party"; use search-engine, …`.
  */
-export class ClaimFileError extends Error {
-  constructor(
-    readonly file: string,
-    readonly line: number,
-    readonly field: string,
-    readonly reason: string,
-  ) {
-    super(`${file}:${line}: ${field}: ${reason}`);
+export class ClaimFileError extends FileInputError {
+  constructor(file: string, line: number, field: string, reason: string) {
+    super(file, reason, field, line);
     this.name = 'ClaimFileError';
   }
 }
@@ -45,14 +41,15 @@ export async function loadClaims(file: string): Promise<Claim[]> {
 
 /** Parse the text of a YAML claim file; `file` names it in errors. Throws ClaimFileError. */
 export function parseClaimYaml(text: string, file: string): Claim[] {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const syntax = doc.errors[0];
-  if (syntax) {
-    const line = lineCounter.linePos(syntax.pos[0]).line;
-    throw new ClaimFileError(file, line, 'yaml', firstLine(syntax.message));
+  let source: YamlSource;
+  try {
+    source = parseYamlSource(text, file);
+  } catch (error) {
+    const e = error as FileInputError;
+    throw new ClaimFileError(file, e.line ?? 1, 'yaml', firstLine(e.reason));
   }
-  const root: unknown = doc.toJS();
+  const { doc, lineCounter } = source;
+  const root: unknown = source.data;
   // Claims may sit at the top level or under `claims:`; the prefix makes YAML paths match the data's.
   let list: unknown[];
   let prefix: PropertyKey[];
@@ -95,7 +92,7 @@ export function parseClaimYaml(text: string, file: string): Claim[] {
   );
 }
 
-type YamlDoc = ReturnType<typeof parseDocument>;
+type YamlDoc = YamlSource['doc'];
 
 // The line of the deepest node on the path that exists: a missing field points at its claim.
 function lineOf(doc: YamlDoc, lineCounter: LineCounter, issuePath: PropertyKey[]): number {

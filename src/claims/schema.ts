@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DATA_CLASSES, type DataClass } from '../detect/token.ts';
+import { fieldPath } from '../input/file-error.ts';
 
 /**
  * Claims are data: a sentence a maker says (`says`), when it applies (`when`), which personal data it
@@ -258,9 +259,7 @@ function issueMessage(issue: z.core.$ZodIssue): string {
 
 /** Render an issue path as `claims[1].mayGoTo[0]`. */
 export function formatPath(path: PropertyKey[], root = 'claims'): string {
-  let out = root;
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `.${String(p)}`;
-  return out;
+  return fieldPath(path, root);
 }
 
 /** Error thrown by `defineClaims` for a claim that does not validate. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { GAP_KINDS, type GapKind } from '../capture/gap.ts';
 import { VERDICT_STATUSES, type VerdictStatus } from '../claims/verdict.ts';
 import { DATA_CLASSES, type DataClass } from '../detect/token.ts';
+import { FileInputError, fieldPath } from '../input/file-error.ts';
 import { RUN_SCHEMA, type RunRecord } from './run-record.ts';
 
 /**
@@ -142,13 +143,9 @@ const _isRunRecord = (parsed: ParsedRunRecord): RunRecord => parsed;
 void _isRunRecord;
 
 /** A run.json that failed validation: one line `file: field: reason`. */
-export class RunFileError extends Error {
-  constructor(
-    readonly file: string,
-    readonly field: string,
-    readonly reason: string,
-  ) {
-    super(`${file}: ${field}: ${reason}`);
+export class RunFileError extends FileInputError {
+  constructor(file: string, field: string, reason: string) {
+    super(file, reason, field);
     this.name = 'RunFileError';
   }
 }
@@ -161,14 +158,8 @@ export function parseRunRecord(json: unknown, file: string): RunRecord {
   const result = runRecordSchema.safeParse(json);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const field = issue && issue.path.length > 0 ? fieldPath(issue.path) : '(root)';
+  const field = fieldPath(issue?.path ?? []);
   throw new RunFileError(file, field, issue?.message ?? 'invalid');
-}
-
-function fieldPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
-    .join('');
 }
 
 /** The JSON Schema (draft 2020-12) of run.json, generated from the zod schema. */
