@@ -1,16 +1,23 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CaptureFileError, readCaptureFile } from '../capture/capture-file.ts';
+import { CaptureFileError, type CaptureRecord, readCaptureFile } from '../capture/capture-file.ts';
 import { flowHost } from '../capture/flow.ts';
 import type { Gap } from '../capture/gap.ts';
-import { type CipherAlgorithm, cipherDecoder } from '../decode/cipher.ts';
-import { defaultDecoders } from '../decode/registry.ts';
-import { Analyzer } from '../detect/analyze.ts';
+import type { CipherAlgorithm, CipherSpec } from '../decode/cipher.ts';
 import { explainFinding } from '../detect/finding.ts';
+import {
+  AnalyzerPool,
+  analyzeInOrder,
+  defaultJobs,
+  type InOrderOptions,
+  MAX_DEFAULT_JOBS,
+  type PoolSetup,
+  setupRegistry,
+} from '../detect/pool.ts';
 import type { Token } from '../detect/token.ts';
 
 export const USAGE =
-  'usage: phonehome scan FILE... --canary TOKEN... --identifier KIND=VALUE... [--cipher ID:ALGORITHM:KEYHEX[:IVHEX|prefix]] [--json] [--help]';
+  'usage: phonehome scan FILE... --canary TOKEN... --identifier KIND=VALUE... [--cipher ID:ALGORITHM:KEYHEX[:IVHEX|prefix]] [--jobs N] [--json] [--help]';
 
 /** Identifier kinds `--identifier` accepts, and whether each identifies the device or describes it. */
 export const IDENTIFIER_KINDS: Record<string, 'device-id' | 'device-info'> = {
@@ -57,7 +64,14 @@ export interface ScanOutput {
 class UsageError extends Error {}
 
 function parse(argv: string[]) {
-  let values: { canary?: string[]; identifier?: string[]; cipher?: string[]; json?: boolean; help?: boolean };
+  let values: {
+    canary?: string[];
+    identifier?: string[];
+    cipher?: string[];
+    jobs?: string;
+    json?: boolean;
+    help?: boolean;
+  };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
@@ -67,6 +81,7 @@ function parse(argv: string[]) {
         canary: { type: 'string', multiple: true },
         identifier: { type: 'string', multiple: true },
         cipher: { type: 'string', multiple: true },
+        jobs: { type: 'string', short: 'j' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -97,7 +112,7 @@ function parse(argv: string[]) {
       label: kind,
     });
   }
-  const registry = defaultDecoders();
+  const ciphers: CipherSpec[] = [];
   for (const c of values.cipher ?? []) {
     const [id, algorithm, keyHex, iv] = c.split(':');
     if (
@@ -110,20 +125,33 @@ function parse(argv: string[]) {
         `--cipher "${c}" is not ID:ALGORITHM:KEYHEX[:IVHEX|prefix] with ALGORITHM one of ${ALGORITHMS.join(', ')}`,
       );
     }
-    registry.register(
-      cipherDecoder({
-        id,
-        says: `the key given on the command line as --cipher ${id}`,
-        algorithm: algorithm as CipherAlgorithm,
-        key: Buffer.from(keyHex, 'hex'),
-        ...(iv ? { iv: iv === 'prefix' ? ('prefix' as const) : Buffer.from(iv, 'hex') } : {}),
-      }),
-    );
+    ciphers.push({
+      id,
+      says: `the key given on the command line as --cipher ${id}`,
+      algorithm: algorithm as CipherAlgorithm,
+      key: Buffer.from(keyHex, 'hex'),
+      ...(iv ? { iv: iv === 'prefix' ? ('prefix' as const) : Buffer.from(iv, 'hex') } : {}),
+    });
+  }
+  // Builds the decoders once here so that a clash of cipher ids is a usage error.
+  setupRegistry(ciphers);
+  let jobs = defaultJobs();
+  if (values.jobs !== undefined) {
+    jobs = Number(values.jobs);
+    if (!/^[0-9]+$/.test(values.jobs) || jobs < 1) {
+      throw new UsageError(`--jobs "${values.jobs}" is not a whole number of worker threads (1 or more)`);
+    }
   }
   if (positionals.length === 0) throw new UsageError('no capture FILE given');
   if (tokens.length === 0)
     throw new UsageError('nothing to look for: give at least one --canary or --identifier');
-  return { help: false as const, files: positionals, tokens, registry, json: values.json === true };
+  return {
+    help: false as const,
+    files: positionals,
+    setup: { tokens, ciphers } satisfies PoolSetup,
+    jobs,
+    json: values.json === true,
+  };
 }
 
 function readable(
@@ -143,6 +171,95 @@ function readable(
   return `${lines.join('\n')}\n`;
 }
 
+/** What scanFiles found, with what the readable report needs besides ScanOutput. */
+export interface ScanResult {
+  out: ScanOutput;
+  /** Each finding's explanation and excerpt, for the readable report. */
+  details: Map<ScanFinding, string>;
+  /** Flows read. */
+  flows: number;
+  /** Tokens not searched, each with the reason. */
+  skipped: string[];
+  /** Worker threads started and batches analysed on them or in the calling thread. */
+  stats: AnalyzerPool['stats'];
+  /** Why a worker thread failed, when one did (its batches were analysed in the calling thread). */
+  workerError?: string;
+}
+
+/** Options of scanFiles: worker threads (`jobs`, default defaultJobs()) and batching. */
+export interface ScanFilesOptions extends InOrderOptions {
+  jobs?: number;
+}
+
+/** The records of each file in turn, with the file; any read error becomes a CaptureFileError. */
+async function* records(files: readonly string[]): AsyncGenerator<{ file: string; rec: CaptureRecord }> {
+  for (const file of files) {
+    try {
+      for await (const rec of readCaptureFile(file)) yield { file, rec };
+    } catch (e) {
+      throw e instanceof CaptureFileError ? e : new CaptureFileError(file, (e as Error).message);
+    }
+  }
+}
+
+/**
+ * Scans capture files for the setup's tokens, the engine of `phonehome scan`: files are read as a
+ * stream and their flows analysed in batches on a pool of `jobs` worker threads, with a few batches
+ * in flight at most, so memory does not grow with the input. Findings and gaps come out in file
+ * and entry order, whatever the number of threads. Throws CaptureFileError (`FILE: reason`) on an
+ * unreadable file.
+ */
+export async function scanFiles(
+  files: readonly string[],
+  setup: PoolSetup,
+  options: ScanFilesOptions = {},
+): Promise<ScanResult> {
+  const pool = new AnalyzerPool(setup, options.jobs ?? defaultJobs());
+  const out: ScanOutput = { findings: [], gaps: [] };
+  const details = new Map<ScanFinding, string>();
+  let flows = 0;
+  try {
+    const flowOf = ({ rec }: { rec: CaptureRecord }) => (rec.kind === 'flow' ? rec.flow : undefined);
+    for await (const { item, result } of analyzeInOrder(records(files), flowOf, pool, options)) {
+      const { file, rec } = item;
+      if (rec.kind === 'gap') {
+        out.gaps.push({ ...rec.gap, file });
+        continue;
+      }
+      flows++;
+      if (!result) continue;
+      for (const f of result.findings) {
+        const sf: ScanFinding = {
+          file,
+          entry: rec.entry,
+          host: f.host || flowHost(rec.flow),
+          url: f.url,
+          where: f.where,
+          chain: f.chain,
+          token: f.token,
+          kind: f.label,
+        };
+        out.findings.push(sf);
+        details.set(sf, `${explainFinding(f)}\n    ${f.excerpt}`);
+      }
+      for (const g of result.gaps) out.gaps.push({ ...g, file, entry: rec.entry });
+    }
+  } finally {
+    await pool.close();
+  }
+  const skipped = pool.local.skipped.map(
+    (s) => `${s.token.label} "${s.token.value}" not searched: ${s.reason}`,
+  );
+  return {
+    out,
+    details,
+    flows,
+    skipped,
+    stats: pool.stats,
+    ...(pool.lastError ? { workerError: pool.lastError.message.split('\n')[0] } : {}),
+  };
+}
+
 /**
  * `phonehome scan FILE... --canary TOKEN... --identifier KIND=VALUE... [--json]`: reads HAR or NDJSON
  * captures and reports where the tokens went. Returns the exit code: 0 when the scan ran (whatever
@@ -158,48 +275,23 @@ export async function scanCommand(argv: string[]): Promise<number> {
   }
   if (args.help) {
     process.stdout.write(
-      `${USAGE}\n\nScans HAR 1.2 files (Chrome DevTools, Playwright, HTTP Toolkit, mitmproxy) and phonehome NDJSON flow logs\nfor canaries and device identifiers, through every encoding layer phonehome can peel.\nIdentifier kinds: ${Object.keys(IDENTIFIER_KINDS).join(', ')}.\nExit status: 0 when the scan ran (whatever it found), 2 on bad arguments or an unreadable file.\n`,
+      `${USAGE}\n\nScans HAR 1.2 files (Chrome DevTools, Playwright, HTTP Toolkit, mitmproxy) and phonehome NDJSON flow logs\nfor canaries and device identifiers, through every encoding layer phonehome can peel.\nIdentifier kinds: ${Object.keys(IDENTIFIER_KINDS).join(', ')}.\n--jobs N analyses flows on N worker threads (default ${defaultJobs()}: one per core, at most ${MAX_DEFAULT_JOBS}).\nExit status: 0 when the scan ran (whatever it found), 2 on bad arguments or an unreadable file.\n`,
     );
     return 0;
   }
-  const analyzer = new Analyzer(args.tokens, {}, args.registry);
-  const out: ScanOutput = { findings: [], gaps: [] };
-  const details = new Map<ScanFinding, string>();
-  let flows = 0;
-  for (const file of args.files) {
-    try {
-      for await (const rec of readCaptureFile(file)) {
-        if (rec.kind === 'gap') {
-          out.gaps.push({ ...rec.gap, file });
-          continue;
-        }
-        flows++;
-        const r = analyzer.analyzeFlow(rec.flow);
-        for (const f of r.findings) {
-          const sf: ScanFinding = {
-            file,
-            entry: rec.entry,
-            host: f.host || flowHost(rec.flow),
-            url: f.url,
-            where: f.where,
-            chain: f.chain,
-            token: f.token,
-            kind: f.label,
-          };
-          out.findings.push(sf);
-          details.set(sf, `${explainFinding(f)}\n    ${f.excerpt}`);
-        }
-        for (const g of r.gaps) out.gaps.push({ ...g, file, entry: rec.entry });
-      }
-    } catch (e) {
-      const msg = e instanceof CaptureFileError ? e.message : `${file}: ${(e as Error).message}`;
-      process.stderr.write(`${msg.split('\n')[0]}\n`);
-      return 2;
-    }
+  let scan: ScanResult;
+  try {
+    scan = await scanFiles(args.files, args.setup, { jobs: args.jobs });
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message.split('\n')[0]}\n`);
+    return 2;
   }
-  const skipped = analyzer.skipped.map(
-    (s) => `${s.token.label} "${s.token.value}" not searched: ${s.reason}`,
-  );
+  const { out, details, flows, skipped } = scan;
+  if (scan.workerError) {
+    process.stderr.write(
+      `phonehome scan: note: a worker thread failed (${scan.workerError}); its flows were analysed in the main thread\n`,
+    );
+  }
   if (args.json) process.stdout.write(`${JSON.stringify(out)}\n`);
   else process.stdout.write(readable(out, details, flows, skipped));
   return 0;

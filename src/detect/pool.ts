@@ -1,0 +1,272 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Flow } from '../capture/flow.ts';
+import type { AnalyzeBounds } from '../decode/bounds.ts';
+import { type CipherSpec, cipherDecoder } from '../decode/cipher.ts';
+import type { DecoderRegistry } from '../decode/decoder.ts';
+import { defaultDecoders } from '../decode/registry.ts';
+import { type AnalyzeResult, Analyzer } from './analyze.ts';
+import type { Token } from './token.ts';
+
+/**
+ * What every analyzer of a pool is built from. Plain data (no functions), because worker threads
+ * receive it by structured clone and build their own Analyzer from it.
+ */
+export interface PoolSetup {
+  tokens: Token[];
+  bounds?: Partial<AnalyzeBounds>;
+  /** Vendor ciphers to add to the built-in decoders. */
+  ciphers?: CipherSpec[];
+}
+
+/** The most worker threads a pool starts when not told: beyond this, reading the input is the limit. */
+export const MAX_DEFAULT_JOBS = 4;
+
+/** Worker threads to use by default: one per available core, at most MAX_DEFAULT_JOBS. */
+export function defaultJobs(): number {
+  return Math.max(1, Math.min(availableParallelism(), MAX_DEFAULT_JOBS));
+}
+
+/** The built-in decoders plus the setup's vendor ciphers. Throws if two ciphers share an id. */
+export function setupRegistry(ciphers: readonly CipherSpec[] = []): DecoderRegistry {
+  const registry = defaultDecoders();
+  for (const c of ciphers) {
+    // Structured clone turns a Buffer into a plain Uint8Array; the decipher wants Buffers back.
+    const iv = c.iv === undefined || c.iv === 'prefix' ? c.iv : Buffer.from(c.iv);
+    registry.register(cipherDecoder({ ...c, key: Buffer.from(c.key), ...(iv ? { iv } : {}) }));
+  }
+  return registry;
+}
+
+/** Message to a worker: analyse these flows. */
+export interface BatchRequest {
+  id: number;
+  flows: Flow[];
+}
+
+/** Message from a worker: `ready` once it has loaded, then one `results` (or `error`) per batch. */
+export type WorkerReply =
+  | { kind: 'ready' }
+  | { kind: 'results'; id: number; results: AnalyzeResult[] }
+  | { kind: 'error'; id: number; message: string };
+
+interface Task {
+  id: number;
+  flows: Flow[];
+  resolve: (r: AnalyzeResult[]) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  task: Task | undefined;
+}
+
+const WORKER_ENTRY = new URL('./pool-worker.mjs', import.meta.url);
+
+/**
+ * A pool of worker threads that analyse batches of flows, each with its own Analyzer built from the
+ * same PoolSetup. With `jobs` 1 it starts no thread and analyses in the calling thread. Threads are
+ * started on the first `analyzeBatch`, so a pool that only ever calls `analyzeHere` costs nothing.
+ * A worker that fails (cannot load, crashes) is dropped and its batch analysed in the calling
+ * thread, so results are never lost; with no worker left, every batch is analysed there.
+ */
+export class AnalyzerPool {
+  readonly jobs: number;
+  /** The analyzer of the calling thread (for `jobs` 1, small inputs and fallback). */
+  readonly local: Analyzer;
+  private readonly setup: PoolSetup;
+  private slots: Slot[] | undefined;
+  private readonly queue: Task[] = [];
+  private nextId = 0;
+  private closed = false;
+  /** Workers started, and batches they analysed (for tests and the benchmark). */
+  readonly stats = { workersStarted: 0, workerBatches: 0, localBatches: 0, workerFailures: 0 };
+
+  private readonly entry: URL;
+
+  /** `entry` is the worker's script; only tests change it (to see a worker fail). */
+  constructor(setup: PoolSetup, jobs: number = defaultJobs(), entry: URL = WORKER_ENTRY) {
+    this.entry = entry;
+    if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`jobs must be a whole number ≥ 1, not ${jobs}`);
+    this.jobs = jobs;
+    this.setup = setup;
+    this.local = new Analyzer(setup.tokens, setup.bounds, setupRegistry(setup.ciphers));
+  }
+
+  /** Analyses flows in the calling thread, synchronously. */
+  analyzeHere(flows: readonly Flow[]): AnalyzeResult[] {
+    this.stats.localBatches++;
+    return flows.map((f) => this.local.analyzeFlow(f));
+  }
+
+  /**
+   * Analyses a batch on the next free worker (queued when all are busy). Resolves with one result
+   * per flow, in order. Rejects only after `close()`.
+   */
+  analyzeBatch(flows: Flow[]): Promise<AnalyzeResult[]> {
+    if (this.closed) return Promise.reject(new Error('the analyzer pool is closed'));
+    if (this.jobs === 1) return Promise.resolve(this.analyzeHere(flows));
+    const slots = this.start();
+    if (slots.length === 0) return Promise.resolve(this.analyzeHere(flows));
+    return new Promise<AnalyzeResult[]>((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, flows, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Stops the workers. Batches still queued are rejected. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.queue.splice(0)) t.reject(new Error('the analyzer pool was closed'));
+    const slots = this.slots ?? [];
+    this.slots = [];
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+
+  private start(): Slot[] {
+    if (this.slots) return this.slots;
+    this.slots = [];
+    for (let i = 0; i < this.jobs; i++) {
+      const worker = new Worker(this.entry, { workerData: this.setup });
+      const slot: Slot = { worker, task: undefined };
+      // Until the worker says it is ready, a dummy task keeps dispatch from giving it work.
+      slot.task = { id: -1, flows: [], resolve: () => {}, reject: () => {} };
+      worker.on('message', (m: WorkerReply) => this.onReply(slot, m));
+      worker.on('error', (e) => this.fail(slot, e));
+      worker.on('exit', (code) => {
+        if (!this.closed) this.fail(slot, new Error(`worker exited with code ${code}`));
+      });
+      this.slots.push(slot);
+      this.stats.workersStarted++;
+    }
+    return this.slots;
+  }
+
+  private onReply(slot: Slot, m: WorkerReply): void {
+    const task = slot.task;
+    slot.task = undefined;
+    if (m.kind === 'results' && task && task.id === m.id) {
+      this.stats.workerBatches++;
+      task.resolve(m.results);
+    } else if (m.kind === 'error' && task && task.id === m.id) {
+      // A bug in the worker's analysis of this batch: do it here, where it will surface as it would
+      // without workers.
+      this.runHere(task);
+    }
+    this.dispatch();
+  }
+
+  private fail(slot: Slot, e: Error): void {
+    if (!this.slots?.includes(slot)) return;
+    this.stats.workerFailures++;
+    this.slots = this.slots.filter((s) => s !== slot);
+    void slot.worker.terminate();
+    const task = slot.task;
+    slot.task = undefined;
+    if (task && task.id >= 0) this.runHere(task);
+    if (this.slots.length === 0) {
+      // No worker left: everything queued is analysed here.
+      for (const t of this.queue.splice(0)) this.runHere(t);
+    }
+    this.lastError = e;
+    this.dispatch();
+  }
+
+  /** The last worker failure, if any (why batches were analysed in the calling thread). */
+  lastError: Error | undefined;
+
+  private runHere(task: Task): void {
+    try {
+      task.resolve(this.analyzeHere(task.flows));
+    } catch (e) {
+      task.reject(e as Error);
+    }
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots ?? []) {
+      if (this.queue.length === 0) return;
+      if (slot.task) continue;
+      const task = this.queue.shift()!;
+      slot.task = task;
+      const msg: BatchRequest = { id: task.id, flows: task.flows };
+      slot.worker.postMessage(msg);
+    }
+  }
+}
+
+/** Options of analyzeInOrder; the defaults suit `phonehome scan`. */
+export interface InOrderOptions {
+  /** A batch is sent once it holds this many flows... */
+  batchFlows?: number;
+  /** ...or this many bytes of request (URL, headers, base64 body). */
+  batchBytes?: number;
+  /** At most this many batches are out at once; reading waits for the oldest (back-pressure). */
+  maxInFlight?: number;
+}
+
+function flowWeight(f: Flow): number {
+  let n = f.request.url.length + f.request.bodyBase64.length;
+  for (const h of f.request.headers) n += h.name.length + h.value.length;
+  return n;
+}
+
+/**
+ * Analyses the flows among `items` on the pool and yields every item with its result (undefined
+ * for items that are not flows), in the order read. Items are read in batches; no more than
+ * `maxInFlight` batches are held at once, so memory stays flat whatever the input size. Input
+ * that fits in one batch is analysed in the calling thread, starting no worker. Errors from
+ * `items` propagate.
+ */
+export async function* analyzeInOrder<T>(
+  items: AsyncIterable<T>,
+  flowOf: (item: T) => Flow | undefined,
+  pool: AnalyzerPool,
+  options: InOrderOptions = {},
+): AsyncGenerator<{ item: T; result: AnalyzeResult | undefined }> {
+  const batchFlows = options.batchFlows ?? 256;
+  const batchBytes = options.batchBytes ?? 1024 * 1024;
+  const maxInFlight = options.maxInFlight ?? pool.jobs * 2;
+  type Out = { item: T; result: AnalyzeResult | undefined };
+  const inFlight: Array<Promise<Out[]>> = [];
+  let items0: T[] = [];
+  let flows: Flow[] = [];
+  let bytes = 0;
+  let sent = 0;
+  const pair = (its: T[], results: AnalyzeResult[]): Out[] => {
+    let k = 0;
+    return its.map((item) => ({ item, result: flowOf(item) ? results[k++] : undefined }));
+  };
+  const submit = (last: boolean) => {
+    const its = items0;
+    const fl = flows;
+    items0 = [];
+    flows = [];
+    bytes = 0;
+    // All the input in one batch: not worth starting threads for.
+    const p =
+      (last && sent === 0) || fl.length === 0
+        ? Promise.resolve(pair(its, pool.analyzeHere(fl)))
+        : pool.analyzeBatch(fl).then((r) => pair(its, r));
+    sent++;
+    // Awaited in order below; this only keeps a later batch's failure from counting as unhandled
+    // while an earlier one is awaited.
+    p.catch(() => {});
+    inFlight.push(p);
+  };
+  for await (const item of items) {
+    items0.push(item);
+    const f = flowOf(item);
+    if (f) {
+      flows.push(f);
+      bytes += flowWeight(f);
+    }
+    if (flows.length >= batchFlows || bytes >= batchBytes) {
+      submit(false);
+      while (inFlight.length >= maxInFlight) yield* await inFlight.shift()!;
+    }
+  }
+  if (items0.length > 0) submit(true);
+  while (inFlight.length > 0) yield* await inFlight.shift()!;
+}
