@@ -21,7 +21,13 @@ export interface LayerVisitor {
 function dedupKey(layer: Layer): string {
   // Short layers key by content; long ones by a digest so the set stays small.
   const s = layer.size;
-  if (s <= 4096) return layer.text;
+  if (s <= 4096) {
+    const text = layer.text;
+    // Bytes that are not UTF-8 all read as U+FFFD: two binary layers that differ only there (two
+    // gzip streams, say) would look the same, so such layers key by their bytes.
+    if (layer.textOrigin || !text.includes('\ufffd')) return text;
+    return `\u0000${layer.bytes.toString('latin1')}`;
+  }
   return `#${createHash('sha1').update(layer.bytes).digest('base64')}`;
 }
 

@@ -1,5 +1,5 @@
 import { type Flow, flowBody } from '../capture/flow.ts';
-import { parseForm } from '../decode/form.ts';
+import { parseFormValues } from '../decode/form.ts';
 import { Layer } from '../decode/layer.ts';
 import { percentDecode } from '../decode/percent.ts';
 
@@ -30,8 +30,10 @@ export function requestParts(flow: Flow): RequestPart[] {
     parts.push({ where: 'url-host', root: Layer.fromText(url.hostname) });
     parts.push({ where: 'url-path', root: Layer.fromText(percentDecode(url.pathname, false)) });
     const q = url.search.startsWith('?') ? url.search.slice(1) : url.search;
-    for (const [name, value] of parseForm(q)) {
-      if (value !== '') parts.push({ where: `url-query:${name}`, root: Layer.fromText(value) });
+    for (const [name, value] of parseFormValues(q)) {
+      // A value percent-encoding bytes that are not UTF-8 (binary) is searched as those bytes.
+      if (typeof value !== 'string') parts.push({ where: `url-query:${name}`, root: Layer.fromBytes(value) });
+      else if (value !== '') parts.push({ where: `url-query:${name}`, root: Layer.fromText(value) });
       else if (name !== '') parts.push({ where: 'url-query', root: Layer.fromText(name) });
     }
   }
