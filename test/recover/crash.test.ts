@@ -90,7 +90,7 @@ describe('crash safety', () => {
         'bin/phonehome.js',
         'run',
         '--target',
-        'reference',
+        'chromium',
         '--scenario',
         'idle',
         '--workers',
@@ -138,10 +138,10 @@ describe('crash safety', () => {
     const run = JSON.parse(readFileSync(join(runDir as string, 'run.json'), 'utf8')) as RunRecord;
     expect(runRecordSchema.safeParse(run).success).toBe(true);
     expect(run.interrupted).toBe(true);
-    const stopped = run.scenarios.find((s) => s.target === 'reference:normal' && s.scenario === 'idle');
+    const stopped = run.scenarios.find((s) => s.target === 'chromium:normal' && s.scenario === 'idle');
     expect(stopped).toMatchObject({ status: 'error', error: STOPPED_REASON });
     expect(stopped?.flows).toBeGreaterThanOrEqual(flowsBefore.length);
-    const cells = run.cells.filter((c) => c.target === 'reference:normal');
+    const cells = run.cells.filter((c) => c.target === 'chromium:normal');
     expect(cells.length).toBeGreaterThan(0);
     // A leak already seen in the kept flows still fails (evidence beats a broken test); every other
     // cell reads error with the reason. None can pass.
