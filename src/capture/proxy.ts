@@ -30,7 +30,7 @@ export interface CaptureOptions {
   dir: string;
   /** Answers every request; default: 204 No Content for everything. */
   sink?: Sink;
-  /** Bodies above this many bytes are cut (and the flow marked truncated). Default 8 MiB. */
+  /** Bodies above this many bytes are not kept (the flow is marked truncated and a gap recorded). Default 32 MiB. */
   maxBodyBytes?: number;
   /** Keep the CA private key after stop (default: deleted). */
   keepKey?: boolean;
@@ -50,7 +50,7 @@ export interface Capture {
   stop(): Promise<void>;
 }
 
-const DEFAULT_MAX_BODY = 8 * 1024 * 1024;
+const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
 
 /**
  * Starts an HTTPS-intercepting proxy on 127.0.0.1 (free port) with a CA generated for this capture,
@@ -98,6 +98,11 @@ export async function startCapture(options: CaptureOptions): Promise<Capture> {
   const record = (req: mockttp.CompletedRequest, transport: Flow['transport']): Flow => {
     const seq = flows.length;
     const body = req.body.buffer;
+    const declared = declaredLength(req.rawHeaders);
+    // mockttp drops a body over its bound (it arrives empty): a declared length tells, and a chunked
+    // body that arrives empty may have been one.
+    const chunked = /chunked/i.test(headerOf(req.rawHeaders, 'transfer-encoding') ?? '');
+    const truncated = (declared !== undefined && body.length < declared) || (chunked && body.length === 0);
     const flow: Flow = {
       ...provenance,
       id: `${provenance.target}/${provenance.scenario}#${seq}`,
@@ -110,11 +115,8 @@ export async function startCapture(options: CaptureOptions): Promise<Capture> {
         httpVersion: req.httpVersion,
         headers: pairs(req.rawHeaders),
         bodyBase64: body.toString('base64'),
-        bodySize: declaredLength(req.rawHeaders) ?? body.length,
-        ...(declaredLength(req.rawHeaders) !== undefined &&
-        body.length < (declaredLength(req.rawHeaders) ?? 0)
-          ? { bodyTruncated: true }
-          : {}),
+        bodySize: declared ?? body.length,
+        ...(truncated ? { bodyTruncated: true } : {}),
       },
       tls: transport === 'https' || transport === 'wss' ? { intercepted: true } : null,
     };
@@ -122,6 +124,14 @@ export async function startCapture(options: CaptureOptions): Promise<Capture> {
     byMockttpId.set(req.id, flow);
     started.set(req.id, req.timingEvents.startTime);
     log.appendFlow(flow);
+    if (truncated) {
+      addGap({
+        kind: 'capture-error',
+        host: hostOf(req.url),
+        flowId: flow.id,
+        reason: `the body of ${req.method} ${req.url.slice(0, 100)} (${declared !== undefined ? `${declared} bytes` : 'chunked'}) was over the capture's ${maxBody}-byte bound and was not examined`,
+      });
+    }
     return flow;
   };
 
@@ -223,8 +233,12 @@ function pairs(raw: [string, string][]): Header[] {
   return raw.map(([name, value]) => ({ name, value }));
 }
 
+function headerOf(raw: [string, string][], name: string): string | undefined {
+  return raw.find(([n]) => n.toLowerCase() === name)?.[1];
+}
+
 function declaredLength(raw: [string, string][]): number | undefined {
-  const value = raw.find(([name]) => name.toLowerCase() === 'content-length')?.[1];
+  const value = headerOf(raw, 'content-length');
   if (value === undefined) return undefined;
   const n = Number.parseInt(value, 10);
   return Number.isFinite(n) ? n : undefined;
