@@ -213,6 +213,73 @@ async function detectFormat(path: string): Promise<CaptureFormat> {
   }
 }
 
+/** Why one NDJSON line cannot be read; `reason` does not name the file or line (see ndjsonLine). */
+export class NdjsonLineError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'NdjsonLineError';
+  }
+}
+
+/** What one NDJSON line holds: a flow, a gap, or nothing (blank, or a record of another type). */
+export type NdjsonLineRecord = { kind: 'flow'; flow: Flow } | { kind: 'gap'; gap: Gap } | undefined;
+
+/** Reads one line of a phonehome NDJSON flow log. Throws NdjsonLineError on a bad line. */
+export function ndjsonLine(line: string): NdjsonLineRecord {
+  if (line.trim() === '') return undefined;
+  let obj: Record<string, unknown>;
+  try {
+    obj = JSON.parse(line) as Record<string, unknown>;
+  } catch (e) {
+    throw new NdjsonLineError(`not JSON (${(e as Error).message})`);
+  }
+  const type = obj.type;
+  if (type === 'gap') {
+    const g = gapLine.safeParse(obj);
+    if (!g.success) throw new NdjsonLineError(issue(g.error, 'gap '));
+    const { type: _t, ...gap } = obj;
+    return { kind: 'gap', gap: gap as unknown as Gap };
+  }
+  if (type !== undefined && type !== 'flow') return undefined;
+  const f = flowLine.safeParse(obj);
+  if (!f.success) throw new NdjsonLineError(issue(f.error, ''));
+  const { type: _t, ...flow } = f.data as typeof f.data & { type?: string };
+  return { kind: 'flow', flow: flow as unknown as Flow };
+}
+
+// Line breaks as readline sees them with crlfDelay Infinity: LF, CRLF, or a CR alone.
+const LINE_BREAK = /\r?\n|\r(?!\n)/;
+
+/** The lines of an NDJSON chunk read by readLineChunks (no empty last line after a final break). */
+export function chunkLines(text: string): string[] {
+  const lines = text.split(LINE_BREAK);
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/**
+ * A file's bytes in chunks of about `size` bytes that end at a line break (LF), so each holds whole
+ * lines (a line longer than `size` makes its chunk longer). Throws CaptureFileError when unreadable.
+ */
+export async function* readLineChunks(path: string, size = 1024 * 1024): AsyncGenerator<Buffer> {
+  let carry: Buffer | undefined;
+  try {
+    for await (const data of createReadStream(path, { highWaterMark: size })) {
+      const buf: Buffer = carry ? Buffer.concat([carry, data as Buffer]) : (data as Buffer);
+      const cut = buf.lastIndexOf(10);
+      if (cut < 0) {
+        carry = buf;
+        continue;
+      }
+      carry = cut + 1 < buf.length ? buf.subarray(cut + 1) : undefined;
+      yield buf.subarray(0, cut + 1);
+    }
+  } catch (e) {
+    throw new CaptureFileError(path, (e as Error).message);
+  }
+  if (carry && carry.length > 0) yield carry;
+}
+
 async function* readNdjson(path: string): AsyncGenerator<CaptureRecord> {
   const lines = createInterface({
     input: createReadStream(path, { encoding: 'utf8' }),
@@ -222,26 +289,16 @@ async function* readNdjson(path: string): AsyncGenerator<CaptureRecord> {
   let entry = 0;
   for await (const line of lines) {
     lineNo++;
-    if (line.trim() === '') continue;
-    let obj: Record<string, unknown>;
+    let rec: NdjsonLineRecord;
     try {
-      obj = JSON.parse(line) as Record<string, unknown>;
+      rec = ndjsonLine(line);
     } catch (e) {
-      throw new CaptureFileError(path, `line ${lineNo}: not JSON (${(e as Error).message})`);
+      if (e instanceof NdjsonLineError) throw new CaptureFileError(path, `line ${lineNo}: ${e.reason}`);
+      throw e;
     }
-    const type = obj.type;
-    if (type === 'gap') {
-      const g = gapLine.safeParse(obj);
-      if (!g.success) throw new CaptureFileError(path, issue(g.error, `line ${lineNo}: gap `));
-      const { type: _t, ...gap } = obj;
-      yield { kind: 'gap', gap: gap as unknown as Gap };
-      continue;
-    }
-    if (type !== undefined && type !== 'flow') continue;
-    const f = flowLine.safeParse(obj);
-    if (!f.success) throw new CaptureFileError(path, issue(f.error, `line ${lineNo}: `));
-    const { type: _t, ...flow } = f.data as typeof f.data & { type?: string };
-    yield { kind: 'flow', flow: flow as unknown as Flow, entry: entry++ };
+    if (!rec) continue;
+    if (rec.kind === 'gap') yield rec;
+    else yield { kind: 'flow', flow: rec.flow, entry: entry++ };
   }
 }
 
@@ -281,6 +338,23 @@ async function* readHar(path: string, size: number): AsyncGenerator<CaptureRecor
 }
 
 /**
+ * The format and size of a capture file, by its first line. Throws CaptureFileError (`FILE:
+ * reason`) when it is missing, not a file, or neither HAR nor NDJSON.
+ */
+export async function captureFileFormat(path: string): Promise<{ format: CaptureFormat; size: number }> {
+  try {
+    const s = await stat(path);
+    if (!s.isFile()) throw new Error('not a file');
+    return { format: await detectFormat(path), size: s.size };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const reason =
+      err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message;
+    throw new CaptureFileError(path, reason);
+  }
+}
+
+/**
  * Reads a capture file, HAR 1.2 (as Chrome DevTools, Playwright, HTTP Toolkit and mitmproxy write
  * it) or phonehome's NDJSON flow log, and yields its flows with their 0-based entry index (and, for
  * the flow log, its recorded gaps). Streams: memory does not grow with the file's size (HAR files
@@ -288,19 +362,7 @@ async function* readHar(path: string, size: number): AsyncGenerator<CaptureRecor
  * @throws CaptureFileError (`FILE: reason`) when the file cannot be read or is not a capture.
  */
 export async function* readCaptureFile(path: string): AsyncGenerator<CaptureRecord> {
-  let size: number;
-  let format: CaptureFormat;
-  try {
-    const s = await stat(path);
-    if (!s.isFile()) throw new Error('not a file');
-    size = s.size;
-    format = await detectFormat(path);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const reason =
-      err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message;
-    throw new CaptureFileError(path, reason);
-  }
+  const { format, size } = await captureFileFormat(path);
   if (format === 'ndjson') yield* readNdjson(path);
   else yield* readHar(path, size);
 }

@@ -1,11 +1,19 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CaptureFileError, type CaptureRecord, readCaptureFile } from '../capture/capture-file.ts';
-import { flowHost } from '../capture/flow.ts';
+import {
+  CaptureFileError,
+  type CaptureRecord,
+  captureFileFormat,
+  readCaptureFile,
+  readLineChunks,
+} from '../capture/capture-file.ts';
+
 import type { Gap } from '../capture/gap.ts';
 import type { CipherAlgorithm, CipherSpec } from '../decode/cipher.ts';
+import type { AnalyzeResult } from '../detect/analyze.ts';
 import { explainFinding } from '../detect/finding.ts';
 import {
+  type AnalyzedChunk,
   AnalyzerPool,
   analyzeInOrder,
   defaultJobs,
@@ -191,23 +199,22 @@ export interface ScanFilesOptions extends InOrderOptions {
   jobs?: number;
 }
 
-/** The records of each file in turn, with the file; any read error becomes a CaptureFileError. */
-async function* records(files: readonly string[]): AsyncGenerator<{ file: string; rec: CaptureRecord }> {
-  for (const file of files) {
-    try {
-      for await (const rec of readCaptureFile(file)) yield { file, rec };
-    } catch (e) {
-      throw e instanceof CaptureFileError ? e : new CaptureFileError(file, (e as Error).message);
-    }
+/** The records of one HAR file; any read error becomes a CaptureFileError. */
+async function* harRecords(file: string): AsyncGenerator<CaptureRecord> {
+  try {
+    yield* readCaptureFile(file);
+  } catch (e) {
+    throw e instanceof CaptureFileError ? e : new CaptureFileError(file, (e as Error).message);
   }
 }
 
 /**
  * Scans capture files for the setup's tokens, the engine of `phonehome scan`: files are read as a
  * stream and their flows analysed in batches on a pool of `jobs` worker threads, with a few batches
- * in flight at most, so memory does not grow with the input. Findings and gaps come out in file
- * and entry order, whatever the number of threads. Throws CaptureFileError (`FILE: reason`) on an
- * unreadable file.
+ * in flight at most, so memory does not grow with the input. NDJSON flow logs go to the workers as
+ * raw chunks of lines, which they parse themselves; HAR entries as flows. Findings and gaps come
+ * out in file and entry order, whatever the number of threads. Throws CaptureFileError (`FILE:
+ * reason`) on an unreadable file.
  */
 export async function scanFiles(
   files: readonly string[],
@@ -218,31 +225,39 @@ export async function scanFiles(
   const out: ScanOutput = { findings: [], gaps: [] };
   const details = new Map<ScanFinding, string>();
   let flows = 0;
+  const addFlow = (file: string, entry: number, result: AnalyzeResult) => {
+    flows++;
+    for (const f of result.findings) {
+      const sf: ScanFinding = {
+        file,
+        entry,
+        host: f.host,
+        url: f.url,
+        where: f.where,
+        chain: f.chain,
+        token: f.token,
+        kind: f.label,
+      };
+      out.findings.push(sf);
+      details.set(sf, `${explainFinding(f)}\n    ${f.excerpt}`);
+    }
+    for (const g of result.gaps) out.gaps.push({ ...g, file, entry });
+  };
   try {
-    const flowOf = ({ rec }: { rec: CaptureRecord }) => (rec.kind === 'flow' ? rec.flow : undefined);
-    for await (const { item, result } of analyzeInOrder(records(files), flowOf, pool, options)) {
-      const { file, rec } = item;
-      if (rec.kind === 'gap') {
-        out.gaps.push({ ...rec.gap, file });
+    for (const file of files) {
+      const { format, size } = await captureFileFormat(file);
+      if (format === 'ndjson') {
+        await scanNdjson(file, size, pool, options, {
+          flow: (entry, result) => addFlow(file, entry, result),
+          gap: (gap) => out.gaps.push({ ...gap, file }),
+        });
         continue;
       }
-      flows++;
-      if (!result) continue;
-      for (const f of result.findings) {
-        const sf: ScanFinding = {
-          file,
-          entry: rec.entry,
-          host: f.host || flowHost(rec.flow),
-          url: f.url,
-          where: f.where,
-          chain: f.chain,
-          token: f.token,
-          kind: f.label,
-        };
-        out.findings.push(sf);
-        details.set(sf, `${explainFinding(f)}\n    ${f.excerpt}`);
+      const flowOf = (rec: CaptureRecord) => (rec.kind === 'flow' ? rec.flow : undefined);
+      for await (const { item: rec, result } of analyzeInOrder(harRecords(file), flowOf, pool, options)) {
+        if (rec.kind === 'gap') out.gaps.push({ ...rec.gap, file });
+        else if (result) addFlow(file, rec.entry, result);
       }
-      for (const g of result.gaps) out.gaps.push({ ...g, file, entry: rec.entry });
     }
   } finally {
     await pool.close();
@@ -258,6 +273,42 @@ export async function scanFiles(
     stats: pool.stats,
     ...(pool.lastError ? { workerError: pool.lastError.message.split('\n')[0] } : {}),
   };
+}
+
+/**
+ * Reads an NDJSON flow log in chunks of whole lines and has the pool parse and analyse them, at
+ * most `maxInFlight` chunks at once; calls `sink` in file order. A file that fits in one chunk is
+ * done in the calling thread. Throws CaptureFileError on the first bad line (`line N: reason`).
+ */
+async function scanNdjson(
+  file: string,
+  size: number,
+  pool: AnalyzerPool,
+  options: ScanFilesOptions,
+  sink: { flow: (entry: number, result: AnalyzeResult) => void; gap: (gap: Gap) => void },
+): Promise<void> {
+  const chunkBytes = options.batchBytes ?? 1024 * 1024;
+  const maxInFlight = options.maxInFlight ?? pool.jobs * 2;
+  const here = size <= chunkBytes;
+  let line = 0;
+  let entry = 0;
+  const take = (c: AnalyzedChunk) => {
+    for (const it of c.items) {
+      if ('gap' in it) sink.gap(it.gap);
+      else sink.flow(entry++, it.result);
+    }
+    if (c.error) throw new CaptureFileError(file, `line ${line + c.error.line}: ${c.error.reason}`);
+    line += c.lines;
+  };
+  const inFlight: Array<Promise<AnalyzedChunk>> = [];
+  for await (const chunk of readLineChunks(file, chunkBytes)) {
+    const p = here ? Promise.resolve(pool.analyzeChunkHere(chunk)) : pool.analyzeChunk(chunk);
+    // Awaited in order below; this only keeps a later chunk's failure from counting as unhandled.
+    p.catch(() => {});
+    inFlight.push(p);
+    while (inFlight.length >= maxInFlight) take(await inFlight.shift()!);
+  }
+  while (inFlight.length > 0) take(await inFlight.shift()!);
 }
 
 /**

@@ -1,10 +1,10 @@
 /**
  * The body of an AnalyzerPool worker thread (loaded by pool-worker.mjs): builds an Analyzer from the
- * PoolSetup in `workerData`, says `ready`, then answers each batch with one result per flow.
+ * PoolSetup in `workerData`, says `ready`, then answers each batch (see answerBatch).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Analyzer } from './analyze.ts';
-import { type BatchRequest, type PoolSetup, setupRegistry, type WorkerReply } from './pool.ts';
+import { answerBatch, type BatchRequest, type PoolSetup, setupRegistry, type WorkerReply } from './pool.ts';
 
 const port = parentPort;
 if (!port) throw new Error('pool-worker-body.ts must run in a worker thread');
@@ -14,7 +14,7 @@ const analyzer = new Analyzer(setup.tokens, setup.bounds, setupRegistry(setup.ci
 port.on('message', (req: BatchRequest) => {
   let reply: WorkerReply;
   try {
-    reply = { kind: 'results', id: req.id, results: req.flows.map((f) => analyzer.analyzeFlow(f)) };
+    reply = { kind: 'answer', id: req.id, answer: answerBatch(analyzer, req) };
   } catch (e) {
     reply = { kind: 'error', id: req.id, message: (e as Error).message };
   }

@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { chunkLines, NdjsonLineError, ndjsonLine } from '../capture/capture-file.ts';
 import type { Flow } from '../capture/flow.ts';
+import type { Gap } from '../capture/gap.ts';
 import type { AnalyzeBounds } from '../decode/bounds.ts';
 import { type CipherSpec, cipherDecoder } from '../decode/cipher.ts';
 import type { DecoderRegistry } from '../decode/decoder.ts';
@@ -38,22 +40,67 @@ export function setupRegistry(ciphers: readonly CipherSpec[] = []): DecoderRegis
   return registry;
 }
 
-/** Message to a worker: analyse these flows. */
-export interface BatchRequest {
-  id: number;
-  flows: Flow[];
+/**
+ * Message to a worker: analyse these flows, or read these bytes of an NDJSON flow log (whole lines)
+ * and analyse their flows. Raw bytes cross to a thread as one copy; flow objects cost much more.
+ */
+export type BatchRequest =
+  | { kind: 'flows'; id: number; flows: Flow[] }
+  | { kind: 'ndjson'; id: number; bytes: Uint8Array };
+
+/** One record of an NDJSON chunk: a gap, or a flow's analysis (its entry number is its rank). */
+export type ChunkItem = { gap: Gap } | { result: AnalyzeResult };
+
+/**
+ * An NDJSON chunk read and analysed: its records in order, how many lines it held, and the first
+ * bad line (line number counted from 1 in this chunk), after which nothing was read.
+ */
+export interface AnalyzedChunk {
+  items: ChunkItem[];
+  lines: number;
+  error?: { line: number; reason: string };
 }
 
-/** Message from a worker: `ready` once it has loaded, then one `results` (or `error`) per batch. */
+/** The answer to a BatchRequest. */
+export type BatchAnswer =
+  | { kind: 'flows'; results: AnalyzeResult[] }
+  | { kind: 'ndjson'; chunk: AnalyzedChunk };
+
+/** Message from a worker: `ready` once it has loaded, then one `answer` (or `error`) per batch. */
 export type WorkerReply =
   | { kind: 'ready' }
-  | { kind: 'results'; id: number; results: AnalyzeResult[] }
+  | { kind: 'answer'; id: number; answer: BatchAnswer }
   | { kind: 'error'; id: number; message: string };
 
+/** Reads and analyses one NDJSON chunk (see readLineChunks). Never throws for bad lines. */
+export function analyzeChunk(analyzer: Analyzer, bytes: Uint8Array): AnalyzedChunk {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const lines = chunkLines(text);
+  const items: ChunkItem[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    let rec: ReturnType<typeof ndjsonLine>;
+    try {
+      rec = ndjsonLine(lines[i]!);
+    } catch (e) {
+      if (!(e instanceof NdjsonLineError)) throw e;
+      return { items, lines: lines.length, error: { line: i + 1, reason: e.reason } };
+    }
+    if (!rec) continue;
+    items.push(rec.kind === 'gap' ? { gap: rec.gap } : { result: analyzer.analyzeFlow(rec.flow) });
+  }
+  return { items, lines: lines.length };
+}
+
+/** Answers a batch with `analyzer`: in a worker, or in the calling thread. */
+export function answerBatch(analyzer: Analyzer, req: BatchRequest): BatchAnswer {
+  return req.kind === 'flows'
+    ? { kind: 'flows', results: req.flows.map((f) => analyzer.analyzeFlow(f)) }
+    : { kind: 'ndjson', chunk: analyzeChunk(analyzer, req.bytes) };
+}
+
 interface Task {
-  id: number;
-  flows: Flow[];
-  resolve: (r: AnalyzeResult[]) => void;
+  req: BatchRequest;
+  resolve: (a: BatchAnswer) => void;
   reject: (e: Error) => void;
 }
 
@@ -100,19 +147,41 @@ export class AnalyzerPool {
     return flows.map((f) => this.local.analyzeFlow(f));
   }
 
+  /** Reads and analyses an NDJSON chunk in the calling thread, synchronously. */
+  analyzeChunkHere(bytes: Uint8Array): AnalyzedChunk {
+    this.stats.localBatches++;
+    return analyzeChunk(this.local, bytes);
+  }
+
   /**
    * Analyses a batch on the next free worker (queued when all are busy). Resolves with one result
    * per flow, in order. Rejects only after `close()`.
    */
-  analyzeBatch(flows: Flow[]): Promise<AnalyzeResult[]> {
+  async analyzeBatch(flows: Flow[]): Promise<AnalyzeResult[]> {
+    const a = await this.submit({ kind: 'flows', id: this.nextId++, flows });
+    return a.kind === 'flows' ? a.results : [];
+  }
+
+  /** analyzeChunkHere on the next free worker. Rejects only after `close()`. */
+  async analyzeChunk(bytes: Uint8Array): Promise<AnalyzedChunk> {
+    // A copy of just these bytes: a view's whole underlying buffer would be cloned otherwise.
+    const a = await this.submit({ kind: 'ndjson', id: this.nextId++, bytes: new Uint8Array(bytes) });
+    return a.kind === 'ndjson' ? a.chunk : { items: [], lines: 0 };
+  }
+
+  private submit(req: BatchRequest): Promise<BatchAnswer> {
     if (this.closed) return Promise.reject(new Error('the analyzer pool is closed'));
-    if (this.jobs === 1) return Promise.resolve(this.analyzeHere(flows));
-    const slots = this.start();
-    if (slots.length === 0) return Promise.resolve(this.analyzeHere(flows));
-    return new Promise<AnalyzeResult[]>((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, flows, resolve, reject });
+    const slots = this.jobs === 1 ? [] : this.start();
+    if (slots.length === 0) return Promise.resolve(this.answerHere(req));
+    return new Promise<BatchAnswer>((resolve, reject) => {
+      this.queue.push({ req, resolve, reject });
       this.dispatch();
     });
+  }
+
+  private answerHere(req: BatchRequest): BatchAnswer {
+    this.stats.localBatches++;
+    return answerBatch(this.local, req);
   }
 
   /** Stops the workers. Batches still queued are rejected. */
@@ -131,7 +200,7 @@ export class AnalyzerPool {
       const worker = new Worker(this.entry, { workerData: this.setup });
       const slot: Slot = { worker, task: undefined };
       // Until the worker says it is ready, a dummy task keeps dispatch from giving it work.
-      slot.task = { id: -1, flows: [], resolve: () => {}, reject: () => {} };
+      slot.task = { req: { kind: 'flows', id: -1, flows: [] }, resolve: () => {}, reject: () => {} };
       worker.on('message', (m: WorkerReply) => this.onReply(slot, m));
       worker.on('error', (e) => this.fail(slot, e));
       worker.on('exit', (code) => {
@@ -146,10 +215,10 @@ export class AnalyzerPool {
   private onReply(slot: Slot, m: WorkerReply): void {
     const task = slot.task;
     slot.task = undefined;
-    if (m.kind === 'results' && task && task.id === m.id) {
+    if (m.kind === 'answer' && task && task.req.id === m.id) {
       this.stats.workerBatches++;
-      task.resolve(m.results);
-    } else if (m.kind === 'error' && task && task.id === m.id) {
+      task.resolve(m.answer);
+    } else if (m.kind === 'error' && task && task.req.id === m.id) {
       // A bug in the worker's analysis of this batch: do it here, where it will surface as it would
       // without workers.
       this.runHere(task);
@@ -164,7 +233,7 @@ export class AnalyzerPool {
     void slot.worker.terminate();
     const task = slot.task;
     slot.task = undefined;
-    if (task && task.id >= 0) this.runHere(task);
+    if (task && task.req.id >= 0) this.runHere(task);
     if (this.slots.length === 0) {
       // No worker left: everything queued is analysed here.
       for (const t of this.queue.splice(0)) this.runHere(t);
@@ -178,7 +247,7 @@ export class AnalyzerPool {
 
   private runHere(task: Task): void {
     try {
-      task.resolve(this.analyzeHere(task.flows));
+      task.resolve(this.answerHere(task.req));
     } catch (e) {
       task.reject(e as Error);
     }
@@ -190,8 +259,8 @@ export class AnalyzerPool {
       if (slot.task) continue;
       const task = this.queue.shift()!;
       slot.task = task;
-      const msg: BatchRequest = { id: task.id, flows: task.flows };
-      slot.worker.postMessage(msg);
+      // Not transferred: the bytes stay here in case the worker fails and the batch is redone here.
+      slot.worker.postMessage(task.req);
     }
   }
 }

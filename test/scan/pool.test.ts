@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { Flow } from '../../src/capture/flow.ts';
+import { writeHar } from '../../src/capture/har.ts';
 import { scanFiles } from '../../src/commands/scan.ts';
 import type { CipherSpec } from '../../src/decode/cipher.ts';
 import { AnalyzerPool, analyzeInOrder } from '../../src/detect/pool.ts';
@@ -58,7 +59,7 @@ describe('scanning on worker threads', () => {
     const file = await flowLog(300);
     const setup = { tokens: [canary()], ciphers: [CIPHER] };
     const one = await scanFiles([file, file], setup, { jobs: 1 });
-    const two = await scanFiles([file, file], setup, { jobs: 2, batchFlows: 7, maxInFlight: 3 });
+    const two = await scanFiles([file, file], setup, { jobs: 2, batchBytes: 4096, maxInFlight: 3 });
     expect(one.stats.workersStarted).toBe(0);
     expect(two.stats.workersStarted).toBe(2);
     expect(two.stats.workerBatches).toBeGreaterThan(40);
@@ -77,6 +78,36 @@ describe('scanning on worker threads', () => {
     ]);
     expect(two.out.gaps.map((g) => g.kind)).toEqual(['tls-opaque', 'tls-opaque']);
     expect(two.flows).toBe(600);
+  });
+
+  it('should give the same findings from a HAR on 2 workers as in one thread', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'phonehome-pool-'));
+    const file = join(dir, 'flows.har');
+    await writeHar(
+      file,
+      Array.from({ length: 100 }, (_, i) => flowAt(i)),
+    );
+    const setup = { tokens: [canary()], ciphers: [CIPHER] };
+    const one = await scanFiles([file], setup, { jobs: 1 });
+    const two = await scanFiles([file], setup, { jobs: 2, batchFlows: 7 });
+    expect(two.stats.workerBatches).toBe(Math.ceil(100 / 7));
+    expect(two.out).toEqual(one.out);
+    expect(two.out.findings.map((f) => f.entry)).toEqual(
+      Array.from({ length: 100 }, (_, i) => i).filter((i) => i % 7 === 0),
+    );
+  });
+
+  it('should name the same bad line on workers as when reading line by line', async () => {
+    const file = await flowLog(300);
+    const { readFile } = await import('node:fs/promises');
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    lines[250] = '{"type":"flow","id":"x"';
+    await writeFile(file, lines.join('\n'));
+    const setup = { tokens: [canary()] };
+    await expect(scanFiles([file], setup, { jobs: 2, batchBytes: 4096 })).rejects.toThrow(
+      `${file}: line 251: not JSON`,
+    );
+    await expect(scanFiles([file], setup, { jobs: 1 })).rejects.toThrow(`${file}: line 251: not JSON`);
   });
 
   it('should analyse input that fits in one batch in the calling thread, starting no worker', async () => {
@@ -129,7 +160,10 @@ describe('scanning on worker threads', () => {
   });
 
   it('should run from the CLI (tsx in the workers) with --jobs 2 as with --jobs 1, and refuse --jobs 0', async () => {
-    const file = await flowLog(1500);
+    const file = await flowLog(3000);
+    // Larger than one chunk of 1 MB, so that the workers get some.
+    const { stat } = await import('node:fs/promises');
+    expect((await stat(file)).size).toBeGreaterThan(1024 * 1024);
     const run = promisify(execFile);
     const cli = (jobs: string) =>
       run(
@@ -143,7 +177,7 @@ describe('scanning on worker threads', () => {
     const [one, two] = [await cli('1'), await cli('2')];
     const found = JSON.parse(two.stdout) as { findings: Array<{ entry: number }> };
     // Without --cipher, the encrypted flows (every third) hide their canary.
-    const expected = Array.from({ length: 1500 }, (_, i) => i).filter((i) => i % 7 === 0 && i % 3 !== 2);
+    const expected = Array.from({ length: 3000 }, (_, i) => i).filter((i) => i % 7 === 0 && i % 3 !== 2);
     expect(found.findings.map((f) => f.entry)).toEqual(expected);
     expect(two.stdout).toBe(one.stdout);
     // No worker failed to load (the scan would still succeed, in the main thread, but say so).
