@@ -46,8 +46,10 @@ fi
 
 # npm packages: install when node_modules is missing or older than the lock file.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing npm packages (npm ci)"
+  say "installing npm packages (from package-lock.json)"
   # Playwright must never download browsers: phonehome uses Debian's.
-  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2 \
-    || { say "npm ci failed: is the npm registry reachable?"; exit 1; }
+  # `npm install --no-save` installs the locked versions without rewriting the lock; `npm ci` refuses
+  # this lock because mockttp's optional tls-impersonate has no published version that satisfies it.
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-save --no-audit --no-fund --loglevel=error >&2 \
+    || { say "npm install failed: is the npm registry reachable?"; exit 1; }
 fi
