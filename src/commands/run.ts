@@ -26,7 +26,7 @@ Options:
                         (default: ${DEFAULT_SCENARIOS.join(', ')})
   --claims FILE         a claims file (.yaml or .ts) instead of the default catalog
   --out DIR             reports folder (default: reports)
-  --workers N           parallel browsers (default: 3)
+  --workers N           parallel browsers (default: 4)
   --keep-key            keep each capture's CA private key (default: deleted at the end)
   --fail-on-leak        exit 1 when a claim fails on a target that is not the reference
   -h, --help            this help
