@@ -4,7 +4,7 @@
  * WebdriverIO behind a bare mockttp sink (no flow log, no seal, no analysis), with as many browsers
  * at once as the matrix has workers. Prints both and the ratio.
  *
- *   npx tsx bench/matrix.ts [--workers 2] [--skip-matrix]
+ *   npx tsx bench/matrix.ts [--workers 4] [--skip-matrix]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,15 +18,14 @@ import puppeteer from 'puppeteer-core';
 import { remote } from 'webdriverio';
 import type { TargetConfig } from '../drivers/driver.ts';
 import { DEFAULT_TARGETS } from '../drivers/targets.ts';
+import { IDLE_MS, SETTLE_MS } from '../fixtures/scenarios.ts';
 import { createWebSink, SEARCH_ENGINE_URL } from '../fixtures/web/web-sink.ts';
 import type { Mode } from '../src/capture/flow.ts';
 
 const { values } = parseArgs({
-  options: { workers: { type: 'string', default: '2' }, 'skip-matrix': { type: 'boolean' } },
+  options: { workers: { type: 'string', default: '4' }, 'skip-matrix': { type: 'boolean' } },
 });
 const workers = Number(values.workers);
-const IDLE_MS = Number(process.env.PHONEHOME_IDLE_MS ?? 8000);
-const SETTLE_MS = 2500;
 const SCENARIOS = ['search', 'idle'] as const;
 type ScenarioId = (typeof SCENARIOS)[number];
 
@@ -186,7 +185,7 @@ async function plainBaseline(): Promise<{ ms: number; jobs: number }> {
   const proxy = `http://127.0.0.1:${server.port}`;
   const jobs = DEFAULT_TARGETS.flatMap((t) =>
     (t.modes ?? (['normal', 'incognito'] as Mode[])).flatMap((mode) =>
-      SCENARIOS.map((s) => ({ t, mode, s })),
+      SCENARIOS.filter((s) => (t.scenarios ?? [s]).includes(s)).map((s) => ({ t, mode, s })),
     ),
   );
   const queue = [...jobs];
@@ -224,7 +223,15 @@ async function matrix(): Promise<number> {
   const code = await new Promise<number>((done) => {
     const child = spawn(
       process.execPath,
-      ['bin/phonehome.js', 'run', '--out', out, '--workers', String(workers)],
+      [
+        'bin/phonehome.js',
+        'run',
+        '--out',
+        out,
+        '--workers',
+        String(workers),
+        ...SCENARIOS.flatMap((s) => ['--scenario', s]),
+      ],
       {
         stdio: ['ignore', 'ignore', 'inherit'],
         cwd: join(import.meta.dirname, '..'),
