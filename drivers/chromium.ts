@@ -145,7 +145,14 @@ class ChromiumSession implements Session {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.race([this.browser.close().catch(() => {}), sleep(5000)]);
+    // Browser.close quits Chromium the way a user does (it may send what it sends at shutdown);
+    // playwright's browser.close() on a CDP connection only disconnects.
+    const quit = this.browser
+      .newBrowserCDPSession()
+      .then((cdp) => cdp.send('Browser.close'))
+      .catch(() => {});
+    await Promise.race([quit, sleep(5000)]);
+    await this.browser.close().catch(() => {});
     if (!(await exitsWithin(this.proc, 5000))) {
       this.proc.kill('SIGKILL');
       await exitsWithin(this.proc, 2000);
