@@ -1,9 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { renderHtml } from '../report/html.ts';
-import { renderJunit } from '../report/junit.ts';
-import { renderMarkdown } from '../report/markdown.ts';
+import { REPORT_FORMATS, type ReportFormat, writeReports } from '../report/publish.ts';
 import { readRun, readRunFolder } from '../report/read-run.ts';
 import type { RunRecord } from '../report/run-record.ts';
 import { renderTerminalMatrix } from '../report/terminal.ts';
@@ -21,13 +19,6 @@ Options:
 
 Writes report.html, summary.md and junit.xml. Exit codes: 0 written; 2 bad arguments or a bad run.json
 (the message names file, field and reason).`;
-
-type Format = 'html' | 'md' | 'junit';
-const FORMATS: Record<Format, { file: string; render: (run: RunRecord, history: RunRecord[]) => string }> = {
-  html: { file: 'report.html', render: renderHtml },
-  md: { file: 'summary.md', render: (run) => renderMarkdown(run) },
-  junit: { file: 'junit.xml', render: (run) => renderJunit(run) },
-};
 
 /** `phonehome report`: returns the exit code; reports problems on stderr in one line, never throws. */
 export async function reportCommand(argv: string[]): Promise<number> {
@@ -47,10 +38,10 @@ export async function reportCommand(argv: string[]): Promise<number> {
     .split(',')
     .map((f) => f.trim())
     .filter(Boolean);
-  const unknown = formats.filter((f) => !(f in FORMATS));
+  const unknown = formats.filter((f) => !(f in REPORT_FORMATS));
   if (unknown.length > 0 || formats.length === 0) {
     return usage(
-      `unknown format ${unknown.join(', ') || '(none)'}; formats: ${Object.keys(FORMATS).join(', ')}`,
+      `unknown format ${unknown.join(', ') || '(none)'}; formats: ${Object.keys(REPORT_FORMATS).join(', ')}`,
     );
   }
 
@@ -65,9 +56,7 @@ export async function reportCommand(argv: string[]): Promise<number> {
     const out = values.out ?? dirname(file);
     mkdirSync(out, { recursive: true });
     if (!values.quiet) process.stdout.write(renderTerminalMatrix(run, { color: process.stdout.isTTY }));
-    for (const f of formats as Format[]) {
-      const path = join(out, FORMATS[f].file);
-      writeFileSync(path, FORMATS[f].render(run, history));
+    for (const path of writeReports(run, out, formats as ReportFormat[], history)) {
       process.stdout.write(`wrote ${path}\n`);
     }
     return 0;

@@ -4,9 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Flow } from '../capture/flow.ts';
 import { readFlowLog } from '../capture/flow-log.ts';
 import { writeHar } from '../capture/har.ts';
-import { renderHtml } from '../report/html.ts';
-import { renderJunit } from '../report/junit.ts';
-import { renderMarkdown } from '../report/markdown.ts';
+import { writeReports } from '../report/publish.ts';
 import type { RunRecord, ScenarioRecord } from '../report/run-record.ts';
 
 /** The project commit, or `unknown` outside a git checkout. */
@@ -35,9 +33,7 @@ export function flowsOfRecord(runDir: string, record: ScenarioRecord): Flow[] {
 export async function writeRun(run: RunRecord, runDir: string, flows: Flow[]): Promise<void> {
   writeFileSync(join(runDir, 'run.json'), `${JSON.stringify(run, null, 2)}\n`);
   await writeHar(join(runDir, 'run.har'), flows);
-  writeFileSync(join(runDir, 'summary.md'), renderMarkdown(run));
-  writeFileSync(join(runDir, 'report.html'), renderHtml(run));
-  writeFileSync(join(runDir, 'junit.xml'), renderJunit(run));
+  writeReports(run, runDir);
   pointLatest(runDir);
 }
 

@@ -4,29 +4,12 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { writeHar } from '../../src/capture/har.ts';
-import { type ScanOutput, scanCommand } from '../../src/commands/scan.ts';
+import type { ScanOutput } from '../../src/commands/scan.ts';
 import { CANARY, makeFlow } from '../detect/helpers.ts';
+import { runScan } from './run-scan.ts';
 
 // The hostile corpus of issue 8, through `phonehome scan`: each input gives a one-line
 // `file: reason` (exit 2) or a recorded gap (exit 0); none hangs or crashes.
-
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    return { code: await scanCommand(argv), out, err };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -50,7 +33,7 @@ describe('hostile input through phonehome scan', () => {
     for (const [name, content] of cases) {
       const file = join(dir, name);
       await writeFile(file, content);
-      const r = await run([file, '--canary', CANARY, '--json']);
+      const r = await runScan([file, '--canary', CANARY, '--json']);
       expect(r.code, name).toBe(2);
       expect(r.err.trim().split('\n'), name).toHaveLength(1);
       expect(r.err, name).toContain(`${file}: `);
@@ -69,7 +52,7 @@ describe('hostile input through phonehome scan', () => {
       await harWithBody(dir, 'nested.har', nested),
       await harWithBody(dir, 'deep.har', deepJson),
     ];
-    const r = await run([...files, '--canary', CANARY, '--json']);
+    const r = await runScan([...files, '--canary', CANARY, '--json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.out) as ScanOutput;
     const gapFiles = new Set(out.gaps.map((g) => (g as { file?: string }).file ?? ''));
@@ -83,7 +66,7 @@ describe('hostile input through phonehome scan', () => {
     const big = Buffer.alloc(100 * 1024 * 1024, 0x62);
     Buffer.from(CANARY).copy(big, big.length - CANARY.length - 1);
     const file = await harWithBody(dir, 'big.har', big);
-    const r = await run([file, '--canary', CANARY, '--json']);
+    const r = await runScan([file, '--canary', CANARY, '--json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.out) as ScanOutput;
     // Found at the very end, or bounded with a gap: never silently skipped.

@@ -4,33 +4,15 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FlowLog } from '../../src/capture/flow-log.ts';
 import { writeHar } from '../../src/capture/har.ts';
-import { type ScanOutput, scanCommand } from '../../src/commands/scan.ts';
+import type { ScanOutput } from '../../src/commands/scan.ts';
 import { CANARY, makeFlow } from '../detect/helpers.ts';
+import { runScan } from './run-scan.ts';
 
 const IMEI = '356938035643809';
 const HAR = (name: string) => join(import.meta.dirname, '..', 'fixtures', 'har', `${name}.har`);
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    const code = await scanCommand(argv);
-    return { code, out, err };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
-
 async function scanJson(files: string[]): Promise<ScanOutput> {
-  const r = await run([...files, '--canary', CANARY, '--identifier', `imei=${IMEI}`, '--json']);
+  const r = await runScan([...files, '--canary', CANARY, '--identifier', `imei=${IMEI}`, '--json']);
   expect(r.code).toBe(0);
   return JSON.parse(r.out) as ScanOutput;
 }
@@ -96,7 +78,7 @@ describe('phonehome scan', () => {
   });
 
   it('should print a readable report without --json', async () => {
-    const r = await run([HAR('chrome-devtools'), '--canary', CANARY]);
+    const r = await runScan([HAR('chrome-devtools'), '--canary', CANARY]);
     expect(r.code).toBe(0);
     expect(r.out).toContain('1 finding(s) in 2 flow(s)');
     expect(r.out).toContain('form:data → base64 → json:$.events[0].url');
@@ -111,7 +93,7 @@ describe('phonehome scan', () => {
       [join(dir, 'missing.har'), 'no such file'],
       [bad, 'log.entries[0].request.method'],
     ] as const) {
-      const r = await run([file, '--canary', CANARY]);
+      const r = await runScan([file, '--canary', CANARY]);
       expect(r.code).toBe(2);
       expect(r.err.trim().split('\n')).toHaveLength(1);
       expect(r.err).toContain(`${file}: ${reason}`);
@@ -125,7 +107,7 @@ describe('phonehome scan', () => {
       [HAR('playwright'), '--identifier', 'shoe=42'],
       [HAR('playwright'), '--bogus'],
     ]) {
-      const r = await run(argv);
+      const r = await runScan(argv);
       expect(r.code).toBe(2);
       expect(r.err).toContain('usage: phonehome scan FILE...');
     }
