@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import { diffRuns, renderDiff } from '../report/diff.ts';
 import { readRun } from '../report/read-run.ts';
+import { commandArgs, usageError } from './args.ts';
 
 export const DIFF_HELP = `Usage: phonehome diff BEFORE AFTER [options]
 
@@ -16,18 +16,10 @@ Exit codes: 0 no regression; 1 at least one regression; 2 bad arguments or a bad
 
 /** `phonehome diff`: returns the exit code; reports problems on stderr in one line, never throws. */
 export async function diffCommand(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    return usage((error as Error).message);
-  }
+  const parsed = commandArgs('diff', argv, { json: { type: 'boolean' } }, DIFF_HELP);
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${DIFF_HELP}\n`);
-    return 0;
-  }
-  if (positionals.length !== 2) return usage('expected BEFORE and AFTER');
+  if (positionals.length !== 2) return usageError('diff', 'expected BEFORE and AFTER', DIFF_HELP);
   try {
     const before = readRun(positionals[0]!).run;
     const after = readRun(positionals[1]!).run;
@@ -38,17 +30,4 @@ export async function diffCommand(argv: string[]): Promise<number> {
     process.stderr.write(`phonehome diff: ${(error as Error).message.split('\n')[0]}\n`);
     return 2;
   }
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
-}
-
-function usage(message: string): number {
-  process.stderr.write(`phonehome diff: ${message}\n${DIFF_HELP}\n`);
-  return 2;
 }

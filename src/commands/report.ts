@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
 import { REPORT_FORMATS, type ReportFormat, writeReports } from '../report/publish.ts';
 import { readRun, readRunFolder } from '../report/read-run.ts';
 import type { RunRecord } from '../report/run-record.ts';
 import { renderTerminalMatrix } from '../report/terminal.ts';
+import { commandArgs, usageError } from './args.ts';
 
 export const REPORT_HELP = `Usage: phonehome report RUN_JSON_OR_DIR [options]
 
@@ -22,26 +22,30 @@ Writes report.html, summary.md and junit.xml. Exit codes: 0 written; 2 bad argum
 
 /** `phonehome report`: returns the exit code; reports problems on stderr in one line, never throws. */
 export async function reportCommand(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    return usage((error as Error).message);
-  }
+  const parsed = commandArgs(
+    'report',
+    argv,
+    {
+      out: { type: 'string' },
+      history: { type: 'string' },
+      format: { type: 'string' },
+      quiet: { type: 'boolean' },
+    },
+    REPORT_HELP,
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${REPORT_HELP}\n`);
-    return 0;
-  }
-  if (positionals.length !== 1) return usage('expected one RUN_JSON_OR_DIR');
+  if (positionals.length !== 1) return usageError('report', 'expected one RUN_JSON_OR_DIR', REPORT_HELP);
   const formats = (values.format ?? 'html,md,junit')
     .split(',')
     .map((f) => f.trim())
     .filter(Boolean);
   const unknown = formats.filter((f) => !(f in REPORT_FORMATS));
   if (unknown.length > 0 || formats.length === 0) {
-    return usage(
+    return usageError(
+      'report',
       `unknown format ${unknown.join(', ') || '(none)'}; formats: ${Object.keys(REPORT_FORMATS).join(', ')}`,
+      REPORT_HELP,
     );
   }
 
@@ -64,23 +68,4 @@ export async function reportCommand(argv: string[]): Promise<number> {
     process.stderr.write(`phonehome report: ${(error as Error).message.split('\n')[0]}\n`);
     return 2;
   }
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      out: { type: 'string' },
-      history: { type: 'string' },
-      format: { type: 'string' },
-      quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
-
-function usage(message: string): number {
-  process.stderr.write(`phonehome report: ${message}\n${REPORT_HELP}\n`);
-  return 2;
 }

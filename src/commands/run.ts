@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { TargetConfig } from '../../drivers/driver.ts';
 import { DEFAULT_TARGETS } from '../../drivers/targets.ts';
 import { loadTargetsConfig } from '../../drivers/targets-config.ts';
@@ -11,11 +10,13 @@ import { SCENARIO_IDS } from '../../fixtures/scenarios.ts';
 import { loadClaims } from '../claims/load.ts';
 import type { RunRecord } from '../report/run-record.ts';
 import { recoverAtStart, recoverRun, writeRunnerFile } from '../run/recover.ts';
+import { commandArgs, usageError } from './args.ts';
 
 export const RUN_HELP = `Usage: phonehome run [options]
 
 Runs the claims matrix: every target × mode × scenario behind its own capture proxy, then evaluates the
-claims and writes reports/<run-id>/run.json (and reports/latest → it), summary.md and run.har.
+claims and writes reports/<run-id>/run.json (and reports/latest → it), report.html, summary.md,
+junit.xml and run.har.
 
 Options:
   --target ID           a target to run (repeatable): ${DEFAULT_TARGETS.map((t) => t.id).join(', ')},
@@ -36,16 +37,26 @@ failed a claim; 2 bad arguments or input, or the run could not produce run.json.
 
 /** `phonehome run`: starts Playwright Test on the matrix suite and reads back run.json. */
 export async function runCommand(argv: string[]): Promise<number> {
-  let values: ReturnType<typeof parse>['values'];
-  try {
-    values = parse(argv).values;
-  } catch (error) {
-    process.stderr.write(`phonehome run: ${(error as Error).message}\n${RUN_HELP}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${RUN_HELP}\n`);
-    return 0;
+  const parsed = commandArgs(
+    'run',
+    argv,
+    {
+      target: { type: 'string', multiple: true },
+      targets: { type: 'string' },
+      scenario: { type: 'string', multiple: true },
+      claims: { type: 'string' },
+      out: { type: 'string' },
+      workers: { type: 'string' },
+      'keep-key': { type: 'boolean' },
+      'fail-on-leak': { type: 'boolean' },
+    },
+    RUN_HELP,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  if (positionals.length > 0) return usageError('run', `unexpected argument ${positionals[0]}`, RUN_HELP);
+  if (values.workers !== undefined && !/^[1-9]\d*$/.test(values.workers)) {
+    return usageError('run', `--workers takes a whole number from 1, not "${values.workers}"`, RUN_HELP);
   }
   let targets: TargetConfig[];
   try {
@@ -146,25 +157,6 @@ async function recoverLeftovers(reportsDir: string): Promise<void> {
     );
   }
   for (const f of report.failed) process.stderr.write(`phonehome: could not recover ${f}\n`);
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      target: { type: 'string', multiple: true },
-      targets: { type: 'string' },
-      scenario: { type: 'string', multiple: true },
-      claims: { type: 'string' },
-      out: { type: 'string' },
-      workers: { type: 'string' },
-      'keep-key': { type: 'boolean' },
-      'fail-on-leak': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
 }
 
 /** Targets by id from the defaults, or Android devices by `android:SERIAL[:RECIPE]`. */
