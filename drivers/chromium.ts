@@ -6,6 +6,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { writePidFile } from '../src/seal/pid-files.ts';
 import type { Driver, LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
 import { commandLineOf, exitsWithin, sleep, waitForEndpoint } from './process.ts';
+import { startXDisplay, type XDisplay } from './x-display.ts';
 
 /** DevTools port inside a sealed namespace (its loopback is its own, so a fixed port is free). */
 const SEALED_DEVTOOLS_PORT = 9222;
@@ -21,8 +22,9 @@ const SEALED_DEVTOOLS_PORT = 9222;
 export function chromiumArgs(options: LaunchOptions, profileDir: string): string[] {
   const { target, mode, proxy } = options;
   const args = [
-    // New headless mode is the full browser without a window.
-    '--headless',
+    // New headless mode is the full browser without a window; headed (on a virtual display) when
+    // the scenario types into the address bar.
+    ...(options.headed ? [] : ['--headless']),
     // phonehome runs as root in CI; Chromium refuses to start as root with its sandbox.
     '--no-sandbox',
     // A fresh profile per launch, so runs cannot leak into each other.
@@ -69,7 +71,10 @@ class ChromiumSession implements Session {
   private closed = false;
   private readonly forgetPid: () => void;
 
-  constructor(browser: Browser, page: Page, proc: ChildProcess, forgetPid: () => void) {
+  private readonly x: XDisplay | undefined;
+
+  constructor(browser: Browser, page: Page, proc: ChildProcess, forgetPid: () => void, x?: XDisplay) {
+    this.x = x;
     this.browser = browser;
     this.page = page;
     this.proc = proc;
@@ -87,9 +92,19 @@ class ChromiumSession implements Session {
 
   async search(query: string, options: SearchOptions): Promise<void> {
     if (options.via === 'address-bar') {
-      throw new Error(
-        'searching from the address bar is not supported by the chromium driver (headless has no omnibox)',
-      );
+      if (!this.x) throw new Error('the address bar needs a headed launch (LaunchOptions.headed)');
+      // Real keys into the browser's own window: focus the address bar, type, press Enter.
+      const window = (await this.x.xdotool('search', '--sync', '--onlyvisible', '--class', 'chromium')).split(
+        '\n',
+      )[0];
+      if (!window) throw new Error('no Chromium window on the virtual display');
+      await this.x.xdotool('windowfocus', '--sync', window);
+      await this.x.xdotool('key', '--clearmodifiers', 'ctrl+l');
+      // Key by key, as a person types: suggestion requests fire per keystroke.
+      await this.x.xdotool('type', '--delay', '60', query);
+      await this.x.xdotool('key', 'Return');
+      await this.idle(1500);
+      return;
     }
     await this.visit(options.engineUrl);
     const box = this.page.locator('input[name=q]');
@@ -157,6 +172,7 @@ class ChromiumSession implements Session {
       this.proc.kill('SIGKILL');
       await exitsWithin(this.proc, 2000);
     }
+    this.x?.stop();
     this.forgetPid();
   }
 }
@@ -165,6 +181,7 @@ class ChromiumSession implements Session {
 export const chromiumDriver: Driver = {
   id: 'chromium',
   sealing: { outbound: [SEALED_DEVTOOLS_PORT] },
+  supports: { addressBar: true },
   explain: () =>
     'launches a Chromium-family browser with its own defaults behind the capture proxy (trusting only the run CA by SPKI) and drives it over CDP with playwright-core',
   async launch(options: LaunchOptions): Promise<Session> {
@@ -179,9 +196,11 @@ export const chromiumDriver: Driver = {
     // Sealed: `ip netns exec` replaces itself with the browser, so proc.pid is the browser's.
     const argv = chromiumArgs(options, profileDir);
     const { command, args } = options.seal?.wrap(executable, argv) ?? { command: executable, args: argv };
+    const x = options.headed ? await startXDisplay() : undefined;
     const proc = spawn(command, args, {
       stdio: ['ignore', 'ignore', 'pipe'],
       detached: false,
+      ...(x ? { env: { ...process.env, DISPLAY: x.display } } : {}),
     });
     let browser: Browser | undefined;
     let forgetPid = (): void => {};
@@ -201,10 +220,11 @@ export const chromiumDriver: Driver = {
       const context = browser.contexts()[0];
       if (!context) throw new Error('Chromium exposed no browser context');
       const page = context.pages()[0] ?? (await context.waitForEvent('page', { timeout: 10_000 }));
-      return new ChromiumSession(browser, page, proc, forgetPid);
+      return new ChromiumSession(browser, page, proc, forgetPid, x);
     } catch (error) {
       await browser?.close().catch(() => {});
       proc.kill('SIGKILL');
+      x?.stop();
       forgetPid();
       throw error;
     }

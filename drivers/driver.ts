@@ -49,6 +49,11 @@ export interface TargetConfig {
    * `android-id`, `os-version`, `build-fingerprint`); drivers that read them from the device add theirs.
    */
   identifiers?: { kind: string; value: string }[];
+  /**
+   * Registrable domains of the search engine the browser's address bar uses by default (Debian's
+   * Chromium: DuckDuckGo): the `search-engine` recipient of the address-bar scenario.
+   */
+  addressBarEngine?: string[];
   /** Driver-specific options (Android serial, app package, …). */
   options?: Record<string, unknown>;
 }
@@ -65,6 +70,11 @@ export interface LaunchOptions {
    * address.
    */
   seal?: Seal;
+  /**
+   * Run the browser with a real window (on a virtual display) because the scenario types into the
+   * browser's own address bar. Only for drivers whose `supports.addressBar` is true.
+   */
+  headed?: boolean;
 }
 
 /** Proof of which mode the browser itself believes it is in. */
@@ -115,6 +125,8 @@ export interface Driver {
    * run unsealed and their scenarios carry a `not-sealed` gap.
    */
   sealing?: { outbound: number[] };
+  /** What this driver can do beyond the basics; scenarios that need more are skipped elsewhere. */
+  supports?: { addressBar?: boolean };
   /** Launch the target in a mode behind the proxy. Throws with a one-line message on failure. */
   launch(options: LaunchOptions): Promise<Session>;
 }

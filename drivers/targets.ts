@@ -24,6 +24,8 @@ export const DEFAULT_TARGETS: TargetConfig[] = [
     engine: 'chromium',
     executablePath: '/usr/bin/chromium',
     vendorDomains: CHROMIUM_VENDOR,
+    // Debian's Chromium searches DuckDuckGo from the address bar by default.
+    addressBarEngine: ['duckduckgo.com'],
   },
   {
     id: 'firefox-esr',

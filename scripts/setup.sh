@@ -14,6 +14,7 @@ declare -A NEED=(
   [webkit2gtk-driver]=/usr/bin/WebKitWebDriver
   [xvfb]=/usr/bin/Xvfb
   [xauth]=/usr/bin/xauth
+  [xdotool]=/usr/bin/xdotool
   [libnss3-tools]=/usr/bin/certutil
   [iproute2]=/usr/sbin/ip
   [iptables]=/usr/sbin/iptables

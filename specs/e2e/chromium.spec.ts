@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { chromiumArgs } from '../../drivers/chromium.ts';
 import { DEFAULT_TARGETS } from '../../drivers/targets.ts';
 import { expect, test } from '../../fixtures/harness.ts';
-import { searchScenario } from '../../fixtures/scenarios.ts';
+import { addressBarScenario, searchScenario } from '../../fixtures/scenarios.ts';
 
 const chromium = DEFAULT_TARGETS.find((t) => t.id === 'chromium')!;
 
@@ -71,4 +71,20 @@ test.describe('Chromium target', () => {
       expect(result.flows.some((f) => !/\.test$/.test(new URL(f.request.url).hostname))).toBe(true);
     });
   }
+});
+
+test("Chromium's address bar: a search typed there with real keys goes to its default search engine", async ({
+  harness,
+}) => {
+  const { record, commandLine } = await harness.run(addressBarScenario, {
+    target: chromium,
+    mode: 'incognito',
+  });
+  expect(record.status, record.error).toBe('finished');
+  // Headed, on a virtual display: the omnibox exists only with a window.
+  expect(commandLine).not.toContain('--headless');
+  const term = record.tokens.find((t) => t.dataClass === 'search-terms')!;
+  const sent = record.findings.filter((f) => f.token === term.value);
+  expect(sent.map((f) => [f.host, f.where])).toContainEqual(['duckduckgo.com', 'url-query:q']);
+  expect(record.recipients.searchEngine).toContain('duckduckgo.com');
 });
