@@ -9,7 +9,7 @@ import { createWebSink, SEARCH_ENGINE_URL } from '../../fixtures/web/web-sink.ts
 import type { Mode } from '../../src/capture/flow.ts';
 import { type Capture, startCapture } from '../../src/capture/proxy.ts';
 import { sealUnavailable } from '../../src/seal/namespace.ts';
-import { openSeal } from '../../src/seal/seal.ts';
+import { withSealedSession } from './sealed-session.ts';
 
 const target: TargetConfig = {
   id: 'firefox-esr',
@@ -158,36 +158,10 @@ describe('firefox driver, certificate checks', () => {
 
 describe.skipIf(sealUnavailable())('firefox driver, sealed network', () => {
   it('should run inside a sealed namespace and reach the proxy through its bridge', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'phonehome-firefox-seal-'));
-    const capture = await startCapture({
-      provenance: { runId: 'test', target: 'firefox-esr:normal', scenario: 'sealed', mode: 'normal' },
-      dir: join(dir, 'capture'),
-      sink: createWebSink(),
+    await withSealedSession(firefoxDriver, target, 'normal', async (session, capture) => {
+      await session.visit(SEARCH_ENGINE_URL);
+      expect(capture.flows().some((f) => f.request.url === SEARCH_ENGINE_URL)).toBe(true);
+      expect((await session.commandLine()).join(' ')).toContain('--remote-debugging-port 9222');
     });
-    const seal = await openSeal({
-      dir: join(dir, 'seal'),
-      inbound: [capture.endpoint.port],
-      outbound: firefoxDriver.sealing?.outbound ?? [],
-    });
-    try {
-      const session = await firefoxDriver.launch({
-        target,
-        mode: 'normal',
-        proxy: capture.endpoint,
-        workDir: join(dir, 'work'),
-        seal,
-      });
-      try {
-        await session.visit(SEARCH_ENGINE_URL);
-        expect(capture.flows().some((f) => f.request.url === SEARCH_ENGINE_URL)).toBe(true);
-        expect((await session.commandLine()).join(' ')).toContain('--remote-debugging-port 9222');
-      } finally {
-        await session.close();
-      }
-    } finally {
-      await seal.close();
-      await capture.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
   }, 90_000);
 });

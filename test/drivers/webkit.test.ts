@@ -8,7 +8,7 @@ import { webkitDriver } from '../../drivers/webkit.ts';
 import { createWebSink, SEARCH_ENGINE_URL } from '../../fixtures/web/web-sink.ts';
 import { type Capture, startCapture } from '../../src/capture/proxy.ts';
 import { sealUnavailable } from '../../src/seal/namespace.ts';
-import { openSeal } from '../../src/seal/seal.ts';
+import { withSealedSession } from './sealed-session.ts';
 
 const target: TargetConfig = {
   id: 'webkitgtk',
@@ -128,35 +128,9 @@ describe('webkit driver, certificate checks', () => {
 
 describe.skipIf(sealUnavailable())('webkit driver, sealed network', () => {
   it('should run inside a sealed namespace and reach the proxy through its bridge', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'phonehome-webkit-seal-'));
-    const capture = await startCapture({
-      provenance: { runId: 'test', target: 'webkitgtk:incognito', scenario: 'sealed', mode: 'incognito' },
-      dir: join(dir, 'capture'),
-      sink: createWebSink(),
+    await withSealedSession(webkitDriver, target, 'incognito', async (session, capture) => {
+      await session.visit(SEARCH_ENGINE_URL);
+      expect(capture.flows().some((f) => f.request.url === SEARCH_ENGINE_URL)).toBe(true);
     });
-    const seal = await openSeal({
-      dir: join(dir, 'seal'),
-      inbound: [capture.endpoint.port],
-      outbound: webkitDriver.sealing?.outbound ?? [],
-    });
-    try {
-      const session = await webkitDriver.launch({
-        target,
-        mode: 'incognito',
-        proxy: capture.endpoint,
-        workDir: join(dir, 'work'),
-        seal,
-      });
-      try {
-        await session.visit(SEARCH_ENGINE_URL);
-        expect(capture.flows().some((f) => f.request.url === SEARCH_ENGINE_URL)).toBe(true);
-      } finally {
-        await session.close();
-      }
-    } finally {
-      await seal.close();
-      await capture.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
   }, 120_000);
 });
