@@ -30,31 +30,26 @@ export interface RunnerFile {
   runId: string;
   startedAt: string;
   /** Target × mode × scenario planned, as `target:mode/scenario` plus what a record needs. */
-  planned?: {
-    target: string;
-    base: string;
-    name: string;
-    engine: string;
-    mode: 'normal' | 'incognito';
-    scenario: string;
-    vendor: string[];
-    reference?: boolean;
-  }[];
+  planned?: PlannedScenario[];
   claims?: string;
 }
 
-/** What run-scenario writes when a scenario starts. */
-interface StartedFile {
-  runId: string;
+/** One target × mode × scenario, with what a rebuilt record needs. */
+export interface PlannedScenario {
   target: string;
   base: string;
   name: string;
   engine: string;
   mode: 'normal' | 'incognito';
   scenario: string;
-  startedAt: string;
   vendor: string[];
   reference?: boolean;
+}
+
+/** What run-scenario writes when a scenario starts. */
+interface StartedFile extends PlannedScenario {
+  runId: string;
+  startedAt: string;
 }
 
 export interface RecoveryReport {
