@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { writePidFile } from '../src/seal/pid-files.ts';
 import type { Driver, LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
-import { commandLineOf, exitsWithin, sleep, waitForEndpoint } from './process.ts';
+import { browserExecutable, commandLineOf, exitsWithin, sleep, waitForEndpoint } from './process.ts';
 import { startXDisplay, type XDisplay } from './x-display.ts';
 
 /** DevTools port inside a sealed namespace (its loopback is its own, so a fixed port is free). */
@@ -185,12 +185,7 @@ export const chromiumDriver: Driver = {
   explain: () =>
     'launches a Chromium-family browser with its own defaults behind the capture proxy (trusting only the run CA by SPKI) and drives it over CDP with playwright-core',
   async launch(options: LaunchOptions): Promise<Session> {
-    const executable = options.target.executablePath ?? '/usr/bin/chromium';
-    if (!existsSync(executable)) {
-      throw new Error(
-        `${options.target.id}: no browser at ${executable}; run "npm start" (scripts/setup.sh) to install it`,
-      );
-    }
+    const executable = browserExecutable(options.target, '/usr/bin/chromium');
     const profileDir = join(options.workDir, 'profile');
     seedProfile(profileDir, options.target.extensions ?? []);
     // Sealed: `ip netns exec` replaces itself with the browser, so proc.pid is the browser's.

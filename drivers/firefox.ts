@@ -8,6 +8,7 @@ import type { Mode } from '../src/capture/flow.ts';
 import { writePidFile } from '../src/seal/pid-files.ts';
 import type { Driver, LaunchOptions, ModeEvidence, ProxyEndpoint, SearchOptions, Session } from './driver.ts';
 import {
+  browserExecutable,
   commandLineOf,
   exitOf,
   exitsWithin,
@@ -258,12 +259,7 @@ export const firefoxDriver: Driver = {
   explain: () =>
     "launches Firefox with its own defaults behind the capture proxy (the run's CA trusted in the profile's NSS db) and drives it over WebDriver BiDi with puppeteer-core",
   async launch(options: LaunchOptions): Promise<Session> {
-    const executable = options.target.executablePath ?? '/usr/bin/firefox-esr';
-    if (!existsSync(executable)) {
-      throw new Error(
-        `${options.target.id}: no browser at ${executable}; run "npm start" (scripts/setup.sh) to install it`,
-      );
-    }
+    const executable = browserExecutable(options.target, '/usr/bin/firefox-esr');
     const profileDir = join(options.workDir, 'profile');
     mkdirSync(profileDir, { recursive: true });
     await trustCaInProfile(profileDir, options.proxy).catch((error: Error) => {

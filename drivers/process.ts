@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import type { TargetConfig } from './driver.ts';
 
 /** Helpers every driver that starts a browser process itself needs. */
 
@@ -84,4 +85,15 @@ export function waitForEndpoint(
       reject(new Error(`${browser} could not be started: ${error.message}`));
     });
   });
+}
+
+/** The target's browser binary (or the Debian default); throws a one-line fix when it is missing. */
+export function browserExecutable(target: TargetConfig, debianDefault: string): string {
+  const executable = target.executablePath ?? debianDefault;
+  if (!existsSync(executable)) {
+    throw new Error(
+      `${target.id}: no browser at ${executable}; run "npm start" (scripts/setup.sh) to install it`,
+    );
+  }
+  return executable;
 }
