@@ -8,3 +8,4 @@ registerDriver('chromium', async () => (await import('./chromium.ts')).chromiumD
 registerDriver('android', async () => (await import('./android/android-driver.ts')).androidDriver);
 registerDriver('firefox', async () => (await import('./firefox.ts')).firefoxDriver);
 registerDriver('webkit', async () => (await import('./webkit.ts')).webkitDriver);
+registerDriver('webkit-webdriver', async () => (await import('./webkit-webdriver.ts')).webkitWebDriverDriver);

@@ -6,7 +6,8 @@ import type { Engine, TargetConfig } from './driver.ts';
 /**
  * Targets from a config file (YAML or JSON): engine, executable, extra args, vendor domains, display
  * name. Any Chromium-family binary (Chrome, Brave, Edge, Vivaldi, Opera, …) runs through the
- * `chromium` driver, Firefox builds through `firefox`, WebKitGTK's MiniBrowser through `webkit`.
+ * `chromium` driver, Firefox builds through `firefox`, WebKitGTK's MiniBrowser through `webkit`
+ * (or `driver: webkit-webdriver`, private mode only).
  *
  * ```yaml
  * targets:
@@ -23,6 +24,14 @@ export const ENGINE_DRIVERS: Record<Exclude<Engine, 'android'>, string> = {
   chromium: 'chromium',
   firefox: 'firefox',
   webkit: 'webkit',
+};
+
+/**
+ * Other drivers a target file may pick with `driver:`: WebKitGTK through WebKitWebDriver (private
+ * mode only, since MiniBrowser under automation is always ephemeral).
+ */
+export const OTHER_DRIVERS: Record<string, { engine: Exclude<Engine, 'android'>; modes?: ['incognito'] }> = {
+  'webkit-webdriver': { engine: 'webkit', modes: ['incognito'] },
 };
 
 /**
@@ -65,6 +74,11 @@ const targetSchema = z
     engine: z.enum(['chromium', 'firefox', 'webkit'], {
       error: 'must be chromium, firefox or webkit (Android devices are android:SERIAL targets)',
     }),
+    driver: z
+      .enum(Object.keys(OTHER_DRIVERS) as [string, ...string[]], {
+        error: `must be one of ${Object.keys(OTHER_DRIVERS).join(', ')} (or left out: the engine's own driver)`,
+      })
+      .optional(),
     executablePath: z.string().startsWith('/', 'must be an absolute path').optional(),
     args: z
       .array(z.string())
@@ -145,17 +159,26 @@ export function parseTargetsConfig(text: string, file: string, options: ParseOpt
         `${t.executablePath} does not exist on this machine`,
       );
     }
+    const other = t.driver ? OTHER_DRIVERS[t.driver] : undefined;
+    if (other && other.engine !== t.engine) {
+      throw new TargetConfigError(
+        file,
+        lineOf(at('driver')),
+        fieldPath(at('driver')),
+        `${t.driver} drives the ${other.engine} engine, not ${t.engine}`,
+      );
+    }
     const target: TargetConfig = {
       id: t.id,
       name: t.name,
       engine: t.engine,
-      driver: ENGINE_DRIVERS[t.engine],
+      driver: t.driver ?? ENGINE_DRIVERS[t.engine],
       vendorDomains: t.vendorDomains,
       args: t.args,
     };
     if (t.executablePath) target.executablePath = t.executablePath;
     // WebKitGTK under WebDriver has no normal mode (see drivers/README-desktop.md).
-    const modes = t.modes ?? (t.engine === 'webkit' ? ['incognito' as const] : undefined);
+    const modes = t.modes ?? other?.modes;
     if (modes) target.modes = modes;
     return target;
   });

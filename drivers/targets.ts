@@ -39,8 +39,7 @@ export const DEFAULT_TARGETS: TargetConfig[] = [
     name: 'WebKitGTK MiniBrowser',
     engine: 'webkit',
     executablePath: '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
-    // MiniBrowser under WebDriver always runs an ephemeral session: private mode only (README-desktop.md).
-    modes: ['incognito'],
+    // Driven by keys on a virtual display (drivers/webkit.ts): normal and --private.
     vendorDomains: ['webkitgtk.org', 'webkit.org', 'igalia.com', 'gnome.org'],
   },
   {

@@ -15,6 +15,7 @@ declare -A NEED=(
   [xvfb]=/usr/bin/Xvfb
   [xauth]=/usr/bin/xauth
   [xdotool]=/usr/bin/xdotool
+  [xclip]=/usr/bin/xclip
   [libnss3-tools]=/usr/bin/certutil
   [iproute2]=/usr/sbin/ip
   [iptables]=/usr/sbin/iptables

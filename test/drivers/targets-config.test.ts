@@ -25,6 +25,11 @@ const valid = `targets:
     name: WebKitGTK
     engine: webkit
     vendorDomains: [webkitgtk.org]
+  - id: webkitgtk-webdriver
+    name: WebKitGTK (WebDriver)
+    engine: webkit
+    driver: webkit-webdriver
+    vendorDomains: [webkitgtk.org]
 `;
 
 function errorOf(text: string, options = {}): TargetConfigError {
@@ -43,10 +48,20 @@ describe('targets config', () => {
     expect(targets.map((t) => [t.id, t.driver, t.modes])).toEqual([
       ['debian-chromium', 'chromium', undefined],
       ['firefox-esr', 'firefox', ['incognito']],
-      ['webkitgtk', 'webkit', ['incognito']],
+      ['webkitgtk', 'webkit', undefined],
+      ['webkitgtk-webdriver', 'webkit-webdriver', ['incognito']],
     ]);
     expect(targets[1]?.args).toEqual(['--kiosk']);
     expect(targets[0]?.vendorDomains).toEqual(['google.com', 'gstatic.com']);
+  });
+
+  it('should refuse a driver of another engine, and an unknown driver, with the reason', () => {
+    expect(
+      errorOf(valid.replace('    engine: webkit\n    driver', '    engine: firefox\n    driver')).message,
+    ).toBe('targets.yaml:21: targets[3].driver: webkit-webdriver drives the webkit engine, not firefox');
+    expect(errorOf(valid.replace('driver: webkit-webdriver', 'driver: safari')).message).toMatch(
+      /^targets\.yaml:21: targets\[3\]\.driver: must be one of webkit-webdriver/,
+    );
   });
 
   it('should accept a JSON list of targets at the top level', () => {

@@ -1,0 +1,72 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { ProxyEndpoint, TargetConfig } from './driver.ts';
+
+/** What both WebKitGTK drivers share: MiniBrowser, its CA trust and its folders. */
+
+/** Debian's WebKitGTK MiniBrowser (package webkit2gtk-driver pulls it in). */
+export const DEFAULT_MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+/** The system CA bundle GnuTLS (and so WebKitGTK's glib-networking) reads; compiled into libgnutls. */
+export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+
+/** Throws a one-line fix for the first of `paths` (path → Debian package) that is missing. */
+export function requirePaths(target: TargetConfig, paths: readonly (readonly [string, string])[]): void {
+  for (const [path, pkg] of paths) {
+    if (!existsSync(path)) {
+      throw new Error(
+        `${target.id}: ${path} is missing (Debian package ${pkg}); run "npm start" (scripts/setup.sh)`,
+      );
+    }
+  }
+}
+
+/**
+ * Writes a copy of the system bundle with the run's CA added (the browser sees it in place of the
+ * system bundle, in a mount namespace of its own) and returns its path.
+ */
+export function writeCaBundle(workDir: string, proxy: ProxyEndpoint): string {
+  mkdirSync(workDir, { recursive: true });
+  const bundle = join(workDir, 'ca-bundle.pem');
+  writeFileSync(bundle, `${readFileSync(SYSTEM_CA_BUNDLE, 'utf8')}\n${proxy.caCertPem.trim()}\n`);
+  return bundle;
+}
+
+/**
+ * `unshare` arguments for a mount namespace of the browser's own, where the bundle can be
+ * bind-mounted over the system one: root unshares it directly; anyone else needs a user namespace.
+ */
+export function mountNamespaceArgs(): string[] {
+  return process.getuid?.() === 0 ? ['--mount'] : ['--user', '--map-root-user', '--mount'];
+}
+
+/**
+ * The browser's own home and XDG folders under `workDir`, so nothing of the host user's profile is
+ * read or written; the same folder on a relaunch is the same profile.
+ */
+export function browserHome(workDir: string): { homeDir: string; env: NodeJS.ProcessEnv } {
+  const homeDir = join(workDir, 'home');
+  mkdirSync(homeDir, { recursive: true });
+  return {
+    homeDir,
+    env: {
+      ...process.env,
+      HOME: homeDir,
+      XDG_DATA_HOME: join(homeDir, '.local/share'),
+      XDG_CACHE_HOME: join(homeDir, '.cache'),
+      XDG_CONFIG_HOME: join(homeDir, '.config'),
+    },
+  };
+}
+
+/** Files under `dir`, recursively, relative to it. */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() || e.isDirectory())
+    .map((e) => relative(dir, join(e.parentPath, e.name)));
+}
+
+/** Paths in the browser's data and cache folders that hold website data (not GL or GStreamer caches). */
+export function websiteDataPaths(homeDir: string): string[] {
+  return filesUnder(homeDir).filter((p) => /(^|\/)(webkitgtk|MiniBrowser)(\/|$)/i.test(p));
+}

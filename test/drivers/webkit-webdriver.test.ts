@@ -1,0 +1,146 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as mockttp from 'mockttp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProxyEndpoint, Session, TargetConfig } from '../../drivers/driver.ts';
+import { webkitWebDriverDriver } from '../../drivers/webkit-webdriver.ts';
+import { createWebSink, SEARCH_ENGINE_URL } from '../../fixtures/web/web-sink.ts';
+import { type Capture, startCapture } from '../../src/capture/proxy.ts';
+import { sealUnavailable } from '../../src/seal/namespace.ts';
+import { withSealedSession } from './sealed-session.ts';
+
+const target: TargetConfig = {
+  id: 'webkitgtk',
+  name: 'WebKitGTK',
+  engine: 'webkit',
+  vendorDomains: ['webkitgtk.org', 'webkit.org', 'gnome.org'],
+  modes: ['incognito'],
+};
+
+interface Launched {
+  capture: Capture;
+  session: Session;
+  dir: string;
+}
+
+const launched: Launched[] = [];
+
+async function launch(proxyOverride?: (p: ProxyEndpoint) => ProxyEndpoint): Promise<Launched> {
+  const dir = mkdtempSync(join(tmpdir(), 'phonehome-webkit-test-'));
+  const capture = await startCapture({
+    provenance: { runId: 'test', target: 'webkitgtk:incognito', scenario: 'driver', mode: 'incognito' },
+    dir: join(dir, 'capture'),
+    sink: createWebSink(),
+  });
+  const proxy = proxyOverride ? proxyOverride(capture.endpoint) : capture.endpoint;
+  const session = await webkitWebDriverDriver.launch({
+    target,
+    mode: 'incognito',
+    proxy,
+    workDir: join(dir, 'work'),
+  });
+  const entry = { capture, session, dir };
+  launched.push(entry);
+  return entry;
+}
+
+afterAll(async () => {
+  for (const { capture, session, dir } of launched) {
+    await session.close().catch(() => {});
+    await capture.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+describe('webkit driver', () => {
+  let wk: Launched;
+  beforeAll(async () => {
+    wk = await launch();
+  }, 90_000);
+
+  it('should load a page over intercepted HTTPS with the run CA trusted, not with errors ignored', async () => {
+    await wk.session.visit(SEARCH_ENGINE_URL);
+    const flow = wk.capture.flows().find((f) => f.request.url === SEARCH_ENGINE_URL);
+    expect(flow?.transport).toBe('https');
+    expect(flow?.tls?.intercepted).toBe(true);
+    expect(wk.capture.gaps().filter((g) => g.host === 'search.phonehome.test')).toEqual([]);
+  });
+
+  it('should search by typing into the page and follow a result link', async () => {
+    await wk.session.search('phcanarywebkit', { engineUrl: SEARCH_ENGINE_URL, via: 'page' });
+    const urls = wk.capture.flows().map((f) => f.request.url);
+    expect(urls).toContain('https://search.phonehome.test/search?q=phcanarywebkit');
+    const landed = await wk.session.follow('a.result');
+    expect(landed).toMatch(/^https:\/\/news\.site-a\.test\/article\//);
+  });
+
+  it('should refuse an address-bar search with a clear message', async () => {
+    await expect(
+      wk.session.search('x', { engineUrl: SEARCH_ENGINE_URL, via: 'address-bar' }),
+    ).rejects.toThrow(/not supported by the webkit-webdriver driver/);
+  });
+
+  it("should run in MiniBrowser's own private mode, keeping no website data", async () => {
+    const evidence = await wk.session.mode();
+    expect(evidence.incognito).toBe(true);
+    expect(evidence.how).toContain('ephemeral');
+  });
+
+  it('should run MiniBrowser with its own flags only: proxy, private, automation, no TLS-error switch', async () => {
+    const line = await wk.session.commandLine();
+    expect(line[0]).toMatch(/MiniBrowser$/);
+    expect(line).toContain('--private');
+    expect(line).toContain('--automation');
+    expect(line.some((a) => a.startsWith('--proxy=http://127.0.0.1:'))).toBe(true);
+    expect(line).not.toContain('--ignore-tls-errors');
+    expect(line.length).toBe(4);
+  });
+
+  it('should name its version the way WebKitWebDriver reports it', async () => {
+    expect(await wk.session.version()).toMatch(/^WebKitGTK \d+\.\d+\.\d+$/);
+  });
+
+  it('should refuse normal mode with the reason', async () => {
+    await expect(
+      webkitWebDriverDriver.launch({
+        target,
+        mode: 'normal',
+        proxy: wk.capture.endpoint,
+        workDir: join(wk.dir, 'n'),
+      }),
+    ).rejects.toThrow(/always uses an ephemeral session/);
+  });
+});
+
+describe('webkit driver, certificate checks', () => {
+  it('should fail the handshake, not ignore the error, when the proxy signs with a CA the browser does not trust', async () => {
+    const other = await mockttp.generateCACertificate();
+    const otherDir = mkdtempSync(join(tmpdir(), 'phonehome-webkit-ca-'));
+    writeFileSync(join(otherDir, 'ca.pem'), other.cert);
+    const { session, capture } = await launch((p) => ({
+      ...p,
+      caCertPem: other.cert,
+      caCertPath: join(otherDir, 'ca.pem'),
+    }));
+    // WebKit shows its own error page rather than failing the navigation command.
+    await session.visit(SEARCH_ENGINE_URL).catch(() => {});
+    expect(capture.flows().some((f) => f.request.url === SEARCH_ENGINE_URL)).toBe(false);
+    const deadline = Date.now() + 5000;
+    while (!capture.gaps().some((g) => g.kind === 'tls-opaque') && Date.now() < deadline)
+      await session.idle(200);
+    expect(capture.gaps().some((g) => g.kind === 'tls-opaque' && g.host === 'search.phonehome.test')).toBe(
+      true,
+    );
+    rmSync(otherDir, { recursive: true, force: true });
+  }, 120_000);
+});
+
+describe.skipIf(sealUnavailable())('webkit driver, sealed network', () => {
+  it('should run inside a sealed namespace and reach the proxy through its bridge', async () => {
+    await withSealedSession(webkitWebDriverDriver, target, 'incognito', async (session, capture) => {
+      await session.visit(SEARCH_ENGINE_URL);
+      expect(capture.flows().some((f) => f.request.url === SEARCH_ENGINE_URL)).toBe(true);
+    });
+  }, 120_000);
+});
