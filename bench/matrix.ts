@@ -113,6 +113,10 @@ async function plainFirefox(target: TargetConfig, mode: Mode, proxyPort: number)
   };
 }
 
+/**
+ * Plain WebKitGTK: WebDriver, the usual way to automate it. MiniBrowser under WebDriver is always
+ * ephemeral, so the baseline's "normal" WebKit jobs run the same steps in an ephemeral session.
+ */
 async function plainWebKit(target: TargetConfig, proxy: string): Promise<Plain> {
   const port = await freePort();
   const driver = spawn('xvfb-run', ['-a', 'WebKitWebDriver', `--port=${port}`], {

@@ -134,14 +134,26 @@ class KeyboardSession implements Session {
     await this.key('Tab');
   }
 
-  /** Selects the location entry's text (Ctrl+L), which puts it in the X primary selection, and reads it. */
+  /**
+   * Selects the location entry's text (Ctrl+L), which puts it in the X primary selection, and reads
+   * it. Under load the selection can take a moment to appear (or the key can be lost): retried.
+   */
   private async selectLocation(): Promise<string> {
-    await this.key('ctrl+l');
-    await sleep(100);
-    const { stdout } = await run('xclip', ['-o', '-selection', 'primary'], {
-      env: { ...process.env, DISPLAY: this.x.display },
-    });
-    return stdout.trim();
+    let last = '';
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      await this.key('ctrl+l');
+      await sleep(100 * attempt);
+      try {
+        const { stdout } = await run('xclip', ['-o', '-selection', 'primary'], {
+          env: { ...process.env, DISPLAY: this.x.display },
+        });
+        if (stdout.trim()) return stdout.trim();
+        last = 'the selection is empty';
+      } catch (error) {
+        last = ((error as { stderr?: string }).stderr ?? String(error)).trim();
+      }
+    }
+    throw new Error(`could not read MiniBrowser's location entry: ${last}`);
   }
 
   async visit(url: string): Promise<void> {
