@@ -88,6 +88,9 @@ export async function openSeal(options: SealOptions): Promise<Seal> {
         // Not promiscuous: the interface's flags stay as the browser first saw them; outgoing packets
         // are seen anyway.
         '-p',
+        // Each packet is handed over as it arrives; otherwise the kernel passes them on in blocks
+        // (up to ~1 s late), and what tried to leave in the last moment before close was lost.
+        '--immediate-mode',
         '-U',
         '-s',
         '1500',

@@ -96,6 +96,20 @@ describe.skipIf(unavailable)('sealed network namespace', () => {
     server.kill('SIGKILL');
   });
 
+  it('should refuse a DNS lookup at once, as a dead resolver does, and still record it when the seal closes right after', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'phonehome-seal-'));
+    seal = await openSeal({ dir, inbound: [] });
+    // Retries and a long timeout: only an answer (ICMP port unreachable) ends this lookup early.
+    const out = await inside(
+      seal,
+      `new (require('node:dns').Resolver)({ timeout: 15000, tries: 3 }).resolve4('right-before-close.example', (e) => { console.log(e && e.code); process.exit(0); });`,
+    );
+    expect(out.trim()).toBe('ECONNREFUSED');
+    // Closed at once: the last attempts before close are in the capture too.
+    const gaps = await seal.close();
+    expect(gaps.map((g) => [g.protocol, g.host])).toContainEqual(['dns', 'right-before-close.example']);
+  });
+
   it('should delete the namespace and every process inside it at close', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'phonehome-seal-'));
     const s = await openSeal({ dir, inbound: [] });
@@ -110,6 +124,8 @@ describe.skipIf(unavailable)('sealed network namespace', () => {
     );
     expect(sleeper.signalCode).toBe('SIGKILL');
     expect(ip(['netns', 'list'])).not.toContain(s.name);
+    // …and the namespace holding the resolver address.
+    expect(ip(['netns', 'list'])).not.toContain(`${s.name}-dns`);
     expect(existsSync(join('/etc/netns', s.name))).toBe(false);
   });
 
