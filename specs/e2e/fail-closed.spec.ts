@@ -6,7 +6,7 @@ import { DEFAULT_TARGETS } from '../../drivers/targets.ts';
 import { expect, test } from '../../fixtures/harness.ts';
 import { sendPinned } from '../../fixtures/pinning/pinning-client.ts';
 import { searchScenario } from '../../fixtures/scenarios.ts';
-import { SEARCH_ENGINE_HOST } from '../../fixtures/web/web-sink.ts';
+import { SEARCH_ENGINE_HOST, SEARCH_ENGINE_URL } from '../../fixtures/web/web-sink.ts';
 import { flowHost } from '../../src/capture/flow.ts';
 import { explainGap } from '../../src/capture/gap.ts';
 import { startCapture } from '../../src/capture/proxy.ts';
@@ -46,6 +46,36 @@ test.describe('Fail closed', () => {
     });
     // The namespace is gone once the scenario ended.
     expect(ip(['netns', 'list'])).not.toMatch(new RegExp(`phonehome-${process.pid}-`));
+  });
+});
+
+test.describe('Steps that did not happen', () => {
+  test('a search whose term never left the browser (a lost key, say) is interrupted and its claim inconclusive, not a pass', async ({
+    harness,
+  }) => {
+    // The search page loads, but the term is never typed: as when a key is lost on the way.
+    const lostKeys = {
+      ...searchScenario,
+      async run({ session, canaries }: Parameters<typeof searchScenario.run>[0]) {
+        canaries.canary('search-terms', 'search term');
+        await session.visit(SEARCH_ENGINE_URL);
+      },
+    };
+    const { record, flows } = await harness.run(lostKeys, { target: chromium, mode: 'incognito' });
+    expect(record.status).toBe('interrupted');
+    expect(record.gaps.find((g) => g.kind === 'interrupted')?.reason).toContain(
+      'no flow carries its search-terms',
+    );
+    const claim = (await defaultClaims()).find(
+      (c) => c.id === 'incognito-search-terms-only-to-search-engine',
+    );
+    const verdict = evaluate(claim!, {
+      target: record.target,
+      records: [record],
+      flows,
+      sealed: record.sealed,
+    });
+    expect(verdict?.status, verdict?.reason).toBe('inconclusive');
   });
 });
 
