@@ -6,7 +6,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { writePidFile } from '../src/seal/pid-files.ts';
 import type { Driver, LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
 import { browserExecutable, commandLineOf, exitsWithin, sleep, waitForEndpoint } from './process.ts';
-import { startXDisplay, type XDisplay } from './x-display.ts';
+import { startXDisplay, typeIntoAddressBar, type XDisplay } from './x-display.ts';
 
 /** DevTools port inside a sealed namespace (its loopback is its own, so a fixed port is free). */
 const SEALED_DEVTOOLS_PORT = 9222;
@@ -94,15 +94,7 @@ class ChromiumSession implements Session {
     if (options.via === 'address-bar') {
       if (!this.x) throw new Error('the address bar needs a headed launch (LaunchOptions.headed)');
       // Real keys into the browser's own window: focus the address bar, type, press Enter.
-      const window = (await this.x.xdotool('search', '--sync', '--onlyvisible', '--class', 'chromium')).split(
-        '\n',
-      )[0];
-      if (!window) throw new Error('no Chromium window on the virtual display');
-      await this.x.xdotool('windowfocus', '--sync', window);
-      await this.x.xdotool('key', '--clearmodifiers', 'ctrl+l');
-      // Key by key, as a person types: suggestion requests fire per keystroke.
-      await this.x.xdotool('type', '--delay', '60', query);
-      await this.x.xdotool('key', 'Return');
+      await typeIntoAddressBar(this.x, 'chromium', query);
       await this.idle(1500);
       return;
     }

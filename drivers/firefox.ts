@@ -17,6 +17,7 @@ import {
   waitForEndpoint,
   withTimeout,
 } from './process.ts';
+import { startXDisplay, typeIntoAddressBar, type XDisplay } from './x-display.ts';
 
 const run = promisify(execFile);
 
@@ -85,10 +86,11 @@ export function firefoxUserJs(proxy: ProxyEndpoint, mode: Mode): string {
 }
 
 /** The command line phonehome starts Firefox with (after the executable), each flag with why. */
-export function firefoxArgs(profileDir: string, bidiPort: number): string[] {
+export function firefoxArgs(profileDir: string, bidiPort: number, headed = false): string[] {
   return [
-    // No window: the full browser, rendering off screen.
-    '--headless',
+    // No window: the full browser, rendering off screen. Headed (on a virtual display) when a
+    // scenario types into the browser's own address bar.
+    ...(headed ? [] : ['--headless']),
     // Never hand the launch over to another running Firefox.
     '--no-remote',
     // A profile of this launch (kept across a relaunch for the restart scenario).
@@ -136,6 +138,7 @@ class FirefoxSession implements Session {
     private readonly executable: string,
     private readonly profileDir: string,
     private readonly forgetPid: () => void,
+    private readonly x?: XDisplay,
   ) {
     this.pid = proc.pid;
   }
@@ -158,9 +161,11 @@ class FirefoxSession implements Session {
 
   async search(query: string, options: SearchOptions): Promise<void> {
     if (options.via === 'address-bar') {
-      throw new Error(
-        'searching from the address bar is not supported by the firefox driver (WebDriver BiDi reaches only page content, and headless Firefox has no toolbar)',
-      );
+      if (!this.x) throw new Error('the address bar needs a headed launch (LaunchOptions.headed)');
+      // Real keys into the browser's own window: focus the address bar, type, press Enter.
+      await typeIntoAddressBar(this.x, 'firefox', query);
+      await this.idle(1500);
+      return;
     }
     await this.visit(options.engineUrl);
     await this.page.click('input[name=q]');
@@ -245,6 +250,7 @@ class FirefoxSession implements Session {
     }
     // Content processes quit with their parent; take the group down in case one lingers.
     killGroup(this.proc, 'SIGKILL');
+    this.x?.stop();
     this.forgetPid();
   }
 }
@@ -256,6 +262,7 @@ class FirefoxSession implements Session {
 export const firefoxDriver: Driver = {
   id: 'firefox',
   sealing: { outbound: [SEALED_BIDI_PORT] },
+  supports: { addressBar: true },
   explain: () =>
     "launches Firefox with its own defaults behind the capture proxy (the run's CA trusted in the profile's NSS db) and drives it over WebDriver BiDi with puppeteer-core",
   async launch(options: LaunchOptions): Promise<Session> {
@@ -268,12 +275,17 @@ export const firefoxDriver: Driver = {
     // Rewritten on every launch: a relaunch runs behind a new capture proxy.
     writeFileSync(join(profileDir, 'user.js'), firefoxUserJs(options.proxy, options.mode));
     const argv = [
-      ...firefoxArgs(profileDir, options.seal ? SEALED_BIDI_PORT : 0),
+      ...firefoxArgs(profileDir, options.seal ? SEALED_BIDI_PORT : 0, options.headed),
       ...(options.target.args ?? []),
     ];
     const { command, args } = options.seal?.wrap(executable, argv) ?? { command: executable, args: argv };
+    const x = options.headed ? await startXDisplay() : undefined;
     // Own process group, so close() can take the content processes down with the browser.
-    const proc = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    const proc = spawn(command, args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+      ...(x ? { env: { ...process.env, DISPLAY: x.display } } : {}),
+    });
     let browser: Browser | undefined;
     let forgetPid = (): void => {};
     try {
@@ -310,10 +322,11 @@ export const firefoxDriver: Driver = {
         30_000,
         'opening a tab in Firefox took longer than 30s',
       );
-      return new FirefoxSession(browser, page, proc, executable, profileDir, forgetPid);
+      return new FirefoxSession(browser, page, proc, executable, profileDir, forgetPid, x);
     } catch (error) {
       await browser?.disconnect().catch(() => {});
       killGroup(proc, 'SIGKILL');
+      x?.stop();
       forgetPid();
       throw error;
     }

@@ -33,6 +33,8 @@ export const DEFAULT_TARGETS: TargetConfig[] = [
     engine: 'firefox',
     executablePath: '/usr/bin/firefox-esr',
     vendorDomains: ['mozilla.org', 'mozilla.com', 'mozilla.net', 'firefox.com', 'mozaws.net', 'mozgcp.net'],
+    // Debian's Firefox ESR searches Google from the address bar by default (client=firefox-b-e).
+    addressBarEngine: ['google.com'],
   },
   {
     id: 'webkitgtk',

@@ -14,7 +14,7 @@ import {
   websiteDataPaths,
   writeCaBundle,
 } from './webkitgtk.ts';
-import { startXDisplay, type XDisplay } from './x-display.ts';
+import { startXDisplay, waitForWindow, type XDisplay } from './x-display.ts';
 
 const run = promisify(execFile);
 
@@ -252,21 +252,6 @@ class KeyboardSession implements Session {
   }
 }
 
-/** The id of MiniBrowser's window on the display, once it is shown. */
-async function waitForWindow(x: XDisplay, proc: ChildProcess, logPath: string): Promise<string> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null || proc.signalCode !== null) {
-      throw new Error(`MiniBrowser exited before its window appeared (see ${logPath})`);
-    }
-    const found = await x.xdotool('search', '--onlyvisible', '--class', 'MiniBrowser').catch(() => '');
-    const window = found.split('\n')[0];
-    if (window) return window;
-    await sleep(100);
-  }
-  throw new Error(`MiniBrowser showed no window within 30 s (see ${logPath})`);
-}
-
 /**
  * Drives WebKitGTK's MiniBrowser without WebDriver, in normal and private mode: a window on a
  * virtual display of its own, real keys through xdotool. The run's CA is trusted through the system
@@ -313,7 +298,11 @@ export const webkitDriver: Driver = {
     proc.once('exit', () => log.end());
     const forgetPid = writePidFile(proc.pid, `MiniBrowser for ${target.id}:${mode}`);
     try {
-      const window = await waitForWindow(x, proc, logPath);
+      const window = await waitForWindow(x, 'MiniBrowser', () =>
+        proc.exitCode !== null || proc.signalCode !== null
+          ? `MiniBrowser exited before its window appeared (see ${logPath})`
+          : undefined,
+      );
       return new KeyboardSession(proc, x, window, binary, homeDir, forgetPid);
     } catch (error) {
       killGroup(proc, 'SIGKILL');

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { withTimeout } from './process.ts';
+import { sleep, withTimeout } from './process.ts';
 
 const run = promisify(execFile);
 
@@ -45,4 +45,43 @@ export async function startXDisplay(): Promise<XDisplay> {
       xvfb.kill('SIGKILL');
     },
   };
+}
+
+/**
+ * Types `query` into the address bar of the browser window whose class matches `windowClass` and
+ * presses Enter, with real keys: Ctrl+L, the query key by key (suggestion requests fire per
+ * keystroke), Enter. The first key event after a focus change is sometimes dropped (seen with
+ * MiniBrowser, about one try in two), so a lone Shift, which does nothing, goes first. Whether the
+ * search then happened is checked from the capture (a scenario's `proves`), not assumed.
+ */
+export async function typeIntoAddressBar(x: XDisplay, windowClass: string, query: string): Promise<void> {
+  const window = await waitForWindow(x, windowClass);
+  await x.xdotool('windowfocus', '--sync', window);
+  await x.xdotool('key', 'shift');
+  await sleep(50);
+  await x.xdotool('key', '--clearmodifiers', 'ctrl+l');
+  await sleep(200);
+  await x.xdotool('type', '--delay', '60', query);
+  await x.xdotool('key', 'Return');
+}
+
+/**
+ * The first visible window whose class matches, once there is one (30 s at most). `gone` says why
+ * to stop waiting early (the browser exited), or undefined.
+ */
+export async function waitForWindow(
+  x: XDisplay,
+  windowClass: string,
+  gone: () => string | undefined = () => undefined,
+): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const reason = gone();
+    if (reason) throw new Error(reason);
+    const found = await x.xdotool('search', '--onlyvisible', '--class', windowClass).catch(() => '');
+    const window = found.split('\n')[0];
+    if (window) return window;
+    await sleep(100);
+  }
+  throw new Error(`no ${windowClass} window appeared on the virtual display within 30 s`);
 }

@@ -27,7 +27,11 @@ interface Launched {
 
 const launched: Launched[] = [];
 
-async function launch(mode: Mode, proxyOverride?: (p: ProxyEndpoint) => ProxyEndpoint): Promise<Launched> {
+async function launch(
+  mode: Mode,
+  proxyOverride?: (p: ProxyEndpoint) => ProxyEndpoint,
+  headed = false,
+): Promise<Launched> {
   const dir = mkdtempSync(join(tmpdir(), 'phonehome-firefox-test-'));
   const capture = await startCapture({
     provenance: { runId: 'test', target: `firefox-esr:${mode}`, scenario: 'driver', mode },
@@ -35,7 +39,13 @@ async function launch(mode: Mode, proxyOverride?: (p: ProxyEndpoint) => ProxyEnd
     sink: createWebSink(),
   });
   const proxy = proxyOverride ? proxyOverride(capture.endpoint) : capture.endpoint;
-  const session = await firefoxDriver.launch({ target, mode, proxy, workDir: join(dir, 'work') });
+  const session = await firefoxDriver.launch({
+    target,
+    mode,
+    proxy,
+    workDir: join(dir, 'work'),
+    ...(headed ? { headed } : {}),
+  });
   const entry = { capture, session, dir };
   launched.push(entry);
   return entry;
@@ -72,10 +82,10 @@ describe('firefox driver, normal mode', () => {
     expect(urls.length).toBeLessThan(normal.capture.flows().length);
   });
 
-  it('should refuse an address-bar search with a clear message', async () => {
+  it('should refuse an address-bar search when launched headless, saying why', async () => {
     await expect(
       normal.session.search('x', { engineUrl: SEARCH_ENGINE_URL, via: 'address-bar' }),
-    ).rejects.toThrow(/not supported by the firefox driver/);
+    ).rejects.toThrow(/needs a headed launch/);
   });
 
   it('should report normal mode from the browser itself', async () => {
@@ -114,6 +124,20 @@ describe('firefox driver, normal mode', () => {
     while (own().length === 0 && Date.now() < deadline) await normal.session.idle(500);
     expect(own().length).toBeGreaterThan(0);
   }, 40_000);
+});
+
+describe.each(['normal', 'incognito'] as const)('firefox driver, address bar (headed), %s mode', (mode) => {
+  it("should send a term typed into Firefox's own address bar to its default engine only", async () => {
+    const { session, capture } = await launch(mode, undefined, true);
+    expect((await session.mode()).incognito).toBe(mode === 'incognito');
+    const term = `phffbar${mode}`;
+    await session.search(term, { engineUrl: SEARCH_ENGINE_URL, via: 'address-bar' });
+    const carrying = capture.flows().filter((f) => f.request.url.includes(term));
+    // Debian's Firefox ESR searches Google from the address bar (client=firefox-b-e).
+    expect(carrying.map((f) => new URL(f.request.url).hostname)).toEqual(['www.google.com']);
+    expect(new URL(carrying[0]!.request.url).searchParams.get('q')).toBe(term);
+    expect(await session.commandLine()).not.toContain('--headless');
+  }, 90_000);
 });
 
 describe('firefox driver, private mode', () => {
