@@ -136,22 +136,27 @@ class KeyboardSession implements Session {
 
   /**
    * Selects the location entry's text (Ctrl+L), which puts it in the X primary selection, and reads
-   * it. Under load the selection can take a moment to appear (or the key can be lost): retried.
+   * it. On a busy machine the selection can take a while to appear, or the key can be lost: the
+   * selection is polled, and Ctrl+L pressed again, for up to ~10 s.
    */
   private async selectLocation(): Promise<string> {
     let last = '';
-    for (let attempt = 1; attempt <= 5; attempt++) {
+    for (let attempt = 1; attempt <= 4; attempt++) {
       await this.key('ctrl+l');
-      await sleep(100 * attempt);
-      try {
-        const { stdout } = await run('xclip', ['-o', '-selection', 'primary'], {
-          env: { ...process.env, DISPLAY: this.x.display },
-        });
-        if (stdout.trim()) return stdout.trim();
-        last = 'the selection is empty';
-      } catch (error) {
-        last = ((error as { stderr?: string }).stderr ?? String(error)).trim();
-      }
+      const until = Date.now() + 500 * attempt;
+      do {
+        await sleep(100);
+        try {
+          const { stdout } = await run('xclip', ['-o', '-selection', 'primary', '-t', 'UTF8_STRING'], {
+            env: { ...process.env, DISPLAY: this.x.display },
+            timeout: 5000,
+          });
+          if (stdout.trim()) return stdout.trim();
+          last = 'the selection is empty';
+        } catch (error) {
+          last = ((error as { stderr?: string }).stderr ?? String(error)).trim();
+        }
+      } while (Date.now() < until);
     }
     throw new Error(`could not read MiniBrowser's location entry: ${last}`);
   }
