@@ -117,7 +117,7 @@ describe('webkit driver (keyboard), limits and certificates', () => {
     }));
     // MiniBrowser shows its own error page, whose title never changes to the page's: do not wait for it.
     void session.visit(SEARCH_ENGINE_URL).catch(() => {});
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 45_000;
     while (!capture.gaps().some((g) => g.kind === 'tls-opaque') && Date.now() < deadline)
       await session.idle(200);
     expect(capture.flows().some((f) => f.request.url === SEARCH_ENGINE_URL)).toBe(false);
