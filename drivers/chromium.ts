@@ -169,6 +169,25 @@ class ChromiumSession implements Session {
   }
 }
 
+/**
+ * Connects playwright-core over CDP. Seen once in about twenty matrix runs: a relaunched Chromium
+ * was up and sending, yet the restart scenario ran out of time, most likely in this connection
+ * (its timeout was 60 s). A new connection to the same browser is tried instead of waiting out one
+ * long timeout, and a failure names this step. The browser is not restarted: its traffic is unchanged.
+ */
+async function connectWithRetry(ws: string): Promise<Browser> {
+  let last: unknown;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      return await chromium.connectOverCDP(ws, { timeout: 15_000 });
+    } catch (error) {
+      last = error;
+    }
+  }
+  const reason = last instanceof Error ? last.message.split('\n')[0] : String(last);
+  throw new Error(`Chromium did not accept a DevTools connection (3 tries of 15 s): ${reason}`);
+}
+
 /** Drives Chromium-family browsers: spawns the binary with phonehome's own flags, then CDP. */
 export const chromiumDriver: Driver = {
   id: 'chromium',
@@ -203,7 +222,7 @@ export const chromiumDriver: Driver = {
         ws = ws.replace(`:${SEALED_DEVTOOLS_PORT}/`, `:${options.seal.hostPort(SEALED_DEVTOOLS_PORT)}/`);
       }
       forgetPid = writePidFile(proc.pid, `chromium for ${options.target.id}:${options.mode}`);
-      browser = await chromium.connectOverCDP(ws, { timeout: 60_000 });
+      browser = await connectWithRetry(ws);
       const context = browser.contexts()[0];
       if (!context) throw new Error('Chromium exposed no browser context');
       const page = context.pages()[0] ?? (await context.waitForEvent('page', { timeout: 10_000 }));
