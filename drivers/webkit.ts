@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { writePidFile } from '../src/seal/pid-files.ts';
@@ -257,6 +257,16 @@ class KeyboardSession implements Session {
   }
 }
 
+/** The last lines of a log, on one line (the work folder and its logs are deleted after a run). */
+function lastLines(path: string): string {
+  try {
+    const text = readFileSync(path, 'utf8').trim();
+    return text ? text.split('\n').slice(-3).join(' | ') : 'it printed nothing';
+  } catch {
+    return 'no log';
+  }
+}
+
 /**
  * Drives WebKitGTK's MiniBrowser without WebDriver, in normal and private mode: a window on a
  * virtual display of its own, real keys through xdotool. The run's CA is trusted through the system
@@ -305,7 +315,7 @@ export const webkitDriver: Driver = {
     try {
       const window = await waitForWindow(x, 'MiniBrowser', () =>
         proc.exitCode !== null || proc.signalCode !== null
-          ? `MiniBrowser exited before its window appeared (see ${logPath})`
+          ? `MiniBrowser exited before its window appeared (code ${proc.exitCode}, signal ${proc.signalCode}): ${lastLines(logPath)}`
           : undefined,
       );
       return new KeyboardSession(proc, x, window, binary, homeDir, forgetPid);
