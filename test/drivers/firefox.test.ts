@@ -1,14 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import * as mockttp from 'mockttp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProxyEndpoint, Session, TargetConfig } from '../../drivers/driver.ts';
+import type { ProxyEndpoint, TargetConfig } from '../../drivers/driver.ts';
 import { FIREFOX_SILENCING_PREFS, firefoxDriver } from '../../drivers/firefox.ts';
-import { createWebSink, SEARCH_ENGINE_URL } from '../../fixtures/web/web-sink.ts';
+import { SEARCH_ENGINE_URL } from '../../fixtures/web/web-sink.ts';
 import type { Mode } from '../../src/capture/flow.ts';
-import { type Capture, startCapture } from '../../src/capture/proxy.ts';
 import { sealUnavailable } from '../../src/seal/namespace.ts';
+import { behindCapture, type Launched, tlsOpaqueSeen, untrustedCa } from './behind-capture.ts';
 import { withSealedSession } from './sealed-session.ts';
 
 const target: TargetConfig = {
@@ -19,45 +15,10 @@ const target: TargetConfig = {
   vendorDomains: ['mozilla.org', 'mozilla.com', 'mozilla.net', 'firefox.com'],
 };
 
-interface Launched {
-  capture: Capture;
-  session: Session;
-  dir: string;
-}
-
-const launched: Launched[] = [];
-
-async function launch(
-  mode: Mode,
-  proxyOverride?: (p: ProxyEndpoint) => ProxyEndpoint,
-  headed = false,
-): Promise<Launched> {
-  const dir = mkdtempSync(join(tmpdir(), 'phonehome-firefox-test-'));
-  const capture = await startCapture({
-    provenance: { runId: 'test', target: `firefox-esr:${mode}`, scenario: 'driver', mode },
-    dir: join(dir, 'capture'),
-    sink: createWebSink(),
-  });
-  const proxy = proxyOverride ? proxyOverride(capture.endpoint) : capture.endpoint;
-  const session = await firefoxDriver.launch({
-    target,
-    mode,
-    proxy,
-    workDir: join(dir, 'work'),
-    ...(headed ? { headed } : {}),
-  });
-  const entry = { capture, session, dir };
-  launched.push(entry);
-  return entry;
-}
-
-afterAll(async () => {
-  for (const { capture, session, dir } of launched) {
-    await session.close().catch(() => {});
-    await capture.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+const browsers = behindCapture(firefoxDriver, target);
+afterAll(() => browsers.closeAll());
+const launch = (mode: Mode, proxy?: (p: ProxyEndpoint) => ProxyEndpoint, headed = false): Promise<Launched> =>
+  browsers.launch(mode, { proxy, headed });
 
 describe('firefox driver, normal mode', () => {
   let normal: Launched;
@@ -157,26 +118,12 @@ describe('firefox driver, private mode', () => {
 describe('firefox driver, certificate checks', () => {
   it('should fail the handshake, not ignore the error, when the proxy signs with a CA the profile does not trust', async () => {
     // The profile trusts another CA than the one the proxy signs with: what a pinned host looks like.
-    const other = await mockttp.generateCACertificate();
-    const otherDir = mkdtempSync(join(tmpdir(), 'phonehome-firefox-ca-'));
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync(join(otherDir, 'ca.pem'), other.cert);
-    const spki = await mockttp.generateSPKIFingerprint(other.cert);
-    const { session, capture } = await launch('normal', (p) => ({
-      ...p,
-      caCertPem: other.cert,
-      caCertPath: join(otherDir, 'ca.pem'),
-      caSpki: spki,
-    }));
+    const ca = await untrustedCa();
+    const { session, capture } = await launch('normal', ca.proxy);
     await expect(session.visit(SEARCH_ENGINE_URL)).rejects.toThrow();
     expect(capture.flows().some((f) => f.request.url === SEARCH_ENGINE_URL)).toBe(false);
-    const deadline = Date.now() + 5000;
-    while (!capture.gaps().some((g) => g.kind === 'tls-opaque') && Date.now() < deadline)
-      await session.idle(200);
-    expect(capture.gaps().some((g) => g.kind === 'tls-opaque' && g.host === 'search.phonehome.test')).toBe(
-      true,
-    );
-    rmSync(otherDir, { recursive: true, force: true });
+    expect(await tlsOpaqueSeen(capture, 5000)).toBe(true);
+    ca.remove();
   }, 90_000);
 });
 

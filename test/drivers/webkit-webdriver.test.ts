@@ -1,13 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as mockttp from 'mockttp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProxyEndpoint, Session, TargetConfig } from '../../drivers/driver.ts';
+import type { ProxyEndpoint, TargetConfig } from '../../drivers/driver.ts';
 import { webkitWebDriverDriver } from '../../drivers/webkit-webdriver.ts';
-import { createWebSink, SEARCH_ENGINE_URL } from '../../fixtures/web/web-sink.ts';
-import { type Capture, startCapture } from '../../src/capture/proxy.ts';
+import { SEARCH_ENGINE_URL } from '../../fixtures/web/web-sink.ts';
 import { sealUnavailable } from '../../src/seal/namespace.ts';
+import { behindCapture, type Launched, tlsOpaqueSeen, untrustedCa } from './behind-capture.ts';
 import { withSealedSession } from './sealed-session.ts';
 
 const target: TargetConfig = {
@@ -18,40 +15,10 @@ const target: TargetConfig = {
   modes: ['incognito'],
 };
 
-interface Launched {
-  capture: Capture;
-  session: Session;
-  dir: string;
-}
-
-const launched: Launched[] = [];
-
-async function launch(proxyOverride?: (p: ProxyEndpoint) => ProxyEndpoint): Promise<Launched> {
-  const dir = mkdtempSync(join(tmpdir(), 'phonehome-webkit-test-'));
-  const capture = await startCapture({
-    provenance: { runId: 'test', target: 'webkitgtk:incognito', scenario: 'driver', mode: 'incognito' },
-    dir: join(dir, 'capture'),
-    sink: createWebSink(),
-  });
-  const proxy = proxyOverride ? proxyOverride(capture.endpoint) : capture.endpoint;
-  const session = await webkitWebDriverDriver.launch({
-    target,
-    mode: 'incognito',
-    proxy,
-    workDir: join(dir, 'work'),
-  });
-  const entry = { capture, session, dir };
-  launched.push(entry);
-  return entry;
-}
-
-afterAll(async () => {
-  for (const { capture, session, dir } of launched) {
-    await session.close().catch(() => {});
-    await capture.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+const browsers = behindCapture(webkitWebDriverDriver, target);
+afterAll(() => browsers.closeAll());
+const launch = (proxy?: (p: ProxyEndpoint) => ProxyEndpoint): Promise<Launched> =>
+  browsers.launch('incognito', { proxy });
 
 describe('webkit driver', () => {
   let wk: Launched;
@@ -115,24 +82,13 @@ describe('webkit driver', () => {
 
 describe('webkit driver, certificate checks', () => {
   it('should fail the handshake, not ignore the error, when the proxy signs with a CA the browser does not trust', async () => {
-    const other = await mockttp.generateCACertificate();
-    const otherDir = mkdtempSync(join(tmpdir(), 'phonehome-webkit-ca-'));
-    writeFileSync(join(otherDir, 'ca.pem'), other.cert);
-    const { session, capture } = await launch((p) => ({
-      ...p,
-      caCertPem: other.cert,
-      caCertPath: join(otherDir, 'ca.pem'),
-    }));
+    const ca = await untrustedCa();
+    const { session, capture } = await launch(ca.proxy);
     // WebKit shows its own error page rather than failing the navigation command.
     await session.visit(SEARCH_ENGINE_URL).catch(() => {});
     expect(capture.flows().some((f) => f.request.url === SEARCH_ENGINE_URL)).toBe(false);
-    const deadline = Date.now() + 5000;
-    while (!capture.gaps().some((g) => g.kind === 'tls-opaque') && Date.now() < deadline)
-      await session.idle(200);
-    expect(capture.gaps().some((g) => g.kind === 'tls-opaque' && g.host === 'search.phonehome.test')).toBe(
-      true,
-    );
-    rmSync(otherDir, { recursive: true, force: true });
+    expect(await tlsOpaqueSeen(capture, 5000)).toBe(true);
+    ca.remove();
   }, 120_000);
 });
 

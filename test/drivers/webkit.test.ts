@@ -1,15 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as mockttp from 'mockttp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProxyEndpoint, Session, TargetConfig } from '../../drivers/driver.ts';
+import type { ProxyEndpoint, TargetConfig } from '../../drivers/driver.ts';
 import { webkitDriver } from '../../drivers/webkit.ts';
 import { websiteDataPaths } from '../../drivers/webkitgtk.ts';
-import { createWebSink, SEARCH_ENGINE_URL } from '../../fixtures/web/web-sink.ts';
+import { SEARCH_ENGINE_URL } from '../../fixtures/web/web-sink.ts';
 import type { Mode } from '../../src/capture/flow.ts';
-import { type Capture, startCapture } from '../../src/capture/proxy.ts';
 import { sealUnavailable } from '../../src/seal/namespace.ts';
+import { behindCapture, type Launched, tlsOpaqueSeen, untrustedCa } from './behind-capture.ts';
 import { withSealedSession } from './sealed-session.ts';
 
 const target: TargetConfig = {
@@ -19,37 +16,10 @@ const target: TargetConfig = {
   vendorDomains: ['webkitgtk.org', 'webkit.org', 'gnome.org'],
 };
 
-interface Launched {
-  capture: Capture;
-  session: Session;
-  dir: string;
-  workDir: string;
-}
-
-const launched: Launched[] = [];
-
-async function launch(mode: Mode, proxyOverride?: (p: ProxyEndpoint) => ProxyEndpoint): Promise<Launched> {
-  const dir = mkdtempSync(join(tmpdir(), 'phonehome-webkit-test-'));
-  const capture = await startCapture({
-    provenance: { runId: 'test', target: `webkitgtk:${mode}`, scenario: 'driver', mode },
-    dir: join(dir, 'capture'),
-    sink: createWebSink(),
-  });
-  const proxy = proxyOverride ? proxyOverride(capture.endpoint) : capture.endpoint;
-  const workDir = join(dir, 'work');
-  const session = await webkitDriver.launch({ target, mode, proxy, workDir });
-  const entry = { capture, session, dir, workDir };
-  launched.push(entry);
-  return entry;
-}
-
-afterAll(async () => {
-  for (const { capture, session, dir } of launched) {
-    await session.close().catch(() => {});
-    await capture.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+const browsers = behindCapture(webkitDriver, target);
+afterAll(() => browsers.closeAll());
+const launch = (mode: Mode, proxy?: (p: ProxyEndpoint) => ProxyEndpoint): Promise<Launched> =>
+  browsers.launch(mode, { proxy });
 
 describe.each(['normal', 'incognito'] as const)('webkit driver (keyboard), %s mode', (mode) => {
   let wk: Launched;
@@ -107,24 +77,13 @@ describe('webkit driver (keyboard), limits and certificates', () => {
   }, 60_000);
 
   it('should fail the handshake, not ignore the error, when the proxy signs with a CA the browser does not trust', async () => {
-    const other = await mockttp.generateCACertificate();
-    const otherDir = mkdtempSync(join(tmpdir(), 'phonehome-webkit-ca-'));
-    writeFileSync(join(otherDir, 'ca.pem'), other.cert);
-    const { session, capture } = await launch('normal', (p) => ({
-      ...p,
-      caCertPem: other.cert,
-      caCertPath: join(otherDir, 'ca.pem'),
-    }));
+    const ca = await untrustedCa();
+    const { session, capture } = await launch('normal', ca.proxy);
     // MiniBrowser shows its own error page, whose title never changes to the page's: do not wait for it.
     void session.visit(SEARCH_ENGINE_URL).catch(() => {});
-    const deadline = Date.now() + 45_000;
-    while (!capture.gaps().some((g) => g.kind === 'tls-opaque') && Date.now() < deadline)
-      await session.idle(200);
+    expect(await tlsOpaqueSeen(capture, 45_000)).toBe(true);
     expect(capture.flows().some((f) => f.request.url === SEARCH_ENGINE_URL)).toBe(false);
-    expect(capture.gaps().some((g) => g.kind === 'tls-opaque' && g.host === 'search.phonehome.test')).toBe(
-      true,
-    );
-    rmSync(otherDir, { recursive: true, force: true });
+    ca.remove();
   }, 90_000);
 });
 
