@@ -1,4 +1,5 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -55,7 +56,7 @@ const LOAD_TIMEOUT_MS = 30_000;
 /**
  * A MiniBrowser window on a virtual display, driven as a person would: keys through xdotool, the
  * window title (MiniBrowser shows the page's title there) as the sign that a page has loaded, and
- * the location entry (read back through the X primary selection) for the URL a click led to.
+ * the location entry (copied to the clipboard and read back) for the URL a click led to.
  */
 class KeyboardSession implements Session {
   readonly pid: number | undefined;
@@ -135,24 +136,37 @@ class KeyboardSession implements Session {
   }
 
   /**
-   * Selects the location entry's text (Ctrl+L), which puts it in the X primary selection, and reads
-   * it. On a busy machine the selection can take a while to appear, or the key can be lost: the
-   * selection is polled, and Ctrl+L pressed again, for up to ~10 s.
+   * Reads the location entry: Ctrl+L selects its text, Ctrl+C copies it, xclip reads the clipboard.
+   * The clipboard first holds a marker of our own, so a copy that did not happen is never mistaken
+   * for the URL. (The X primary selection, set by the selection alone, was not there at all on a
+   * busy machine.) Polled, with Ctrl+L and Ctrl+C pressed again, for up to ~10 s.
    */
   private async selectLocation(): Promise<string> {
+    const env = { ...process.env, DISPLAY: this.x.display };
+    const marker = `phonehome-marker-${randomUUID()}`;
+    // xclip -i stays in the background serving the marker until the browser takes the clipboard.
+    spawnSync('xclip', ['-i', '-selection', 'clipboard'], {
+      input: marker,
+      stdio: ['pipe', 'ignore', 'ignore'],
+      env,
+      timeout: 5000,
+    });
     let last = '';
     for (let attempt = 1; attempt <= 4; attempt++) {
       await this.key('ctrl+l');
+      await sleep(100);
+      await this.x.xdotool('key', '--clearmodifiers', 'ctrl+c');
       const until = Date.now() + 500 * attempt;
       do {
         await sleep(100);
         try {
-          const { stdout } = await run('xclip', ['-o', '-selection', 'primary', '-t', 'UTF8_STRING'], {
-            env: { ...process.env, DISPLAY: this.x.display },
+          const { stdout } = await run('xclip', ['-o', '-selection', 'clipboard', '-t', 'UTF8_STRING'], {
+            env,
             timeout: 5000,
           });
-          if (stdout.trim()) return stdout.trim();
-          last = 'the selection is empty';
+          const text = stdout.trim();
+          if (text && text !== marker) return text;
+          last = text ? 'nothing was copied' : 'the clipboard is empty';
         } catch (error) {
           last = ((error as { stderr?: string }).stderr ?? String(error)).trim();
         }
