@@ -77,8 +77,36 @@ export function renderTerminalMatrix(run: RunRecord, opts: TerminalOptions = {})
       out.push(`  ${sym} ${inert(cell.claim)} × ${inert(cell.target)}: ${clip(inert(cell.reason), 200)}`);
     }
   }
+  out.push(...ownTraffic(run));
   out.push('', legend(paint));
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * What each real browser sent by itself: the idle scenario's hosts (launched, left alone, closed),
+ * with requests, bytes and the data classes found. The reference target is left out: its leak is
+ * what the user does, already in the failing cells. The full table (every scenario) is in the
+ * HTML and Markdown reports.
+ */
+function ownTraffic(run: RunRecord): string[] {
+  const reference = new Set(run.targets.filter((t) => t.reference).map((t) => t.id));
+  const rows = run.phoneHome
+    .filter((r) => r.scenario === 'idle' && !reference.has(r.target))
+    .sort((a, b) => a.target.localeCompare(b.target) || b.requests - a.requests || b.bytes - a.bytes);
+  if (rows.length === 0) return [];
+  const targetCol = Math.max(...rows.map((r) => width(inert(r.target))));
+  const hostCol = Math.max(...rows.map((r) => width(clip(inert(r.host), 48))));
+  const out = ['', 'What each browser sent by itself (idle: launched, left alone, closed)'];
+  let previous = '';
+  for (const r of rows) {
+    const target = r.target === previous ? '' : inert(r.target);
+    previous = r.target;
+    const classes = r.dataClasses.length > 0 ? `  ${r.dataClasses.join(', ')}` : '';
+    out.push(
+      `  ${pad(target, targetCol)}  ${pad(clip(inert(r.host), 48), hostCol)}  ${String(r.requests).padStart(3)} req  ${String(r.bytes).padStart(6)} B${classes}`,
+    );
+  }
+  return out;
 }
 
 function headerLines(t: TargetRecord): string[] {

@@ -54,6 +54,21 @@ describe('renderTerminalMatrix', () => {
     expect(text).toContain('Legend: ✔ pass  ✘ fail  ? inconclusive  ! error  — not evaluated');
   });
 
+  it("should list what each real browser sent by itself while idle, without the reference's rows", () => {
+    const run = loadRun('sample');
+    const text = renderTerminalMatrix(run);
+    const section = text.slice(text.indexOf('What each browser sent by itself'));
+    const idle = run.phoneHome.filter((r) => r.scenario === 'idle' && !r.target.startsWith('reference'));
+    expect(idle.length).toBeGreaterThan(0);
+    for (const r of idle) {
+      const line = section.split('\n').find((l) => l.includes(r.host));
+      expect(line, r.host).toMatch(new RegExp(`\\b${r.requests} req\\s+${r.bytes} B`));
+      for (const c of r.dataClasses) expect(line).toContain(c);
+    }
+    expect(section).not.toContain('reference:');
+    expect(section).not.toContain('collect.analytics.test');
+  });
+
   it('should cut long evidence lists with a count of the rest', () => {
     const run = loadRun('sample');
     const fail = run.cells.find((c) => c.status === 'fail')!;
