@@ -129,6 +129,7 @@ test.describe('Pinned TLS', () => {
       // telemetry.pinned.test is neither the search engine nor the vendor: a third party.
       recipients: { searchEngine: ['search.phonehome.test'], sites: [], vendor: ['vendor.test'] },
       sealed: true,
+      consent: 'none',
       phoneHome: [],
     };
     const verdict = evaluate(claim!, {

@@ -15,16 +15,27 @@ export type GapKind =
   /** The run was not network-sealed, so bypass traffic could not be observed. */
   | 'not-sealed'
   /** The proxy failed to read a request (malformed, aborted). */
-  | 'capture-error';
+  | 'capture-error'
+  /**
+   * Flows that were captured could not be read back (flow log missing, unreadable, or shorter than
+   * the count the scenario recorded): what they carried is unknown. New in run.json @2.
+   */
+  | 'capture-lost'
+  /** A request whose body had not completed when the watch closed the browser. New in run.json @2. */
+  | 'still-sending';
 
-export const GAP_KINDS: readonly GapKind[] = [
+/** The gap kinds run.json `phonehome/run@1` knows. */
+export const GAP_KINDS_V1 = [
   'tls-opaque',
   'bypass',
   'decode-bound',
   'interrupted',
   'not-sealed',
   'capture-error',
-];
+] as const satisfies readonly GapKind[];
+
+/** Every gap kind (run.json `phonehome/run@2`). */
+export const GAP_KINDS: readonly GapKind[] = [...GAP_KINDS_V1, 'capture-lost', 'still-sending'];
 
 export interface Gap {
   kind: GapKind;

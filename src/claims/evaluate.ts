@@ -224,6 +224,8 @@ function blindGaps(
       let relevant: boolean;
       switch (gap.kind) {
         case 'interrupted':
+        case 'capture-lost':
+          // Flows that were captured but cannot be read back could have carried anything.
           relevant = true;
           break;
         case 'not-sealed':
@@ -243,6 +245,7 @@ function blindGaps(
           break;
         case 'tls-opaque':
         case 'capture-error':
+        case 'still-sending':
           relevant = gap.host ? matters.host(gap.host, domains, gap) : matters.host('', domains, gap);
           break;
       }

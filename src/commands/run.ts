@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { consentOf } from '../../drivers/consent.ts';
 import type { TargetConfig } from '../../drivers/driver.ts';
 import { DEFAULT_TARGETS } from '../../drivers/targets.ts';
 import { loadTargetsConfig } from '../../drivers/targets-config.ts';
@@ -96,6 +97,7 @@ export async function runCommand(argv: string[]): Promise<number> {
             mode,
             scenario,
             vendor: t.vendorDomains,
+            consent: consentOf(t),
             ...(t.reference ? { reference: true } : {}),
           })),
       ),

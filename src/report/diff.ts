@@ -52,8 +52,11 @@ export interface DiffResult {
   changes: Change[];
 }
 
-/** Gap kinds that mean part of a flow could not be read. */
-const OPAQUE_KINDS: readonly GapKind[] = ['tls-opaque', 'decode-bound'];
+/**
+ * Gap kinds that mean part of the traffic could not be read: a TLS session not opened, decoding
+ * bounded, a request body not complete at close, captured flows lost before they were read.
+ */
+const OPAQUE_KINDS: readonly GapKind[] = ['tls-opaque', 'decode-bound', 'still-sending', 'capture-lost'];
 
 /**
  * Compares two runs target by target. Targets are matched by base id and mode (so a new browser

@@ -5,21 +5,37 @@ import type { DataClass, Token } from '../detect/token.ts';
 
 /**
  * run.json: the one record of a run. Every report (terminal table, HTML, Markdown, JUnit, diff) is
- * rendered from it alone. Fields are only ever added, never renamed; `schema` changes its major
- * number if that rule is ever broken.
+ * rendered from it alone. Fields are only ever added, never renamed. `schema` names the version:
+ * @2 added gap kinds (`capture-lost`, `still-sending`) a reader of @1 would not know, and the
+ * per-scenario `sealed` and `consent`; `report` and `diff` read @1 and @2, runs are written as @2.
  */
-export const RUN_SCHEMA = 'phonehome/run@1';
+export const RUN_SCHEMA = 'phonehome/run@2';
+/** The first version, still read (test/fixtures/runs keeps @1 runs). */
+export const RUN_SCHEMA_V1 = 'phonehome/run@1';
+export type RunSchemaVersion = typeof RUN_SCHEMA | typeof RUN_SCHEMA_V1;
+
+/** Consent the scenario gave: `none` when the target showed no consent screen. */
+export type Consent = 'granted' | 'declined' | 'none';
 
 export interface RunRecord {
-  schema: typeof RUN_SCHEMA;
+  /** `phonehome/run@2` for every run written now; `phonehome/run@1` for older runs read back. */
+  schema: RunSchemaVersion;
   runId: string;
   /** Project commit the run was made from (`git rev-parse HEAD`), or `unknown`. */
   commit: string;
   startedAt: string;
   finishedAt: string;
   machine: { hostname: string; platform: string; arch: string; node: string; cpus: number };
-  /** True when every desktop target ran in a sealed network namespace (bypass traffic observable). */
+  /**
+   * True when every scenario ran in a sealed network namespace (bypass traffic observable). Each
+   * scenario says so for itself in `scenarios[].sealed` (@2); verdicts follow the scenario's own.
+   */
   sealed: boolean;
+  /**
+   * True when the run was started with `--accept-unsealed` (PHONEHOME_ACCEPT_UNSEALED=1): claims
+   * that need to see all traffic got verdicts on unsealed scenarios, and each such cell says so.
+   */
+  acceptUnsealed?: boolean;
   /**
    * True when the runner stopped before the run finished (crash, kill) and this record was rebuilt
    * from the capture folders at the next start (src/run/recover.ts).
@@ -76,6 +92,31 @@ export interface ScenarioSummary {
   flows: number;
   findings: number;
   durationMs: number;
+  /** Whether this scenario ran in a sealed network namespace. Always written in @2, absent in @1. */
+  sealed?: boolean;
+  /** Consent the scenario gave. Always written in @2, absent in @1. */
+  consent?: Consent;
+  /** What was watched after the last step (issue 14 items 1–3). */
+  watch?: WatchWindow;
+  /** How many times the scenario was retried after a failed first attempt (launch retry). */
+  retries?: number;
+  /** Why the first attempt failed, when it was retried. */
+  firstAttemptError?: string;
+}
+
+/** How long a scenario watched after its last step, and why it stopped watching. */
+export interface WatchWindow {
+  /** ISO time the scenario's last step ended. */
+  lastStepAt: string;
+  /** ISO time the browser was closed. */
+  closedAt: string;
+  /** `quiet`: nothing was sent for quietMs; `maximum`: maxMs was reached; `soak`: a fixed --soak. */
+  ended: 'quiet' | 'maximum' | 'soak';
+  quietMs: number;
+  minMs: number;
+  maxMs: number;
+  /** Requests whose body had not completed at close (each is also a `still-sending` gap). */
+  inFlightAtClose: number;
 }
 
 /** Who a target talked to in a scenario: the phone-home table. */
@@ -110,9 +151,12 @@ export interface ScenarioRecord {
   /** Hosts the scenario used on purpose, for recipient classes. */
   recipients: { searchEngine: string[]; sites: string[]; vendor: string[] };
   sealed: boolean;
-  /** Consent answer the scenario gave to the target's consent screens, when it had any. */
-  consent?: 'granted' | 'declined' | 'none';
+  /** Consent answer the scenario gave to the target's consent screens; `none` when it showed none. */
+  consent: Consent;
   phoneHome: PhoneHomeRow[];
+  watch?: WatchWindow;
+  retries?: number;
+  firstAttemptError?: string;
   /**
    * Values that cannot link a user, for the unlinkable-modes rule: constants of the fixture sites and
    * of the browser build (found in the target's own installed files).

@@ -1,15 +1,17 @@
 import { z } from 'zod';
-import { GAP_KINDS, type GapKind } from '../capture/gap.ts';
+import { GAP_KINDS, GAP_KINDS_V1, type GapKind } from '../capture/gap.ts';
 import { VERDICT_STATUSES, type VerdictStatus } from '../claims/verdict.ts';
 import { DATA_CLASSES, type DataClass } from '../detect/token.ts';
 import { FileInputError, fieldPath } from '../input/file-error.ts';
-import { RUN_SCHEMA, type RunRecord } from './run-record.ts';
+import { RUN_SCHEMA, RUN_SCHEMA_V1, type RunRecord } from './run-record.ts';
 
 /**
- * The run.json shape as a zod schema: what `phonehome report` and `phonehome diff` accept. It mirrors
+ * The run.json shape as a zod schema: what `phonehome report` and `phonehome diff` accept, in both
+ * versions (`phonehome/run@1`, `phonehome/run@2`, told apart by `schema`). It mirrors
  * src/report/run-record.ts (a compile-time check below keeps the two equal), and
- * src/report/run.schema.json is generated from it (`npx tsx src/report/run-schema.ts --write`; a
+ * src/report/run.schema.json is generated from it (`npx tsx src/report/run-schema-write.ts`; a
  * test fails when the file is stale). Unknown fields are allowed: run.json only ever gains fields.
+ * A field or gap kind added later goes into the @2 parts below (never into @1, which is frozen).
  */
 
 const mode = z.enum(['normal', 'incognito']);
@@ -30,8 +32,7 @@ const evidence = z.looseObject({
   says: z.string().optional(),
 });
 
-const gap = z.looseObject({
-  kind: z.enum(GAP_KINDS as readonly [GapKind, ...GapKind[]]),
+const gapFields = {
   target: z.string().optional(),
   scenario: z.string().optional(),
   mode: mode.optional(),
@@ -39,8 +40,11 @@ const gap = z.looseObject({
   protocol: z.string().optional(),
   flowId: z.string().optional(),
   reason: z.string(),
+  observed: z.boolean().optional(),
   at: z.string().optional(),
-});
+};
+const gapV1 = z.looseObject({ kind: z.enum(GAP_KINDS_V1), ...gapFields });
+const gapV2 = z.looseObject({ kind: z.enum(GAP_KINDS as readonly [GapKind, ...GapKind[]]), ...gapFields });
 
 const finding = z.looseObject({
   token: z.string(),
@@ -73,9 +77,39 @@ const target = z.looseObject({
   reference: z.boolean().optional(),
 });
 
-export const runRecordSchema = z
-  .looseObject({
-    schema: z.literal(RUN_SCHEMA),
+const scenarioV1 = {
+  target: z.string(),
+  scenario: z.string(),
+  mode,
+  status: z.enum(['finished', 'interrupted', 'error']),
+  error: z.string().optional(),
+  flows: z.number().int().nonnegative(),
+  findings: z.number().int().nonnegative(),
+  durationMs: z.number().nonnegative(),
+};
+
+const watchWindow = z.looseObject({
+  lastStepAt: z.string(),
+  closedAt: z.string(),
+  ended: z.enum(['quiet', 'maximum', 'soak']),
+  quietMs: z.number().nonnegative(),
+  minMs: z.number().nonnegative(),
+  maxMs: z.number().nonnegative(),
+  inFlightAtClose: z.number().int().nonnegative(),
+});
+
+const scenarioV2 = {
+  ...scenarioV1,
+  sealed: z.boolean(),
+  consent: z.enum(['granted', 'declined', 'none']),
+  watch: watchWindow.optional(),
+  retries: z.number().int().nonnegative().optional(),
+  firstAttemptError: z.string().optional(),
+};
+
+/** The fields both versions share; `gap` and `scenario` are the version's own. */
+function runFields(gap: typeof gapV1 | typeof gapV2, scenario: typeof scenarioV1 | typeof scenarioV2) {
+  return {
     runId: z.string().min(1),
     commit: z.string(),
     startedAt: z.string(),
@@ -88,6 +122,7 @@ export const runRecordSchema = z
       cpus: z.number().int().nonnegative(),
     }),
     sealed: z.boolean(),
+    interrupted: z.boolean().optional(),
     targets: z.array(target),
     claims: z.array(
       z.looseObject({ id: z.string().min(1), says: z.string(), source: z.string().optional() }),
@@ -101,18 +136,7 @@ export const runRecordSchema = z
         evidence: z.array(evidence),
       }),
     ),
-    scenarios: z.array(
-      z.looseObject({
-        target: z.string(),
-        scenario: z.string(),
-        mode,
-        status: z.enum(['finished', 'interrupted', 'error']),
-        error: z.string().optional(),
-        flows: z.number().int().nonnegative(),
-        findings: z.number().int().nonnegative(),
-        durationMs: z.number().nonnegative(),
-      }),
-    ),
+    scenarios: z.array(z.looseObject(scenario)),
     gaps: z.array(gap),
     phoneHome: z.array(
       z.looseObject({
@@ -130,12 +154,27 @@ export const runRecordSchema = z
       flows: z.array(z.string()),
       summary: z.string().optional(),
     }),
-  })
-  .meta({
-    $id: 'https://phonehome.invalid/schema/run@1.json',
-    title: 'phonehome run record (phonehome/run@1)',
-    description: 'run.json: the one record of a phonehome run; every report is rendered from it alone.',
-  });
+  };
+}
+
+/** phonehome/run@1: frozen; runs written before @2 still read through it. */
+export const runRecordSchemaV1 = z.looseObject({
+  schema: z.literal(RUN_SCHEMA_V1),
+  ...runFields(gapV1, scenarioV1),
+});
+
+/** phonehome/run@2: what `phonehome run` writes now. */
+export const runRecordSchemaV2 = z.looseObject({
+  schema: z.literal(RUN_SCHEMA),
+  ...runFields(gapV2, scenarioV2),
+  acceptUnsealed: z.boolean().optional(),
+});
+
+export const runRecordSchema = z.discriminatedUnion('schema', [runRecordSchemaV1, runRecordSchemaV2]).meta({
+  $id: 'https://phonehome.invalid/schema/run.json',
+  title: 'phonehome run record (phonehome/run@1 or phonehome/run@2)',
+  description: 'run.json: the one record of a phonehome run; every report is rendered from it alone.',
+});
 
 // Compile-time: whatever the schema accepts is a RunRecord (tsc fails here when the two drift apart).
 export type ParsedRunRecord = z.infer<typeof runRecordSchema>;

@@ -8,6 +8,7 @@ import type {
   TestCase,
   TestResult,
 } from '@playwright/test/reporter';
+import { consentOf } from '../../drivers/consent.ts';
 import type { TargetConfig } from '../../drivers/driver.ts';
 import type { Mode } from '../capture/flow.ts';
 import { defaultClaims } from '../claims/catalog/index.ts';
@@ -124,6 +125,7 @@ function errorRecord(test: TestCase, result: TestResult): ScenarioRecord {
     gaps: [],
     recipients: { searchEngine: [], sites: [], vendor: target?.vendorDomains ?? [] },
     sealed: false,
+    consent: target ? consentOf(target) : 'none',
     phoneHome: [],
   };
 }

@@ -7,7 +7,7 @@ import { writeHar } from '../capture/har.ts';
 import { defaultClaims } from '../claims/catalog/index.ts';
 import type { Claim } from '../claims/schema.ts';
 import { renderMarkdown } from '../report/markdown.ts';
-import type { PhoneHomeRow, RunRecord, ScenarioRecord, TargetRecord } from '../report/run-record.ts';
+import type { Consent, PhoneHomeRow, RunRecord, ScenarioRecord, TargetRecord } from '../report/run-record.ts';
 import { cleanLeftoverNamespaces, isAlive } from '../seal/namespace.ts';
 import { killLeftoverProcesses, type PidFile } from '../seal/pid-files.ts';
 import { assembleRun } from './assemble.ts';
@@ -43,6 +43,8 @@ export interface PlannedScenario {
   mode: 'normal' | 'incognito';
   scenario: string;
   vendor: string[];
+  /** Consent the scenario gives (absent in runner files written before it was recorded). */
+  consent?: Consent;
   reference?: boolean;
 }
 
@@ -217,6 +219,8 @@ function stoppedRecord(runId: string, s: StartedFile, reason: string): ScenarioR
     gaps: [],
     recipients: { searchEngine: [], sites: [], vendor: s.vendor },
     sealed: false,
+    // Only an error record: no verdict can pass on it, whatever consent it is filed under.
+    consent: s.consent ?? 'none',
     phoneHome: [],
   };
 }

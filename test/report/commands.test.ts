@@ -107,6 +107,19 @@ describe('phonehome diff', () => {
     expect(kinds).toEqual(['new-data-class', 'new-host', 'newly-failing']);
   });
 
+  it('should read an @1 and an @2 run side by side, and render an @2 run', () => {
+    const r = phonehome('diff', runDir('sample'), runDir('extra-leak-v2'));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('search-terms-stay-with-engine now fails on chromium:incognito (was pass)');
+    expect(r.stdout).toContain('(capture-lost)');
+    expect(phonehome('diff', runDir('sample-v2'), runDir('sample')).code).toBe(0);
+    const out = join(tmp, 'v2');
+    const rep = phonehome('report', runDir('extra-leak-v2'), '--out', out);
+    expect(rep.stderr).toBe('');
+    expect(rep.code).toBe(0);
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain('## Matrix');
+  });
+
   it('should exit 2 on bad input', () => {
     const one = phonehome('diff', runDir('sample'));
     expect(one.code).toBe(2);

@@ -31,6 +31,30 @@ describe('diffRuns', () => {
     expect(text).toContain('3 regressions.');
   });
 
+  it('should compare an @1 run with an @2 run as it compares two @1 runs', () => {
+    const across = diffRuns(loadRun('sample'), loadRun('extra-leak-v2'));
+    const kinds = across.regressions
+      .map((r) => `${r.kind} ${r.target} ${r.claim ?? r.host ?? r.gapKind}`)
+      .sort();
+    expect(kinds).toEqual([
+      'new-data-class chromium:incognito suggest.vendor.test',
+      'new-host chromium:incognito suggest.vendor.test',
+      'newly-failing chromium:incognito search-terms-stay-with-engine',
+      'newly-opaque chromium:incognito capture-lost',
+      'newly-opaque reference:normal collect.vendor.test',
+    ]);
+    const same = diffRuns(loadRun('sample-v2'), loadRun('sample'));
+    expect(same.regressions).toEqual([]);
+    expect(same.changes).toEqual([]);
+  });
+
+  it('should flag flows that were captured and lost (capture-lost) as newly opaque', () => {
+    const diff = diffRuns(loadRun('sample-v2'), loadRun('extra-leak-v2'));
+    const lost = diff.regressions.filter((r) => r.gapKind === 'capture-lost');
+    expect(lost.map((r) => r.target)).toEqual(['chromium:incognito']);
+    expect(lost[0]?.says).toContain('the search scenario');
+  });
+
   it('should report the reverse direction as an improvement, not a regression', () => {
     const diff = diffRuns(loadRun('extra-leak'), loadRun('sample'));
     expect(diff.regressions).toEqual([]);

@@ -14,8 +14,8 @@ describe('run.json schema', () => {
     expect(committed).toEqual(runJsonSchema());
   });
 
-  it('should accept a real run (from `phonehome run`) and the sample runs, in JSON Schema and in zod', () => {
-    for (const name of ['real', 'sample', 'hostile', 'extra-leak']) {
+  it('should accept a real run (from `phonehome run`) and the sample runs, @1 and @2, in JSON Schema and in zod', () => {
+    for (const name of ['real', 'sample', 'hostile', 'extra-leak', 'sample-v2', 'extra-leak-v2']) {
       const run = loadRun(name);
       expect(validate(run), JSON.stringify(validate.errors)).toBe(true);
       expect(parseRunRecord(run, `${name}/run.json`).runId).toBe(run.runId);
@@ -29,7 +29,7 @@ describe('run.json schema', () => {
   });
 
   it('should reject a wrong schema version and a bad cell status, naming file, field and reason', () => {
-    const wrongVersion = { ...loadRun('sample'), schema: 'phonehome/run@2' };
+    const wrongVersion = { ...loadRun('sample'), schema: 'phonehome/run@3' };
     expect(validate(wrongVersion)).toBe(false);
     expect(() => parseRunRecord(wrongVersion, 'a/run.json')).toThrow(/^a\/run\.json: schema: /);
 
@@ -45,6 +45,38 @@ describe('run.json schema', () => {
     expect(error).toBeInstanceOf(RunFileError);
     expect((error as RunFileError).message.split('\n')).toHaveLength(1);
     expect((error as RunFileError).field).toBe('cells[2].status');
+  });
+
+  it('should read the @2 fields (per-scenario seal and consent, watch window, retries, new gap kinds)', () => {
+    const run = parseRunRecord(loadRun('extra-leak-v2'), 'run.json');
+    expect(run.schema).toBe('phonehome/run@2');
+    expect(run.scenarios.every((s) => typeof s.sealed === 'boolean' && s.consent === 'none')).toBe(true);
+    expect(run.scenarios[0]?.watch?.ended).toBe('quiet');
+    expect(run.scenarios[0]?.retries).toBe(1);
+    expect(run.gaps.map((g) => g.kind)).toEqual(expect.arrayContaining(['capture-lost', 'still-sending']));
+  });
+
+  it('should reject an @2 run whose scenarios do not say whether they were sealed or what consent they gave', () => {
+    for (const field of ['sealed', 'consent'] as const) {
+      const run = loadRun('sample-v2');
+      delete run.scenarios[1]![field];
+      expect(validate(run)).toBe(false);
+      expect(() => parseRunRecord(run, 'run.json')).toThrow(`run.json: scenarios[1].${field}: `);
+    }
+    const badWatch = loadRun('sample-v2');
+    (badWatch.scenarios[0]!.watch as { ended: string }).ended = 'bored';
+    expect(validate(badWatch)).toBe(false);
+    expect(() => parseRunRecord(badWatch, 'run.json')).toThrow('run.json: scenarios[0].watch.ended: ');
+  });
+
+  it('should reject the gap kinds of @2 in an @1 run (an @1 reader would not know them)', () => {
+    const run = loadRun('sample');
+    run.gaps.push({ kind: 'capture-lost', reason: 'the flow log is missing' });
+    expect(validate(run)).toBe(false);
+    expect(() => parseRunRecord(run, 'run.json')).toThrow(/^run\.json: gaps\[\d+\]\.kind: /);
+    expect(() =>
+      parseRunRecord({ ...run, schema: 'phonehome/run@2', scenarios: [] }, 'run.json'),
+    ).not.toThrow();
   });
 
   it('should reject a run without cells', () => {
