@@ -46,12 +46,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# Node: one of the versions every locked package supports (package.json `engines`).
+if ! command -v node >/dev/null 2>&1; then
+  say "no node on PATH: install Node.js (versions in package.json engines)"
+  exit 1
+fi
+node scripts/check-node.cjs || exit 1
+
 # npm packages: install when node_modules is missing or older than the lock file.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing npm packages (from package-lock.json)"
+  say "installing npm packages (npm ci: exactly the locked versions)"
   # Playwright must never download browsers: phonehome uses Debian's.
-  # `npm install --no-save` installs the locked versions without rewriting the lock; `npm ci` refuses
-  # this lock because mockttp's optional tls-impersonate has no published version that satisfies it.
-  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-save --no-audit --no-fund --loglevel=error >&2 \
-    || { say "npm install failed: is the npm registry reachable?"; exit 1; }
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2 \
+    || { say "npm ci failed: is the npm registry reachable? (the lock and package.json must agree: npm install updates both)"; exit 1; }
 fi
