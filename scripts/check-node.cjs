@@ -6,28 +6,41 @@
 'use strict';
 const path = require('node:path');
 
-const want = require(path.join(__dirname, '..', 'package.json')).engines.node;
-const version = (process.argv[2] || process.versions.node).replace(/^v/, '');
-const have = version.split('.').map(Number);
 const compare = (a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
 
-// engines is written as alternatives "^X.Y.Z" (that major line from X.Y.Z on) and ">=X.Y.Z": a full
-// semver parser would need node_modules, which this check runs before.
-const ok = want
-  .split('||')
-  .map((s) => s.trim())
-  .some((alternative) => {
-    const m = /^(\^|>=)(\d+)\.(\d+)\.(\d+)$/.exec(alternative);
-    if (!m) {
-      console.error(`setup: package.json engines.node: cannot read "${alternative}" (use ^X.Y.Z or >=X.Y.Z)`);
+/**
+ * Whether `version` is in `engines`, written as alternatives "^X.Y.Z" (that major line from X.Y.Z
+ * on) and ">=X.Y.Z": a full semver parser would need node_modules, which this check runs before.
+ * Throws on any other form.
+ */
+function accepts(version, engines) {
+  const have = version.replace(/^v/, '').split('.').map(Number);
+  return engines
+    .split('||')
+    .map((s) => s.trim())
+    .some((alternative) => {
+      const m = /^(\^|>=)(\d+)\.(\d+)\.(\d+)$/.exec(alternative);
+      if (!m)
+        throw new Error(`package.json engines.node: cannot read "${alternative}" (use ^X.Y.Z or >=X.Y.Z)`);
+      const min = [Number(m[2]), Number(m[3]), Number(m[4])];
+      return compare(have, min) >= 0 && (m[1] === '>=' || have[0] === min[0]);
+    });
+}
+
+module.exports = { accepts };
+
+if (require.main === module) {
+  const want = require(path.join(__dirname, '..', 'package.json')).engines.node;
+  const version = (process.argv[2] || process.versions.node).replace(/^v/, '');
+  try {
+    if (!accepts(version, want)) {
+      console.error(
+        `setup: Node ${version} is not supported: phonehome needs Node ${want} (package.json engines)`,
+      );
       process.exit(1);
     }
-    const min = [Number(m[2]), Number(m[3]), Number(m[4])];
-    return compare(have, min) >= 0 && (m[1] === '>=' || have[0] === min[0]);
-  });
-if (!ok) {
-  console.error(
-    `setup: Node ${version} is not supported: phonehome needs Node ${want} (package.json engines)`,
-  );
-  process.exit(1);
+  } catch (err) {
+    console.error(`setup: ${err.message}`);
+    process.exit(1);
+  }
 }
