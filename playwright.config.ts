@@ -1,6 +1,8 @@
 import { defineConfig } from '@playwright/test';
 import type { TargetConfig } from './drivers/driver.ts';
-import { matrixTargets, runId, targetModes } from './fixtures/matrix-env.ts';
+import { matrixScenarios, matrixTargets, runId, targetModes } from './fixtures/matrix-env.ts';
+import { scenariosOf } from './fixtures/plan.ts';
+import { SCENARIO_IDS } from './fixtures/scenarios.ts';
 import type { Mode } from './src/capture/flow.ts';
 
 /**
@@ -12,6 +14,29 @@ import type { Mode } from './src/capture/flow.ts';
 const matrix = process.env.PHONEHOME_SUITE === 'matrix';
 // Fix the run id in the runner process so every worker writes into the same run folder.
 runId();
+
+/**
+ * The matrix's projects: one per target × mode, each declaring only the scenarios it runs (the plan
+ * is filtered here, before `--shard` splits it, so every shard gets real work and none is skipped).
+ */
+async function matrixProjects() {
+  const projects = [];
+  for (const target of matrixTargets()) {
+    const runs = await scenariosOf(target, matrixScenarios());
+    if (runs.length === 0) continue;
+    const left = SCENARIO_IDS.filter((id) => !runs.includes(id)).map((id) => `**/${id}.spec.ts`);
+    for (const mode of targetModes(target)) {
+      projects.push({
+        name: `${target.id}:${mode}`,
+        testDir: 'specs/matrix',
+        testIgnore: left,
+        use: { target, mode },
+        metadata: { target: target.id, mode },
+      });
+    }
+  }
+  return projects;
+}
 
 export default defineConfig<{ target: TargetConfig; mode: Mode }>({
   timeout: 180_000,
@@ -25,14 +50,7 @@ export default defineConfig<{ target: TargetConfig; mode: Mode }>({
   reporter: matrix
     ? [[process.env.CI ? 'line' : 'list'], ['./src/run/matrix-reporter.ts']]
     : [[process.env.CI ? 'line' : 'list']],
-  projects: matrix
-    ? matrixTargets().flatMap((target) =>
-        targetModes(target).map((mode) => ({
-          name: `${target.id}:${mode}`,
-          testDir: 'specs/matrix',
-          use: { target, mode },
-          metadata: { target: target.id, mode },
-        })),
-      )
-    : [{ name: 'e2e', testDir: 'specs/e2e' }],
+  // The matrix checks every target before any scenario starts (exit 2 with one line per problem).
+  ...(matrix ? { globalSetup: './fixtures/global-setup.ts' } : {}),
+  projects: matrix ? await matrixProjects() : [{ name: 'e2e', testDir: 'specs/e2e' }],
 });

@@ -67,7 +67,11 @@ export function appiumCapabilities(options: AndroidOptions): Record<string, unkn
   };
 }
 
-async function checkAppium(url: string): Promise<void> {
+/**
+ * Check that an Appium server answers `GET /status`.
+ * @throws AndroidError `appium-unreachable` with the fix.
+ */
+export async function checkAppium(url: string): Promise<void> {
   let response: Response;
   try {
     response = await fetch(new URL('status', url.endsWith('/') ? url : `${url}/`), {

@@ -4,9 +4,12 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { consentOf } from '../../drivers/consent.ts';
 import type { TargetConfig } from '../../drivers/driver.ts';
+import { preflight } from '../../drivers/preflight.ts';
 import { DEFAULT_TARGETS } from '../../drivers/targets.ts';
 import { loadTargetsConfig } from '../../drivers/targets-config.ts';
+import { PREFLIGHT_DONE } from '../../fixtures/global-setup.ts';
 import { DEFAULT_SCENARIOS, ENV, newRunId } from '../../fixtures/matrix-env.ts';
+import { preflightItems } from '../../fixtures/plan.ts';
 import { SCENARIO_IDS } from '../../fixtures/scenarios.ts';
 import { loadClaims } from '../claims/load.ts';
 import type { RunRecord } from '../report/run-record.ts';
@@ -33,8 +36,13 @@ Options:
   --fail-on-leak        exit 1 when a claim fails on a target that is not the reference
   -h, --help            this help
 
+Before any scenario starts, every selected target is checked (browser binary, adb, device attached,
+app installed, Appium reachable, a virtual display for scenarios that need a window); each problem is
+one line with its fix, and the run stops with exit 2.
+
 Exit codes: 0 the run finished and run.json was written; 1 --fail-on-leak and a non-reference target
-failed a claim; 2 bad arguments or input, or the run could not produce run.json.`;
+failed a claim; 2 bad arguments or input, a preflight problem, or the run could not produce run.json;
+3 the run finished but the harness broke somewhere (an error cell; 3 wins over 1).`;
 
 /** `phonehome run`: starts Playwright Test on the matrix suite and reads back run.json. */
 export async function runCommand(argv: string[]): Promise<number> {
@@ -75,6 +83,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     );
     return 2;
   }
+  const problems = await preflight(await preflightItems(targets, scenarios));
+  if (problems.length > 0) {
+    for (const line of problems) process.stderr.write(`phonehome run: ${line}\n`);
+    return 2;
+  }
   const runId = newRunId();
   const reportsDir = resolve(values.out ?? 'reports');
   await recoverLeftovers(reportsDir);
@@ -110,6 +123,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     [ENV.reportsDir]: reportsDir,
     [ENV.targets]: JSON.stringify(targets),
     [ENV.scenarios]: scenarios.join(','),
+    // Checked above: the matrix's global setup need not check again.
+    [PREFLIGHT_DONE]: '1',
     ...(values.claims ? { [ENV.claims]: resolve(values.claims) } : {}),
     ...(values['keep-key'] ? { [ENV.keepKey]: '1' } : {}),
     ...(values.workers ? { PHONEHOME_WORKERS: values.workers } : {}),
@@ -138,8 +153,17 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     return 2;
   }
-  const run = JSON.parse(readFileSync(runJson, 'utf8')) as RunRecord;
-  if (values['fail-on-leak']) {
+  return runExitCode(JSON.parse(readFileSync(runJson, 'utf8')) as RunRecord, values['fail-on-leak'] === true);
+}
+
+/**
+ * The exit code of a run that wrote run.json: 3 when the harness broke somewhere (an error cell),
+ * whatever else happened, because its verdicts are incomplete; else 1 with `--fail-on-leak` when a
+ * target other than the reference failed a claim; else 0.
+ */
+export function runExitCode(run: Pick<RunRecord, 'targets' | 'cells'>, failOnLeak: boolean): number {
+  if (run.cells.some((c) => c.status === 'error')) return 3;
+  if (failOnLeak) {
     const reference = new Set(run.targets.filter((t) => t.reference).map((t) => t.id));
     if (run.cells.some((c) => c.status === 'fail' && !reference.has(c.target))) return 1;
   }
