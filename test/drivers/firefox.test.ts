@@ -4,6 +4,7 @@ import { FIREFOX_SILENCING_PREFS, firefoxDriver } from '../../drivers/firefox.ts
 import { SEARCH_ENGINE_URL } from '../../fixtures/web/web-sink.ts';
 import type { Mode } from '../../src/capture/flow.ts';
 import { sealUnavailable } from '../../src/seal/namespace.ts';
+import { describeUnless } from '../skip-reason.ts';
 import { behindCapture, type Launched, tlsOpaqueSeen, untrustedCa } from './behind-capture.ts';
 import { withSealedSession } from './sealed-session.ts';
 
@@ -127,7 +128,7 @@ describe('firefox driver, certificate checks', () => {
   }, 90_000);
 });
 
-describe.skipIf(sealUnavailable())('firefox driver, sealed network', () => {
+describeUnless(sealUnavailable())('firefox driver, sealed network', () => {
   it('should run inside a sealed namespace and reach the proxy through its bridge', async () => {
     await withSealedSession(firefoxDriver, target, 'normal', async (session, capture) => {
       await session.visit(SEARCH_ENGINE_URL);

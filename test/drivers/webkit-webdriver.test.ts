@@ -4,6 +4,7 @@ import type { ProxyEndpoint, TargetConfig } from '../../drivers/driver.ts';
 import { webkitWebDriverDriver } from '../../drivers/webkit-webdriver.ts';
 import { SEARCH_ENGINE_URL } from '../../fixtures/web/web-sink.ts';
 import { sealUnavailable } from '../../src/seal/namespace.ts';
+import { describeUnless } from '../skip-reason.ts';
 import { behindCapture, type Launched, tlsOpaqueSeen, untrustedCa } from './behind-capture.ts';
 import { withSealedSession } from './sealed-session.ts';
 
@@ -92,7 +93,7 @@ describe('webkit driver, certificate checks', () => {
   }, 120_000);
 });
 
-describe.skipIf(sealUnavailable())('webkit driver, sealed network', () => {
+describeUnless(sealUnavailable())('webkit driver, sealed network', () => {
   it('should run inside a sealed namespace and reach the proxy through its bridge', async () => {
     await withSealedSession(webkitWebDriverDriver, target, 'incognito', async (session, capture) => {
       await session.visit(SEARCH_ENGINE_URL);

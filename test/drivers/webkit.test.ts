@@ -6,6 +6,7 @@ import { websiteDataPaths } from '../../drivers/webkitgtk.ts';
 import { SEARCH_ENGINE_URL } from '../../fixtures/web/web-sink.ts';
 import type { Mode } from '../../src/capture/flow.ts';
 import { sealUnavailable } from '../../src/seal/namespace.ts';
+import { describeUnless } from '../skip-reason.ts';
 import { behindCapture, type Launched, tlsOpaqueSeen, untrustedCa } from './behind-capture.ts';
 import { withSealedSession } from './sealed-session.ts';
 
@@ -87,7 +88,7 @@ describe('webkit driver (keyboard), limits and certificates', () => {
   }, 90_000);
 });
 
-describe.skipIf(sealUnavailable())('webkit driver (keyboard), sealed network', () => {
+describeUnless(sealUnavailable())('webkit driver (keyboard), sealed network', () => {
   it('should run inside a sealed namespace and reach the proxy through its bridge', async () => {
     await withSealedSession(webkitDriver, target, 'normal', async (session, capture) => {
       await session.visit(SEARCH_ENGINE_URL);

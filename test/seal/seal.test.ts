@@ -15,6 +15,7 @@ import {
 } from '../../src/seal/namespace.ts';
 import { parsePcap } from '../../src/seal/packets.ts';
 import { openSeal, type Seal } from '../../src/seal/seal.ts';
+import { describeUnless } from '../skip-reason.ts';
 
 const unavailable = sealUnavailable();
 const provenance = { runId: 'seal-test', target: 'probe:normal', scenario: 'seal', mode: 'normal' as const };
@@ -47,7 +48,7 @@ new dns.Resolver({ timeout: 500, tries: 1 }).resolve4('telemetry.vendor.example'
 setTimeout(() => { tcp.destroy(); process.exit(0); }, 1500);
 `;
 
-describe.skipIf(unavailable)('sealed network namespace', () => {
+describeUnless(unavailable)('sealed network namespace', () => {
   it('should record a DNS lookup, a UDP datagram to 443 and a direct TCP connect as three bypass gaps', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'phonehome-seal-'));
     seal = await openSeal({ dir, inbound: [] });
