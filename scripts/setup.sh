@@ -20,6 +20,7 @@ declare -A NEED=(
   [iproute2]=/usr/sbin/ip
   [iptables]=/usr/sbin/iptables
   [tcpdump]=/usr/bin/tcpdump
+  [sqlite3]=/usr/bin/sqlite3
   [fonts-dejavu-core]=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 )
 missing=()

@@ -22,7 +22,12 @@ export type GapKind =
    */
   | 'capture-lost'
   /** A request whose body had not completed when the watch closed the browser. New in run.json @2. */
-  | 'still-sending';
+  | 'still-sending'
+  /**
+   * A file the browser wrote could not be read in full (I/O error, over a bound, no reader for its
+   * format). New in run.json @2.
+   */
+  | 'file-unread';
 
 /** The gap kinds run.json `phonehome/run@1` knows. */
 export const GAP_KINDS_V1 = [
@@ -35,7 +40,12 @@ export const GAP_KINDS_V1 = [
 ] as const satisfies readonly GapKind[];
 
 /** Every gap kind (run.json `phonehome/run@2`). */
-export const GAP_KINDS: readonly GapKind[] = [...GAP_KINDS_V1, 'capture-lost', 'still-sending'];
+export const GAP_KINDS: readonly GapKind[] = [
+  ...GAP_KINDS_V1,
+  'capture-lost',
+  'still-sending',
+  'file-unread',
+];
 
 export interface Gap {
   kind: GapKind;
@@ -47,6 +57,8 @@ export interface Gap {
   host?: string;
   /** Protocol for bypass gaps: `dns`, `udp`, `tcp`, `quic`. */
   protocol?: string;
+  /** The file concerned, for file-unread gaps: its path relative to the folder scanned. */
+  file?: string;
   /** The flow concerned, for decode-bound and capture-error gaps. */
   flowId?: string;
   /** One sentence saying what could not be seen and why. */

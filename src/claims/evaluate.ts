@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { type Flow, flowHost } from '../capture/flow.ts';
 import { explainGap, type Gap } from '../capture/gap.ts';
 import { explainFinding, type Finding } from '../detect/finding.ts';
+import { explainDeviceFinding } from '../device/device-finding.ts';
 import type { ScenarioRecord, TargetRecord } from '../report/run-record.ts';
 import { DATA_NAMES, dataText, ruleText } from './explain.ts';
 import { linkableValues } from './linkable-values.ts';
@@ -90,6 +91,9 @@ export function evaluateWith(claim: Claim, ctx: EvaluationContext, options: Eval
       break;
     case 'declared-recipients-only':
       judgeDeclared(rule.recipients, records, flows, flowsById, judged);
+      break;
+    case 'not-on-device':
+      judgeDevice(claim, records, judged, options.token);
       break;
   }
   return judged.verdict(claim, ctx.target.id);
@@ -229,6 +233,8 @@ function blindGaps(
           relevant = true;
           break;
         case 'not-sealed':
+        // A file left unread on the device hides nothing about what went over the network.
+        case 'file-unread':
           relevant = false;
           break;
         case 'decode-bound': {
@@ -443,4 +449,69 @@ function judgeDeclared(
     judged,
   );
   judged.passed = `All ${flows.length} requests went to declared recipients.`;
+}
+
+/**
+ * The device side: the claim's data must be in no file the browser wrote. Only scenarios that
+ * planted the claim's data count (an idle scenario has nothing to leave behind). Fails on any
+ * finding; a scenario whose files were not scanned, or a file that could not be read, leaves the
+ * claim inconclusive; so does a run in which no scenario planted the data.
+ */
+function judgeDevice(
+  claim: Claim,
+  records: ScenarioRecord[],
+  judged: Judgement,
+  onlyToken: string | undefined,
+): void {
+  const wanted = (t: Pick<Finding, 'dataClass' | 'tokenKind'> & { token: string }) =>
+    onlyToken !== undefined ? t.token === onlyToken : claim.data.some((d) => selects(d, t));
+  let files = 0;
+  let scanned = 0;
+  for (const r of records) {
+    const planted = r.tokens.some((t) =>
+      wanted({ dataClass: t.dataClass, tokenKind: t.kind, token: t.value }),
+    );
+    if (!planted) continue;
+    const where = `${r.target.id} / ${r.scenario}`;
+    if (!r.device) {
+      judged.blind.add(`The files the browser wrote in ${where} were not scanned.`);
+      continue;
+    }
+    if (r.device.notScanned) {
+      judged.blind.add(`The files the browser wrote in ${where} were not scanned: ${r.device.notScanned}.`);
+      continue;
+    }
+    scanned++;
+    files += r.device.summary?.files ?? 0;
+    for (const f of r.device.findings) {
+      if (!wanted(f)) continue;
+      const says = `it is still in ${f.where.slice('file:'.length)} after the browser closed.`;
+      judged.violations.push({
+        sentence: `${capital(explainDeviceFinding(f))}, after the browser closed (${where}).`,
+        evidence: [
+          {
+            flow: where,
+            host: 'this device',
+            url: f.where,
+            where: f.where,
+            chain: f.chain,
+            token: f.token,
+            label: f.label,
+            dataClass: f.dataClass,
+            excerpt: f.excerpt,
+            says,
+          },
+        ],
+      });
+    }
+    for (const gap of r.gaps) {
+      if (gap.kind === 'file-unread') judged.blind.add(`${capital(explainGap(gap)).replace(/\.?$/, '.')}`);
+    }
+  }
+  if (scanned === 0 && judged.blind.size === 0 && onlyToken === undefined) {
+    judged.blind.add(
+      `No scenario planted any ${dataText(claim.data)}, so nothing could be looked for on the device.`,
+    );
+  }
+  judged.passed = `None of the ${dataText(claim.data)} was found in the ${files} files the browser wrote in ${scanned} scenario${scanned === 1 ? '' : 's'}.`;
 }

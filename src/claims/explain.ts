@@ -42,6 +42,8 @@ const RULE_INFO: Record<RuleKind, string> = {
   'unlinkable-modes':
     'Fails when the same high-entropy value (not a canary, not a constant of the fixture sites) is sent in both normal and incognito requests to the same party other than the site or search engine.',
   'declared-recipients-only': 'Fails when any request goes to a host outside the declared recipients.',
+  'not-on-device':
+    'Fails when the claim’s data is found in a file the browser wrote (profile, caches, its home folder) once the scenario closed; a file that could not be read makes it inconclusive.',
 };
 
 /** The rule kinds there are, each with its explanation. */
@@ -74,6 +76,8 @@ export function ruleText(claim: Claim): string {
       return `no value of ${rule.minLength} or more characters, other than canaries and fixture constants, is sent in both normal and incognito browsing to the same party other than the site or search engine`;
     case 'declared-recipients-only':
       return `every request${when} goes to ${recipientsText(rule.recipients)}`;
+    case 'not-on-device':
+      return `${data}${when} remain in no file the browser wrote, once it closed`;
   }
 }
 

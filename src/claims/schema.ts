@@ -25,13 +25,15 @@ export type RuleKind =
   | 'must-not-go-to'
   | 'encrypted-in-transit'
   | 'unlinkable-modes'
-  | 'declared-recipients-only';
+  | 'declared-recipients-only'
+  | 'not-on-device';
 export const RULE_KINDS: readonly RuleKind[] = [
   'may-go-to',
   'must-not-go-to',
   'encrypted-in-transit',
   'unlinkable-modes',
   'declared-recipients-only',
+  'not-on-device',
 ];
 
 export type Rule =
@@ -47,7 +49,9 @@ export type Rule =
    */
   | { kind: 'unlinkable-modes'; minLength: number; ignore: string[] }
   /** Every flow goes to one of these recipients. */
-  | { kind: 'declared-recipients-only'; recipients: Recipient[] };
+  | { kind: 'declared-recipients-only'; recipients: Recipient[] }
+  /** The claim's data is in no file the browser wrote once the scenario closed (the device side). */
+  | { kind: 'not-on-device' };
 
 export interface ClaimWhen {
   mode: 'normal' | 'incognito' | 'any';
@@ -98,6 +102,7 @@ const RULE_KEYS = [
   'encryptedInTransit',
   'unlinkableModes',
   'declaredRecipientsOnly',
+  'notOnDevice',
 ] as const;
 
 /** The written form of one claim, in YAML or in a TypeScript claim file. */
@@ -134,6 +139,7 @@ export const ClaimInputSchema = z
       .array(recipientInput)
       .min(1, { error: 'must name at least one recipient' })
       .optional(),
+    notOnDevice: z.literal(true, { error: 'must be true when present' }).optional(),
   })
   .check((ctx) => {
     const claim = ctx.value;
@@ -151,7 +157,10 @@ export const ClaimInputSchema = z
       return;
     }
     const needsData =
-      present[0] === 'mayGoTo' || present[0] === 'mustNotGoTo' || present[0] === 'encryptedInTransit';
+      present[0] === 'mayGoTo' ||
+      present[0] === 'mustNotGoTo' ||
+      present[0] === 'encryptedInTransit' ||
+      present[0] === 'notOnDevice';
     if (needsData && claim.data === undefined) {
       ctx.issues.push({
         code: 'custom',
@@ -185,17 +194,19 @@ export function normalizeClaim(input: z.output<typeof ClaimInputSchema>): Claim 
         ? { kind: 'must-not-go-to', recipients: input.mustNotGoTo.map(toRecipient) }
         : input.encryptedInTransit !== undefined
           ? { kind: 'encrypted-in-transit' }
-          : input.unlinkableModes !== undefined
-            ? {
-                kind: 'unlinkable-modes',
-                minLength:
-                  (input.unlinkableModes === true ? undefined : input.unlinkableModes.minLength) ?? 8,
-                ignore: (input.unlinkableModes === true ? undefined : input.unlinkableModes.ignore) ?? [],
-              }
-            : {
-                kind: 'declared-recipients-only',
-                recipients: (input.declaredRecipientsOnly ?? []).map(toRecipient),
-              };
+          : input.notOnDevice !== undefined
+            ? { kind: 'not-on-device' }
+            : input.unlinkableModes !== undefined
+              ? {
+                  kind: 'unlinkable-modes',
+                  minLength:
+                    (input.unlinkableModes === true ? undefined : input.unlinkableModes.minLength) ?? 8,
+                  ignore: (input.unlinkableModes === true ? undefined : input.unlinkableModes.ignore) ?? [],
+                }
+              : {
+                  kind: 'declared-recipients-only',
+                  recipients: (input.declaredRecipientsOnly ?? []).map(toRecipient),
+                };
   return {
     id: input.id,
     says: input.says,

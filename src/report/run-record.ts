@@ -2,6 +2,8 @@ import type { Gap } from '../capture/gap.ts';
 import type { Evidence, VerdictStatus } from '../claims/verdict.ts';
 import type { Finding } from '../detect/finding.ts';
 import type { DataClass, Token } from '../detect/token.ts';
+import type { DeviceFinding } from '../device/device-finding.ts';
+import type { DeviceScanSummary } from '../device/scan.ts';
 
 /**
  * run.json: the one record of a run. Every report (terminal table, HTML, Markdown, JUnit, diff) is
@@ -48,6 +50,8 @@ export interface RunRecord {
   gaps: Gap[];
   phoneHome: PhoneHomeRow[];
   findings: Finding[];
+  /** Tokens found in files the browsers wrote (the device side), every scenario's. */
+  deviceFindings?: DeviceFinding[];
   /** Paths relative to the run folder. */
   files: { har?: string; flows: string[]; summary?: string };
 }
@@ -102,6 +106,8 @@ export interface ScenarioSummary {
   retries?: number;
   /** Why the first attempt failed, when it was retried. */
   firstAttemptError?: string;
+  /** The device side of the scenario: what the scan of the browser's files read and found (new in @2). */
+  device?: DeviceSummary;
 }
 
 /** How long a scenario watched after its last step, and why it stopped watching. */
@@ -117,6 +123,15 @@ export interface WatchWindow {
   maxMs: number;
   /** Requests whose body had not completed at close (each is also a `still-sending` gap). */
   inFlightAtClose: number;
+}
+
+/** The device scan of one scenario, in run.json's scenario list (new in @2). */
+export interface DeviceSummary {
+  findings: number;
+  files?: number;
+  bytes?: number;
+  durationMs?: number;
+  notScanned?: string;
 }
 
 /** Who a target talked to in a scenario: the phone-home table. */
@@ -158,8 +173,24 @@ export interface ScenarioRecord {
   retries?: number;
   firstAttemptError?: string;
   /**
+   * The device side: what the scan of the files the browser wrote found, once the scenario closed
+   * (absent when no scan was made, e.g. a record from before scans existed).
+   */
+  device?: DeviceRecord;
+  /**
    * Values that cannot link a user, for the unlinkable-modes rule: constants of the fixture sites and
    * of the browser build (found in the target's own installed files).
    */
   fixtureConstants?: string[];
+}
+
+/** What stayed on the device after one scenario: the scan of the files the browser wrote. */
+export interface DeviceRecord {
+  /** What was scanned, in words (e.g. the browser's work folder: profile, caches, home). */
+  scanned: string;
+  /** Why nothing was scanned, when nothing was; the not-on-device rule then reads inconclusive. */
+  notScanned?: string;
+  /** Tokens found in files; unreadable files are `file-unread` gaps of the record. */
+  findings: DeviceFinding[];
+  summary?: DeviceScanSummary;
 }

@@ -44,7 +44,12 @@ const gapFields = {
   at: z.string().optional(),
 };
 const gapV1 = z.looseObject({ kind: z.enum(GAP_KINDS_V1), ...gapFields });
-const gapV2 = z.looseObject({ kind: z.enum(GAP_KINDS as readonly [GapKind, ...GapKind[]]), ...gapFields });
+const gapV2 = z.looseObject({
+  kind: z.enum(GAP_KINDS as readonly [GapKind, ...GapKind[]]),
+  ...gapFields,
+  // file-unread gaps: the file, relative to the folder scanned.
+  file: z.string().optional(),
+});
 
 const finding = z.looseObject({
   token: z.string(),
@@ -64,6 +69,23 @@ const finding = z.looseObject({
   where: z.string(),
   chain: z.array(z.string()),
   excerpt: z.string(),
+});
+
+/** A token found in a file the browser wrote (the device side; new in @2). */
+const deviceFinding = z.looseObject({
+  token: z.string(),
+  tokenKind: z.enum(['canary', 'device-id', 'device-info']),
+  dataClass,
+  label: z.string(),
+  form: z.string().optional(),
+  target: z.string(),
+  scenario: z.string(),
+  mode,
+  where: z.string().startsWith('file:'),
+  format: z.string(),
+  chain: z.array(z.string()),
+  excerpt: z.string(),
+  fileBytes: z.number().int().nonnegative(),
 });
 
 const target = z.looseObject({
@@ -105,6 +127,15 @@ const scenarioV2 = {
   watch: watchWindow.optional(),
   retries: z.number().int().nonnegative().optional(),
   firstAttemptError: z.string().optional(),
+  device: z
+    .looseObject({
+      findings: z.number().int().nonnegative(),
+      files: z.number().int().nonnegative().optional(),
+      bytes: z.number().nonnegative().optional(),
+      durationMs: z.number().nonnegative().optional(),
+      notScanned: z.string().optional(),
+    })
+    .optional(),
 };
 
 /** The fields both versions share; `gap` and `scenario` are the version's own. */
@@ -168,6 +199,7 @@ export const runRecordSchemaV2 = z.looseObject({
   schema: z.literal(RUN_SCHEMA),
   ...runFields(gapV2, scenarioV2),
   acceptUnsealed: z.boolean().optional(),
+  deviceFindings: z.array(deviceFinding).optional(),
 });
 
 export const runRecordSchema = z.discriminatedUnion('schema', [runRecordSchemaV1, runRecordSchemaV2]).meta({

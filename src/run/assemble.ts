@@ -4,6 +4,8 @@ import { evaluate } from '../claims/evaluate.ts';
 import type { Claim } from '../claims/schema.ts';
 import {
   type CellRecord,
+  type DeviceRecord,
+  type DeviceSummary,
   RUN_SCHEMA,
   type RunRecord,
   type ScenarioRecord,
@@ -73,10 +75,12 @@ export function assembleRun(input: AssembleInput): RunRecord {
       ...(r.watch ? { watch: r.watch } : {}),
       ...(r.retries !== undefined ? { retries: r.retries } : {}),
       ...(r.firstAttemptError ? { firstAttemptError: r.firstAttemptError } : {}),
+      ...(r.device ? { device: deviceSummary(r.device) } : {}),
     })),
     gaps: records.flatMap((r) => r.gaps),
     phoneHome: records.flatMap((r) => r.phoneHome),
     findings: records.flatMap((r) => r.findings),
+    deviceFindings: records.flatMap((r) => r.device?.findings ?? []),
     files: {
       flows: records.map((r) => r.flowsFile),
       ...(input.harFile ? { har: input.harFile } : {}),
@@ -95,4 +99,15 @@ function collectTargets(records: ScenarioRecord[]): TargetRecord[] {
     }
   }
   return [...byId.values()];
+}
+
+/** The device scan of one scenario, in a line of run.json's scenario list. */
+function deviceSummary(device: DeviceRecord): DeviceSummary {
+  return {
+    findings: device.findings.length,
+    ...(device.summary
+      ? { files: device.summary.files, bytes: device.summary.bytes, durationMs: device.summary.durationMs }
+      : {}),
+    ...(device.notScanned ? { notScanned: device.notScanned } : {}),
+  };
 }

@@ -1,0 +1,198 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { chromiumDriver } from '../../drivers/chromium.ts';
+import type { Driver, TargetConfig } from '../../drivers/driver.ts';
+import { firefoxDriver } from '../../drivers/firefox.ts';
+import { isHarnessFile } from '../../fixtures/device-evidence.ts';
+import { createWebSink, SEARCH_ENGINE_URL } from '../../fixtures/web/web-sink.ts';
+import type { Mode } from '../../src/capture/flow.ts';
+import { type Sink, startCapture } from '../../src/capture/proxy.ts';
+import type { Token } from '../../src/detect/token.ts';
+import type { DeviceFinding } from '../../src/device/device-finding.ts';
+import { scanDeviceFiles } from '../../src/device/scan.ts';
+
+/**
+ * Real browsers write the files: Chromium's History, LevelDB (log, then a Snappy table after a
+ * relaunch) and disk cache; Firefox's places.sqlite, cache2 entries and mozLz4 session store. Each
+ * browser runs behind a real capture proxy whose sink serves a page that caches itself and one that
+ * writes to localStorage.
+ */
+
+const dir = mkdtempSync(join(tmpdir(), 'phonehome-device-browsers-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const canary = (): string => `ph${Math.random().toString(36).slice(2, 14).padEnd(12, 'x')}`;
+const token = (value: string): Token => ({
+  value,
+  kind: 'canary',
+  dataClass: 'search-terms',
+  label: 'search term',
+});
+/** Compressible, and no run of letters a decoder would try as base64. */
+const FILLER = '. '.repeat(2000);
+const STORE_HOST = 'https://store.device.test';
+
+function sink(stored: string): Sink {
+  const web = createWebSink();
+  return (request) => {
+    const url = new URL(request.url);
+    if (url.host === 'store.device.test' && url.pathname === '/cache') {
+      // mockttp encodes the body as the content-encoding header says.
+      const body = `<!doctype html><title>cached</title><p>${url.searchParams.get('q')}</p>`;
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/html', 'content-encoding': 'gzip', 'cache-control': 'max-age=3600' },
+        body,
+      };
+    }
+    if (url.host === 'store.device.test' && url.pathname === '/store') {
+      // The canary's first ten characters come just before it: in a Snappy block the canary is then
+      // partly a back-reference, so only decompression finds it whole. Some 5 MB of values make
+      // LevelDB write its log out as a table while the browser runs.
+      const script = `localStorage.setItem('b', '${stored.slice(0, 10)} ${stored} ${FILLER}'); for (let i = 0; i < 40; i++) localStorage.setItem('f' + i, i + '${FILLER}'.repeat(32));`;
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/html' },
+        body: `<!doctype html><title>store</title><script>${script}</script>`,
+      };
+    }
+    if (url.host === 'store.device.test' && url.pathname === '/read') {
+      // Chromium opens Local Storage when a page first uses it; LevelDB then turns its log into a table.
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/html' },
+        body: `<!doctype html><title>read</title><script>localStorage.getItem('b')</script>`,
+      };
+    }
+    return web(request);
+  };
+}
+
+async function run(
+  driver: Driver,
+  target: TargetConfig,
+  workDir: string,
+  stored: string,
+  steps: (session: Awaited<ReturnType<Driver['launch']>>) => Promise<void>,
+): Promise<void> {
+  const mode: Mode = 'normal';
+  const capture = await startCapture({
+    provenance: { runId: 'test', target: `${target.id}:${mode}`, scenario: 'device', mode },
+    dir: join(dir, `capture-${Math.random().toString(36).slice(2)}`),
+    sink: sink(stored),
+  });
+  try {
+    const session = await driver.launch({ target, mode, proxy: capture.endpoint, workDir });
+    try {
+      await steps(session);
+    } finally {
+      await session.close();
+    }
+  } finally {
+    await capture.stop();
+  }
+}
+
+async function scan(workDir: string, values: string[]): Promise<DeviceFinding[]> {
+  const result = await scanDeviceFiles({
+    root: workDir,
+    tokens: values.map(token),
+    provenance: { target: 'test:normal', scenario: 'device', mode: 'normal' },
+    harnessFiles: isHarnessFile,
+  });
+  return result.findings;
+}
+
+const show = (fs: DeviceFinding[]) => fs.map((f) => `${f.where} ${f.chain.join(' → ')}`).join('\n');
+
+describe('device scan: what real Chromium leaves in its profile', () => {
+  const target: TargetConfig = {
+    id: 'chromium',
+    name: 'Chromium',
+    engine: 'chromium',
+    executablePath: '/usr/bin/chromium',
+    vendorDomains: ['google.com'],
+  };
+  const workDir = join(dir, 'chromium');
+  const searched = canary();
+  const cached = canary();
+  const stored = canary();
+
+  it('should find a normal-mode search in History, a cache entry and a LevelDB log record', async () => {
+    await run(chromiumDriver, target, workDir, stored, async (session) => {
+      await session.search(searched, { engineUrl: SEARCH_ENGINE_URL, via: 'page' });
+      await session.visit(`${STORE_HOST}/cache?q=${cached}`);
+      await session.visit(`${STORE_HOST}/store`);
+    });
+    const findings = await scan(workDir, [searched, cached, stored]);
+    const of = (value: string) => findings.filter((f) => f.token === value);
+    expect(
+      of(searched).map((f) => `${f.where} ${f.chain[0]}`),
+      show(findings),
+    ).toContain('file:profile/Default/History sqlite:urls.url');
+    const entry = of(cached).filter((f) => f.format === 'chromium-cache');
+    expect(
+      entry.map((f) => f.chain.join(' → ')),
+      show(findings),
+    ).toEqual(expect.arrayContaining(['chromium-cache:key', 'chromium-cache:stream 1 (body) → gzip']));
+    expect(entry[0]!.where).toMatch(/^file:profile\/Default\/Cache\/Cache_Data\/[0-9a-f]{16}_0$/);
+    const log = of(stored).find((f) => f.format === 'leveldb-log');
+    expect(log?.where, show(findings)).toMatch(/^file:profile\/Default\/Local Storage\/leveldb\/\d+\.log$/);
+    expect(log?.chain[0]).toMatch(/^leveldb:log record \d+$/);
+  }, 180_000);
+
+  it('should find the stored value in a Snappy block of the table LevelDB writes at the next launch', async () => {
+    await run(chromiumDriver, target, workDir, stored, async (session) => {
+      await session.visit(`${STORE_HOST}/read`);
+    });
+    const findings = await scan(workDir, [stored]);
+    const table = findings.find((f) => f.format === 'leveldb-table');
+    expect(table?.chain[0], show(findings)).toMatch(/^leveldb:\d+\.ldb block \d+ of \d+ → snappy$/);
+    expect(table?.chain[1]).toMatch(/^value of "_https:\/\/store\.device\.test.*b"$/);
+    // The canary is not in the file's bytes as they are: only the Snappy block holds it whole.
+    const file = readFileSync(join(workDir, table!.where.slice('file:'.length)));
+    expect(file.includes(stored)).toBe(false);
+  }, 180_000);
+});
+
+describe('device scan: what real Firefox leaves in its profile', () => {
+  const target: TargetConfig = {
+    id: 'firefox-esr',
+    name: 'Firefox ESR',
+    engine: 'firefox',
+    executablePath: '/usr/bin/firefox-esr',
+    vendorDomains: ['mozilla.org'],
+  };
+  const workDir = join(dir, 'firefox');
+  const searched = canary();
+  const cached = canary();
+
+  it('should find a normal-mode search in places.sqlite, a cache2 entry and the session store', async () => {
+    await run(firefoxDriver, target, workDir, canary(), async (session) => {
+      await session.search(searched, { engineUrl: SEARCH_ENGINE_URL, via: 'page' });
+      await session.visit(`${STORE_HOST}/cache?q=${cached}`);
+      // Firefox writes its session store (sessionstore-backups/recovery.jsonlz4) every 15 s.
+      await session.idle(17_000);
+    });
+    const findings = await scan(workDir, [searched, cached]);
+    const of = (value: string) => findings.filter((f) => f.token === value);
+    expect(
+      of(searched).map((f) => `${f.where} ${f.chain[0]}`),
+      show(findings),
+    ).toContain('file:profile/places.sqlite sqlite:moz_places.url');
+    const entry = of(cached).filter((f) => f.format === 'firefox-cache2');
+    // The key is the URL behind its origin attributes (`O^partitionKey=%28https%2C…%29,:https://…`).
+    expect(
+      entry.map((f) => f.chain.join(' → ')),
+      show(findings),
+    ).toEqual(expect.arrayContaining(['firefox-cache2:key → percent', 'firefox-cache2:body → gzip']));
+    expect(entry[0]!.where).toMatch(/^file:profile\/cache2\/entries\/[0-9A-F]{40}$/);
+    const session = of(searched).find((f) => f.format === 'mozlz4');
+    expect(session?.where, show(findings)).toMatch(
+      /^file:profile\/(sessionstore\.jsonlz4|sessionstore-backups\/.+lz4)$/,
+    );
+    expect(session?.chain[0]).toBe('mozlz4');
+  }, 180_000);
+});
