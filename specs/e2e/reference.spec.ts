@@ -42,6 +42,20 @@ test.describe('leaky reference target', () => {
         expect(e.chain).toContain('base64');
       }
     }
+    // The device side: the incognito search term outlives the session in the extension's storage.
+    const device = run.cells.find(
+      (c) => c.claim === 'incognito-leaves-nothing-on-device' && c.target === 'reference:incognito',
+    );
+    expect(device?.status, device?.reason).toBe('fail');
+    const stored = device!.evidence.find((e) => e.where.includes('/Local Extension Settings/'));
+    expect(stored?.chain[0], device?.reason).toMatch(/^leveldb:log record \d+$/);
+    expect(stored?.token).toBe(incognito.record.tokens.find((t) => t.dataClass === 'search-terms')?.value);
+    // Normal mode keeps its history, as it says it does: the search is in Chromium's History.
+    expect(
+      run.deviceFindings?.some(
+        (f) => f.target === 'reference:normal' && f.where === 'file:profile/Default/History',
+      ),
+    ).toBe(true);
   });
 
   test("reports incognito tabs as incognito: the browser's own tab.incognito, seen in its telemetry", async ({

@@ -81,7 +81,7 @@ const deviceFinding = z.looseObject({
   target: z.string(),
   scenario: z.string(),
   mode,
-  where: z.string().startsWith('file:'),
+  where: z.string().regex(/^file:/),
   format: z.string(),
   chain: z.array(z.string()),
   excerpt: z.string(),
