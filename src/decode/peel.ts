@@ -14,8 +14,9 @@ export interface LayerVisitor {
   /**
    * Called when a decoder peeled out of `parent` a layer identical to the one numbered `index`
    * (reached earlier another way): it is not visited again, but it is also a child of `parent`.
+   * `chain` is the chain it would have had from there.
    */
-  alias?(parent: number, index: number): void;
+  alias?(parent: number, index: number, chain: readonly string[]): void;
 }
 
 function dedupKey(layer: Layer): string {
@@ -78,7 +79,7 @@ export function peel(root: Layer, decoders: readonly Decoder[], budget: Budget, 
           const key = dedupKey(child);
           const known = seen.get(key);
           if (known !== undefined) {
-            visit.alias?.(index, known);
+            visit.alias?.(index, known, chain);
             continue;
           }
           budget.charge(child.size);

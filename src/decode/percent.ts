@@ -1,7 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import type { Decoder, DecodeStep } from './decoder.ts';
 import { layerIsForm } from './form.ts';
+import { layerJson } from './json.ts';
 import type { Layer } from './layer.ts';
+import { layerIsUrl } from './url.ts';
 
 const HAS_ESCAPE = /%[0-9A-Fa-f]{2}/;
 const ESCAPE_RUNS = /((?:%[0-9A-Fa-f]{2})+)/;
@@ -77,9 +79,20 @@ export const percentDecoder: Decoder = {
   decode(layer: Layer): DecodeStep[] {
     const text = layer.text;
     // The binary check scans a sample; the search for "%" is cheaper, so it comes first.
-    if (!text.includes('%') || layer.binary) return [];
+    // Percent-encoded text as browsers and SDKs write it has no raw control byte: text with one
+    // is binary (protobuf, say) whose fields other decoders read.
+    if (!text.includes('%') || layer.hasControl) return [];
     // Form text is split and decoded field by field by the form decoder, which names the fields.
-    if (!HAS_ESCAPE.test(text) || layerIsForm(layer)) return [];
+    // So are a URL by the url decoder, JSON by the json decoder string by string, and multipart
+    // ("--boundary") part by part.
+    if (
+      !HAS_ESCAPE.test(text) ||
+      layerIsForm(layer) ||
+      layerIsUrl(layer) ||
+      layer.trimmed.startsWith('--') ||
+      layerJson(layer) !== undefined
+    )
+      return [];
     const out = percentDecodeValue(text, false);
     return out === text ? [] : [percentStep('percent', out)];
   },

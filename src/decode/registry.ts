@@ -11,6 +11,7 @@ import { lzStringDecoder } from './lz-string.ts';
 import { multipartDecoder } from './multipart.ts';
 import { percentDecoder } from './percent.ts';
 import { protobufDecoder } from './protobuf.ts';
+import { urlDecoder } from './url.ts';
 import { zlibDecoder } from './zlib.ts';
 import { zstdDecoder } from './zstd.ts';
 
@@ -20,6 +21,7 @@ export function defaultDecoders(): DecoderRegistry {
   // structural decoders (which name fields) come before guessing ones. lz-string comes before
   // base64, which skips its probe for headerless compression on text lz-string read.
   return new DecoderRegistry([
+    urlDecoder,
     percentDecoder,
     formDecoder,
     multipartDecoder,

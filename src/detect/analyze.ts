@@ -108,6 +108,9 @@ export class Analyzer {
     const boundParts: string[] = [];
     for (const part of requestParts(flow)) {
       const hits: LayerHit[] = [];
+      const urlAliases: Array<{ parent: number; index: number; chain: readonly string[] }> = [];
+      let virtualCount = 0;
+      const depths: number[] = [];
       // Edges as [parent, child] pairs; the graph is only built when a token was seen, which is
       // seldom (most parts hold none).
       const edges: number[] = [];
@@ -115,6 +118,7 @@ export class Analyzer {
       peel(part.root, decoders, budget, {
         layer: (layer, index, parent) => {
           if (parent >= 0) edges.push(parent, index);
+          depths[index] = layer.depth;
           const text = layer.text;
           for (const m of this.matcher.match(text)) {
             hits.push({
@@ -125,10 +129,20 @@ export class Analyzer {
             });
           }
         },
-        alias: (parent, index) => {
+        alias: (parent, index, chain) => {
           edges.push(parent, index);
+          // A URL's part that equals a value seen elsewhere (the search term in a field of its own
+          // and again in the page URL) is still a place the token went: reported with its own chain.
+          if (chain[depths[parent] ?? 0] === 'url') urlAliases.push({ parent, index, chain });
         },
       });
+      for (const a of urlAliases) {
+        const own = hits.filter((h) => h.layer === a.index);
+        if (own.length === 0) continue;
+        const virtual = -1 - virtualCount++;
+        edges.push(a.parent, virtual);
+        for (const h of own) hits.push({ ...h, layer: virtual, chain: a.chain });
+      }
       if (budget.hits.length > before) boundParts.push(part.where);
       if (hits.length === 0) continue;
       const children = new Map<number, number[]>();

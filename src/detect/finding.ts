@@ -36,3 +36,11 @@ export function explainFinding(f: Finding): string {
   const form = f.form ? ` (as ${f.form})` : '';
   return `the ${f.label} "${f.token}"${form} was sent to ${f.host} in ${f.where}${chain} (flow ${f.flowId}, ${f.method} ${f.url.slice(0, 120)})`;
 }
+
+/**
+ * Whether some finding carries a whole token of this data class: a typed canary's prefix (form
+ * `prefix-N…`) does not count, since a search whose last keys were lost sends only a prefix.
+ */
+export function carriesWhole(findings: readonly Finding[], dataClass: DataClass): boolean {
+  return findings.some((f) => f.dataClass === dataClass && !f.form?.startsWith('prefix-'));
+}

@@ -16,6 +16,8 @@ export interface TokenForm {
    * touch a digit (numeric identifiers such as an IMEI). `none`: anywhere.
    */
   boundary: 'none' | 'word' | 'digit';
+  /** True for a typed canary's prefix: a match inside a longer match of the same token is not one. */
+  prefix?: boolean;
 }
 
 /** Tokens shorter than this are not searched: they would match everywhere. */
@@ -24,6 +26,68 @@ export const MIN_TOKEN_LENGTH = 4;
 const MIN_BASE64_SLICE = 8;
 
 const HASHES = ['md5', 'sha1', 'sha256'] as const;
+
+/**
+ * A typed canary's prefixes this long and longer are tokens too (suggestion requests carry every
+ * keystroke). Canaries start with "ph" and 12 random characters from 32: 8 characters keep 30
+ * random bits, so a prefix still names one canary, while shorter ones start to look like words.
+ */
+export const MIN_PREFIX = 8;
+
+/** JSON's `\uXXXX` escape of one UTF-16 unit (either hex case is matched: forms ignore case). */
+function uEscape(c: string): string {
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * The spellings a browser or SDK writes text in, besides the text itself: spaces as "+" (query
+ * strings), percent-encoded UTF-8 as encodeURIComponent, encodeURI and form posts
+ * (URLSearchParams: reserved characters escaped, spaces as "+") write it, and JSON with "\uXXXX"
+ * escapes (every non-ASCII unit, surrogate pairs as two escapes; also "&", "<", ">" as Go and
+ * others escape them, and "/" as "\/"). Percent hex is matched in either case because forms are
+ * matched ignoring ASCII case. Spellings equal to the text, or to one before, are left out.
+ */
+export function typedSpellings(v: string): Array<{ text: string; name: string }> {
+  const out: Array<{ text: string; name: string }> = [];
+  const seen = new Set([v.toLowerCase()]);
+  const add = (text: string, name: string) => {
+    const key = text.toLowerCase();
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push({ text, name });
+  };
+  // SDKs lower-case before encoding: the percent bytes of "É" and "é" differ, ASCII case does not.
+  const lower = v.toLowerCase();
+  for (const [t, suffix] of lower !== v && /[^\x00-\x7f]/.test(v)
+    ? [
+        [v, ''],
+        [lower, '-lower'],
+      ]
+    : [[v, '']]) {
+    const text = t as string;
+    add(text.replace(/ /g, '+'), `plus${suffix}`);
+    add(encodeURIComponent(text), `percent${suffix}`);
+    add(encodeURIComponent(text).replace(/%20/g, '+'), `percent-plus${suffix}`);
+    add(new URLSearchParams([['', text]]).toString().slice(1), `form${suffix}`);
+    add(encodeURI(text), `uri${suffix}`);
+    add(encodeURI(text).replace(/%20/g, '+'), `uri-plus${suffix}`);
+    add(text.replace(/[^\x00-\x7f]/g, uEscape), `json-u${suffix}`);
+    add(text.replace(/[^\x00-\x7f]|[&<>]/g, uEscape), `json-u-html${suffix}`);
+    add(text.replace(/\//g, '\\/'), `json-slash${suffix}`);
+  }
+  return out;
+}
+
+/** A typed canary's prefixes from MIN_PREFIX code points up, without one that ends in a space. */
+export function typedPrefixes(v: string): string[] {
+  const points = [...v];
+  const out: string[] = [];
+  for (let n = MIN_PREFIX; n < points.length; n++) {
+    const p = points.slice(0, n).join('');
+    if (!/\s$/.test(p)) out.push(p);
+  }
+  return out;
+}
 
 /**
  * The base64 characters that encode `bytes` whatever surrounds them, when they sit at byte offset
@@ -120,6 +184,32 @@ export function tokenForms(tokens: readonly Token[]): FormsResult {
         caseInsensitive: true,
         boundary: numeric ? 'digit' : 'none',
       });
+    }
+    for (const s of typedSpellings(v)) {
+      forms.push({ token, form: s.name, text: s.text, caseInsensitive: true, boundary: 'none' });
+    }
+    if (token.typed === true && token.kind === 'canary') {
+      for (const p of typedPrefixes(v)) {
+        const n = [...p].length;
+        forms.push({
+          token,
+          form: `prefix-${n}`,
+          text: p,
+          caseInsensitive: true,
+          boundary: 'none',
+          prefix: true,
+        });
+        for (const s of typedSpellings(p)) {
+          forms.push({
+            token,
+            form: `prefix-${n}-${s.name}`,
+            text: s.text,
+            caseInsensitive: true,
+            boundary: 'none',
+            prefix: true,
+          });
+        }
+      }
     }
     for (const input of hashInputs(token)) {
       for (const alg of HASHES) {

@@ -33,6 +33,7 @@ export class Matcher {
   private readonly csForms = new Map<string, TokenForm[]>();
   readonly minLength: number;
   private readonly grams: GramFilter | null;
+  private readonly hasPrefixes: boolean;
 
   constructor(forms: readonly TokenForm[]) {
     const ci = forms.filter((f) => f.caseInsensitive);
@@ -41,6 +42,7 @@ export class Matcher {
     for (const f of cs) push(this.csForms, f.text, f);
     this.ci = build(ci, 'gi');
     this.cs = build(cs, 'g');
+    this.hasPrefixes = forms.some((f) => f.prefix === true);
     this.minLength = forms.reduce((m, f) => Math.min(m, f.text.length), Number.POSITIVE_INFINITY);
     this.grams =
       forms.length > 0 && this.minLength >= GRAM
@@ -60,7 +62,7 @@ export class Matcher {
     const out: Match[] = [];
     this.run(this.ci, this.ciForms, text, true, out);
     this.run(this.cs, this.csForms, text, false, out);
-    return out;
+    return this.hasPrefixes ? dropCoveredPrefixes(out) : out;
   }
 
   private run(
@@ -81,6 +83,26 @@ export class Matcher {
       if (seen.length === 0) re.lastIndex++;
     }
   }
+}
+
+/**
+ * Drops a typed canary's prefix matched inside a longer match of the same token (the whole canary
+ * holds all its prefixes; only what was sent counts).
+ */
+export function dropCoveredPrefixes(matches: Match[]): Match[] {
+  if (!matches.some((m) => m.form.prefix === true)) return matches;
+  return matches.filter(
+    (m) =>
+      m.form.prefix !== true ||
+      !matches.some(
+        (o) =>
+          o !== m &&
+          o.form.token === m.form.token &&
+          o.seen.length > m.seen.length &&
+          o.index <= m.index &&
+          o.index + o.seen.length >= m.index + m.seen.length,
+      ),
+  );
 }
 
 function push(map: Map<string, TokenForm[]>, key: string, f: TokenForm): void {

@@ -24,4 +24,9 @@ export interface Token {
   label: string;
   /** For canaries: where it was planted (target id with mode, scenario, mode). */
   origin?: { target: string; scenario: string; mode: 'normal' | 'incognito' };
+  /**
+   * True for a canary a person types (a search term): suggestion services receive it keystroke by
+   * keystroke, so its prefixes from MIN_PREFIX characters up are looked for too.
+   */
+  typed?: boolean;
 }

@@ -29,7 +29,7 @@ describe('phonehome scan', () => {
         host: 'telemetry.vendor.test',
         url: 'https://telemetry.vendor.test/v1/collect',
         where: 'body',
-        chain: ['form:data', 'base64', 'json:$.events[0].url'],
+        chain: ['form:data', 'base64', 'json:$.events[0].url', 'url', 'query:q'],
         token: CANARY,
         kind: 'canary',
       },
@@ -54,7 +54,7 @@ describe('phonehome scan', () => {
   it('should find an encoded URL in the query and a hashed IMEI in a mitmproxy HAR', async () => {
     const { findings } = await scanJson([HAR('mitmproxy')]);
     expect(findings.map((f) => [f.where, f.chain.join(' > '), f.kind])).toEqual([
-      ['url-query:ref', '', 'canary'],
+      ['url-query:ref', 'url > query:q', 'canary'],
       ['body', 'form:h', 'imei'],
     ]);
   });

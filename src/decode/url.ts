@@ -1,0 +1,80 @@
+import type { Decoder, DecodeStep } from './decoder.ts';
+import { parseFormValues } from './form.ts';
+import type { Layer } from './layer.ts';
+import { percentDecode, percentStep } from './percent.ts';
+
+/** Longer text is not parsed as a URL: browsers cap URLs near 2 MB, SDK fields far below. */
+const MAX_URL = 64 * 1024;
+/** Path, query value or fragment shorter than this holds no token (MIN_TOKEN_LENGTH). */
+const MIN_PART = 4;
+
+// An absolute http(s) or ws(s) URL, or a protocol-relative one, as the whole (trimmed) layer.
+const URL_START = /^(?:(?:https?|wss?):)?\/\/[^\s/?#]/i;
+
+/** Whether a layer's whole text is a URL the url decoder peels (percent leaves those to it). */
+export function layerIsUrl(layer: Layer): boolean {
+  if (layer.size > MAX_URL * 3) return false;
+  const t = layer.trimmed;
+  return t.length <= MAX_URL && URL_START.test(t) && !/\s/.test(t);
+}
+
+/**
+ * Peels a URL held anywhere (a Referer header, a JSON string such as `$current_url`, a form or
+ * cookie value, a protobuf string): its path percent-decoded (`url → path`), each query value
+ * percent- and plus-decoded (`url → query:NAME`, bytes when they are not UTF-8) and its fragment
+ * (`url → fragment`, which the form decoder splits further when it is `a=1&b=2`). Parts shorter
+ * than a token, and a path with nothing escaped (the URL's own text already holds it), are not
+ * peeled.
+ */
+/** One step per query value long enough to hold a token, named `query:NAME` after `chain`. */
+function queryValues(query: string, chain: string[], out: DecodeStep[]): void {
+  if (query === '') return;
+  for (const [name, value] of parseFormValues(query)) {
+    // A bare "?word" is a query too (some engines take the term so).
+    if (value.length === 0 && name.length >= MIN_PART)
+      out.push({ step: 'url', steps: [...chain, 'query'], text: name });
+    if (value.length < MIN_PART) continue;
+    const step = percentStep(`query:${name}`, value);
+    out.push({ ...step, step: 'url', steps: [...chain, `query:${name}`] });
+  }
+}
+
+export const urlDecoder: Decoder = {
+  id: 'url',
+  // A URL with no "%" and no "=" has no escaped path and no query value: its text is all there is.
+  ignoresPlainText: true,
+  ignoresHexText: true,
+  explain: () =>
+    'Parses a URL found in any layer and peels its path, each query parameter and its fragment, percent-decoded.',
+  decode(layer: Layer): DecodeStep[] {
+    if (!layerIsUrl(layer)) return [];
+    const t = layer.trimmed;
+    // Only what the URL parser accepts is a URL (it also refuses a bad host or port).
+    if (!URL.canParse(t.startsWith('//') ? `https:${t}` : t)) return [];
+    const out: DecodeStep[] = [];
+    // The raw path as written: URL normalises it (re-escaping spaces and non-ASCII), so it is cut
+    // from the text rather than read from `url.pathname`.
+    const rest = t.replace(/^[^/]*\/\/[^/?#]*/, '');
+    const q = rest.search(/[?#]/);
+    const path = q < 0 ? rest : rest.slice(0, q);
+    if (path.length >= MIN_PART && path.includes('%')) {
+      const decoded = percentDecode(path, false);
+      if (decoded !== path) out.push({ step: 'url', steps: ['url', 'path'], text: decoded });
+    }
+    const h = rest.indexOf('#');
+    const query = q >= 0 && rest[q] === '?' ? rest.slice(q + 1, h < 0 ? undefined : h) : '';
+    queryValues(query, ['url'], out);
+    const fragment = h < 0 ? '' : rest.slice(h + 1);
+    if (fragment.length >= MIN_PART) {
+      // Routers keep a page's own query in the fragment ("#/search?q=…"), others form pairs.
+      const fq = fragment.indexOf('?');
+      if (fq >= 0) queryValues(fragment.slice(fq + 1), ['url', 'fragment'], out);
+      else if (fragment.includes('=')) out.push({ step: 'url', steps: ['url', 'fragment'], text: fragment });
+      else {
+        const decoded = percentDecode(fragment, false);
+        out.push({ step: 'url', steps: ['url', 'fragment'], text: decoded });
+      }
+    }
+    return out;
+  },
+};
