@@ -1,3 +1,4 @@
+import { Automaton } from './automaton.ts';
 import type { TokenForm } from './forms.ts';
 
 /** One place a token form occurs in a text. */
@@ -8,80 +9,125 @@ export interface Match {
   index: number;
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Letters and digits of ASCII: what a `word` or `digit` boundary must not touch. */
+function isWordChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }
 
-function alternative(f: TokenForm): string {
-  const lit = escapeRegExp(f.text);
-  // A version "14.2" must not match inside "14.2.1" or "114.2": dots and dashes followed by a
-  // letter or digit continue a word.
-  if (f.boundary === 'word') return `(?<![A-Za-z0-9]|[A-Za-z0-9][._-])${lit}(?![A-Za-z0-9]|[._-][A-Za-z0-9])`;
-  if (f.boundary === 'digit') return `(?<![0-9])${lit}(?![0-9])`;
-  return lit;
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
 }
 
 /**
- * Finds every token form in a text with one regular-expression pass per case mode (so the cost
- * does not grow as one scan per token): all case-insensitive forms in one alternation, all
- * case-sensitive (base64) forms in another, longest first so a token wins over its own prefix.
+ * Whether a match of `f` at [start, end) respects its boundary. A version "14.2" must not match
+ * inside "14.2.1" or "114.2": dots and dashes followed by a letter or digit continue a word.
+ */
+function boundaryHolds(f: TokenForm, text: string, start: number, end: number): boolean {
+  if (f.boundary === 'none') return true;
+  const before = start > 0 ? text.charCodeAt(start - 1) : -1;
+  const after = end < text.length ? text.charCodeAt(end) : -1;
+  if (f.boundary === 'digit') return !isDigit(before) && !isDigit(after);
+  if (isWordChar(before) || isWordChar(after)) return false;
+  const sep = (c: number) => c === 0x2e || c === 0x5f || c === 0x2d;
+  if (sep(before) && start > 1 && isWordChar(text.charCodeAt(start - 2))) return false;
+  if (sep(after) && end + 1 < text.length && isWordChar(text.charCodeAt(end + 1))) return false;
+  return true;
+}
+
+interface Candidate {
+  start: number;
+  length: number;
+  forms: TokenForm[];
+}
+
+/**
+ * Finds every token form in a text in one pass of an Aho-Corasick automaton (automaton.ts) over
+ * all forms of all tokens, so the cost per character does not grow with the number of tokens.
+ * Forms that are matched ignoring case (the token's spellings, hex) and those that are not
+ * (base64) are then chosen among as a regular expression of each kind would: leftmost, then
+ * longest, without overlap, so a token wins over its own prefix and a URL over its path.
  */
 export class Matcher {
-  private readonly ci: RegExp | null;
-  private readonly cs: RegExp | null;
-  private readonly ciForms = new Map<string, TokenForm[]>();
-  private readonly csForms = new Map<string, TokenForm[]>();
+  private readonly automaton: Automaton;
+  /** Per pattern: its case-insensitive forms (all forms whose text folds to it) and its exact ones. */
+  private readonly ciOf: Array<TokenForm[] | undefined>;
+  private readonly csOf: Array<TokenForm[] | undefined>;
+  private readonly texts: string[];
   readonly minLength: number;
-  private readonly grams: GramFilter | null;
   private readonly hasPrefixes: boolean;
 
   constructor(forms: readonly TokenForm[]) {
-    const ci = forms.filter((f) => f.caseInsensitive);
-    const cs = forms.filter((f) => !f.caseInsensitive);
-    for (const f of ci) push(this.ciForms, f.text.toLowerCase(), f);
-    for (const f of cs) push(this.csForms, f.text, f);
-    this.ci = build(ci, 'gi');
-    this.cs = build(cs, 'g');
+    const ciByFold = new Map<string, TokenForm[]>();
+    const csByText = new Map<string, TokenForm[]>();
+    for (const f of forms) {
+      if (f.caseInsensitive) push(ciByFold, f.text.toLowerCase(), f);
+      else push(csByText, f.text, f);
+    }
+    // One pattern per distinct folded text; exact (base64) forms are checked against it.
+    const byFold = new Map<string, number>();
+    this.texts = [];
+    this.ciOf = [];
+    this.csOf = [];
+    const id = (text: string): number => {
+      const key = text.toLowerCase();
+      let n = byFold.get(key);
+      if (n === undefined) {
+        n = this.texts.length;
+        byFold.set(key, n);
+        this.texts.push(text);
+        this.ciOf.push(ciByFold.get(key));
+        this.csOf.push(undefined);
+      }
+      return n;
+    };
+    for (const key of ciByFold.keys()) id(key);
+    for (const [text, list] of csByText) {
+      const n = id(text);
+      this.csOf[n] = [...(this.csOf[n] ?? []), ...list];
+    }
+    this.automaton = new Automaton(this.texts);
     this.hasPrefixes = forms.some((f) => f.prefix === true);
     this.minLength = forms.reduce((m, f) => Math.min(m, f.text.length), Number.POSITIVE_INFINITY);
-    this.grams =
-      forms.length > 0 && this.minLength >= GRAM
-        ? new GramFilter(
-            forms.map((f) => f.text),
-            this.minLength,
-          )
-        : null;
   }
 
   /** Every match in `text`, in order of position (case-insensitive forms first). */
   match(text: string): Match[] {
     if (text.length < this.minLength) return [];
-    // Nearly every layer holds no token: a sampled look-up proves that far faster than the
-    // regular expressions, which then only run on the few layers that may hold one.
-    if (this.grams && !this.grams.mayMatch(text)) return [];
+    let ci: Candidate[] | undefined;
+    let cs: Candidate[] | undefined;
+    this.automaton.scan(text, (p, start) => {
+      const length = this.texts[p]!.length;
+      const end = start + length;
+      const fi = this.ciOf[p];
+      if (fi) {
+        const ok = fi.filter((f) => boundaryHolds(f, text, start, end));
+        if (ok.length > 0) (ci ??= []).push({ start, length, forms: ok });
+      }
+      const fs = this.csOf[p];
+      if (fs) {
+        const ok = fs.filter((f) => text.startsWith(f.text, start) && boundaryHolds(f, text, start, end));
+        if (ok.length > 0) (cs ??= []).push({ start, length, forms: ok });
+      }
+    });
+    if (!ci && !cs) return [];
     const out: Match[] = [];
-    this.run(this.ci, this.ciForms, text, true, out);
-    this.run(this.cs, this.csForms, text, false, out);
+    if (ci) pick(ci, text, out);
+    if (cs) pick(cs, text, out);
     return this.hasPrefixes ? dropCoveredPrefixes(out) : out;
   }
+}
 
-  private run(
-    re: RegExp | null,
-    byText: Map<string, TokenForm[]>,
-    text: string,
-    fold: boolean,
-    out: Match[],
-  ): void {
-    if (!re) return;
-    re.lastIndex = 0;
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-      const seen = m[0];
-      const candidates = byText.get(fold ? seen.toLowerCase() : seen) ?? [];
-      // Several tokens may share a folded spelling: prefer the one written exactly as seen.
-      const form = candidates.find((f) => f.text === seen) ?? candidates[0];
-      if (form) out.push({ form, seen, index: m.index });
-      if (seen.length === 0) re.lastIndex++;
-    }
+/** Leftmost, then longest, non-overlapping candidates, as one regular-expression pass would take them. */
+function pick(candidates: Candidate[], text: string, out: Match[]): void {
+  candidates.sort((a, b) => a.start - b.start || b.length - a.length);
+  let end = 0;
+  for (const c of candidates) {
+    if (c.start < end) continue;
+    end = c.start + c.length;
+    const seen = text.slice(c.start, end);
+    // Several tokens may share a folded spelling: prefer the one written exactly as seen.
+    const form = c.forms.find((f) => f.text === seen) ?? c.forms[0]!;
+    out.push({ form, seen, index: c.start });
   }
 }
 
@@ -110,58 +156,4 @@ function push(map: Map<string, TokenForm[]>, key: string, f: TokenForm): void {
   if (list) {
     if (!list.some((x) => x.text === f.text && x.token.value === f.token.value)) list.push(f);
   } else map.set(key, [f]);
-}
-
-function build(forms: TokenForm[], flags: string): RegExp | null {
-  if (forms.length === 0) return null;
-  const unique = new Map<string, TokenForm>();
-  for (const f of forms) unique.set(`${f.boundary}\u0000${f.text}`, f);
-  const sorted = [...unique.values()].sort((a, b) => b.text.length - a.text.length);
-  return new RegExp(sorted.map(alternative).join('|'), flags);
-}
-
-const GRAM = 4;
-const FILTER_BITS = 1 << 20;
-
-/** A 4-character gram folded to a number: ASCII letters lower-cased, any other character above 7f as 80. */
-function gramAt(text: string, i: number): number {
-  let key = 0;
-  for (let k = 0; k < GRAM; k++) {
-    let c = text.charCodeAt(i + k);
-    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
-    else if (c > 0x7f) c = 0x80;
-    key = (key << 8) | c;
-  }
-  // Spread the bits before taking the low ones as the filter index.
-  return (Math.imul(key, 0x9e3779b1) >>> 12) & (FILTER_BITS - 1);
-}
-
-/**
- * A prefilter proving that no form occurs in a text. Every form is at least `min` characters long,
- * so any occurrence covers `min - GRAM + 1` consecutive gram starts, one of which is a multiple of
- * that stride: looking up only the grams at those positions (in a bitmap of every gram in every
- * form's first `min` characters, case-folded) finds every occurrence. A hit may be false; the
- * caller then runs the exact search.
- */
-class GramFilter {
-  private readonly bits = new Uint32Array(FILTER_BITS / 32);
-  private readonly stride: number;
-
-  constructor(texts: readonly string[], min: number) {
-    this.stride = Math.max(1, min - GRAM + 1);
-    for (const t of texts) {
-      for (let i = 0; i + GRAM <= Math.min(t.length, min); i++) {
-        const h = gramAt(t, i);
-        this.bits[h >>> 5]! |= 1 << (h & 31);
-      }
-    }
-  }
-
-  mayMatch(text: string): boolean {
-    for (let p = 0; p + GRAM <= text.length; p += this.stride) {
-      const h = gramAt(text, p);
-      if ((this.bits[h >>> 5]! & (1 << (h & 31))) !== 0) return true;
-    }
-    return false;
-  }
 }
