@@ -93,26 +93,26 @@ export class Matcher {
   /** Every match in `text`, in order of position (case-insensitive forms first). */
   match(text: string): Match[] {
     if (text.length < this.minLength) return [];
-    let ci: Candidate[] | undefined;
-    let cs: Candidate[] | undefined;
+    const ci: Candidate[] = [];
+    const cs: Candidate[] = [];
     this.automaton.scan(text, (p, start) => {
       const length = this.texts[p]!.length;
       const end = start + length;
       const fi = this.ciOf[p];
       if (fi) {
         const ok = fi.filter((f) => boundaryHolds(f, text, start, end));
-        if (ok.length > 0) (ci ??= []).push({ start, length, forms: ok });
+        if (ok.length > 0) ci.push({ start, length, forms: ok });
       }
       const fs = this.csOf[p];
       if (fs) {
         const ok = fs.filter((f) => text.startsWith(f.text, start) && boundaryHolds(f, text, start, end));
-        if (ok.length > 0) (cs ??= []).push({ start, length, forms: ok });
+        if (ok.length > 0) cs.push({ start, length, forms: ok });
       }
     });
-    if (!ci && !cs) return [];
+    if (ci.length === 0 && cs.length === 0) return [];
     const out: Match[] = [];
-    if (ci) pick(ci, text, out);
-    if (cs) pick(cs, text, out);
+    pick(ci, text, out);
+    pick(cs, text, out);
     return this.hasPrefixes ? dropCoveredPrefixes(out) : out;
   }
 }
