@@ -1,83 +1,291 @@
 /**
- * Benchmark of `phonehome scan`'s engine: generates NDJSON flow logs of mixed telemetry traffic
- * (plain, form, JSON, base64, gzip+base64, lz-string) at 50, 100 and 200 MB in a temp directory,
- * with the canary planted in known flows, then scans each in a fresh process with scanFiles (the
- * engine of `phonehome scan`, worker pool included), once in the scanning thread (jobs 1) and once
- * on one worker per core, and prints MB/s, peak RSS, findings vs planted, the ratio to `grep -c`
- * over the same file, its CPU time (the figure to read when the machine is shared) and the load.
+ * Benchmark of `phonehome scan` on traffic shaped like what real telemetry SDKs send: PostHog-like
+ * gzip and lz-string batches with `$current_url`, Mixpanel- and Sensors-like base64 form fields,
+ * Amplitude-like JSON, protobuf, cookies holding percent-encoded JSON with the landing URL, and a
+ * Referer header on every request. Search phrases (spaces, accents, CJK, emoji, reserved
+ * characters) ride in the page URLs of some requests. The script writes an NDJSON flow log of the
+ * size asked, prints its mix, then runs the whole `phonehome scan --json` command on it, as a user
+ * would, with 1, 16 and 160 tokens: MB/s, CPU time, peak RSS (GNU time), findings against what was
+ * planted, and the ratio to `grep -c` over the same file.
  *
- *   npx tsx bench/scan.ts [SIZES_MB...]      e.g. npx tsx bench/scan.ts 50 100 200
- *   BENCH_JOBS=2 npx tsx bench/scan.ts 200   only these worker counts
+ *   npx tsx bench/scan.ts [SIZE_MB] [TOKEN_COUNTS]     e.g. npx tsx bench/scan.ts 50 1,16,160
+ *   KEEP=1 npx tsx bench/scan.ts 50                    keep the generated file (path printed)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import LZString from 'lz-string';
-import type { Flow } from '../src/capture/flow.ts';
-import { MAX_DEFAULT_JOBS } from '../src/detect/pool.ts';
+import protobuf from 'protobufjs';
+import type { Flow, Header } from '../src/capture/flow.ts';
 
-const CANARY = 'phbench7k2x9qm4z';
-const PLANT_EVERY = 25;
+/** The phrases planted, as people type them. */
+const PHRASES = ['new york pizza', 'café crème', '東京 天気', '🍕 near me', 'a&b+c/d%e'];
+const PLANT_EVERY = 20;
 
-function words(n: number): string {
-  const w = [
-    'search',
-    'page',
-    'view',
-    'click',
-    'session',
-    'user',
-    'event',
-    'screen',
-    'scroll',
-    'load',
-    'time',
-    'value',
-  ];
-  let s = '';
-  for (let i = 0; i < n; i++) s += `${w[(i * 7 + n) % w.length]}${i % 13} `;
-  return s;
+/** A deterministic pseudo-random stream (the file is the same from run to run). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x297a2d39) >>> 0;
+    s ^= s >>> 12;
+    return s / 2 ** 32;
+  };
+}
+const rand = rng(7);
+const hex = (n: number) => Array.from({ length: n }, () => Math.floor(rand() * 16).toString(16)).join('');
+const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
+
+/** Tokens, in the order they are taken: the phrases first, then canaries and identifiers. */
+function tokenArgs(count: number): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < count; i++) {
+    if (i < PHRASES.length) args.push('--canary', PHRASES[i]!);
+    else if (i % 4 === 0) args.push('--identifier', `advertising-id=${uuidFrom(i)}`);
+    else if (i % 4 === 1) args.push('--identifier', `android-id=${hexFrom(i, 16)}`);
+    else if (i % 4 === 2) args.push('--typed-canary', `ph${hexFrom(i, 12).replace(/[01]/g, 'k')} crème`);
+    else args.push('--canary', `ph${hexFrom(i, 12).replace(/[01]/g, 'z')}`);
+  }
+  return args;
+}
+const hexFrom = (i: number, n: number) => createHash('sha1').update(`tok${i}`).digest('hex').slice(0, n);
+const uuidFrom = (i: number) => {
+  const h = createHash('sha1').update(`uuid${i}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+};
+
+const SITES = ['https://shop.site-b.test', 'https://news.site-a.test', 'https://www.example-store.test'];
+
+function pageUrl(i: number, phrase: string | undefined): string {
+  const site = SITES[i % SITES.length]!;
+  if (phrase === undefined)
+    return `${site}/article/${hex(10)}?utm_source=newsletter&utm_medium=email&page=${i % 9}`;
+  // Half as a form submit writes it ("+" for spaces), half as encodeURIComponent does.
+  const q = i % 2 === 0 ? encodeURIComponent(phrase).replace(/%20/g, '+') : encodeURIComponent(phrase);
+  return `${site}/search?q=${q}&sort=relevance`;
 }
 
-/** A batch of events as an analytics SDK would send it; the canary goes in one event's URL. */
-function eventBatch(i: number, planted: boolean): string {
-  const events = Array.from({ length: 12 }, (_, k) => ({
-    event: k % 3 === 0 ? '$pageview' : 'click',
-    ts: 1714550000000 + i * 100 + k,
-    props: {
-      $url:
-        planted && k === 5 ? `https://search.test/search?q=${CANARY}` : `https://site.test/page/${i}/${k}`,
-      id: randomBytes(12).toString('hex'),
-      text: words(20 + (k % 5)),
-    },
-  }));
-  return JSON.stringify({ api_key: 'phc_benchkey', batch: events });
-}
-
-const KINDS = ['plain', 'form', 'json', 'base64', 'gzip64', 'lz64'] as const;
-
-function makeFlow(i: number): { flow: Flow; planted: boolean } {
-  const planted = i % PLANT_EVERY === 0;
-  const kind = KINDS[i % KINDS.length]!;
-  const json = eventBatch(i, planted);
-  let url = `https://t${i % 7}.vendor.test/e/?ip=1&_=${1714550000000 + i}`;
-  let body: string;
-  if (kind === 'plain') {
-    if (planted) url += `&q=${CANARY}`;
-    body = words(200);
-  } else if (kind === 'form') body = `data=${encodeURIComponent(json)}&ver=1.2.3`;
-  else if (kind === 'json') body = json;
-  else if (kind === 'base64') body = `data=${encodeURIComponent(Buffer.from(json).toString('base64'))}`;
-  else if (kind === 'gzip64')
-    body = `data=${encodeURIComponent(zlib.gzipSync(json).toString('base64'))}&compression=gzip-js`;
-  else body = `data=${encodeURIComponent(LZString.compressToBase64(json))}&compression=lz64`;
-  const b = Buffer.from(body);
+function sdkProperties(url: string, i: number): Record<string, unknown> {
   return {
+    $current_url: url,
+    $host: new URL(url).host,
+    $pathname: new URL(url).pathname,
+    $referrer: `${SITES[(i + 1) % SITES.length]}/`,
+    $browser: 'Chrome',
+    $browser_version: 131,
+    $os: 'Linux',
+    $screen_height: 1080,
+    $screen_width: 1920,
+    $lib: 'web',
+    $lib_version: '1.200.0',
+    $insert_id: hex(16),
+    $time: 1714550000 + i / 1000,
+    distinct_id: uuid(),
+    $device_id: uuid(),
+    $session_id: uuid(),
+    $window_id: uuid(),
+    token: 'phc_benchproject',
+    $active_feature_flags: ['beta-search', 'new-nav'],
+    $viewport_height: 900,
+    $viewport_width: 1600,
+  };
+}
+
+function batch(i: number, url: string, n: number): Array<Record<string, unknown>> {
+  return Array.from({ length: n }, (_, k) => ({
+    event: k === 0 ? '$pageview' : k % 3 === 0 ? '$autocapture' : 'click',
+    properties: {
+      ...sdkProperties(url, i + k),
+      ...(k % 3 === 0
+        ? {
+            $elements: [
+              { tag_name: 'button', $el_text: 'Add to cart', attr__class: 'btn btn-primary', nth_child: 2 },
+              { tag_name: 'div', attr__class: 'product-card', nth_child: 5 },
+            ],
+          }
+        : {}),
+    },
+    timestamp: new Date(1714550000000 + i * 100 + k).toISOString(),
+    uuid: uuid(),
+  }));
+}
+
+const KINDS = [
+  'posthog-gzip',
+  'posthog-lz64',
+  'mixpanel-base64-form',
+  'amplitude-json',
+  'sensors-gzip-base64-form',
+  'protobuf',
+  'beacon-query',
+] as const;
+type Kind = (typeof KINDS)[number];
+
+const PageView = new protobuf.Type('PageView')
+  .add(new protobuf.Field('client_id', 1, 'string'))
+  .add(new protobuf.Field('url', 2, 'string'))
+  .add(new protobuf.Field('referrer', 3, 'string'))
+  .add(new protobuf.Field('ts', 4, 'int64'))
+  .add(new protobuf.Field('payload', 5, 'bytes'));
+
+function request(
+  i: number,
+  kind: Kind,
+  url: string,
+): { url: string; method: string; body: Buffer; type: string } {
+  if (kind === 'posthog-gzip') {
+    const body = zlib.gzipSync(JSON.stringify(batch(i, url, 6)));
+    return {
+      url: `https://us.i.posthog.test/e/?ip=1&_=${1714550000000 + i}&ver=1.200.0&compression=gzip-js`,
+      method: 'POST',
+      body,
+      type: 'text/plain',
+    };
+  }
+  if (kind === 'posthog-lz64') {
+    const body = `data=${encodeURIComponent(LZString.compressToBase64(JSON.stringify(batch(i, url, 3))))}&compression=lz64`;
+    return {
+      url: 'https://us.i.posthog.test/e/',
+      method: 'POST',
+      body: Buffer.from(body),
+      type: 'application/x-www-form-urlencoded',
+    };
+  }
+  if (kind === 'mixpanel-base64-form') {
+    const events = batch(i, url, 4).map((e) => ({ event: e.event, properties: e.properties }));
+    const body = `data=${encodeURIComponent(Buffer.from(JSON.stringify(events)).toString('base64'))}`;
+    return {
+      url: `https://api-js.mixpanel.test/track/?verbose=1&ip=1&_=${1714550000000 + i}`,
+      method: 'POST',
+      body: Buffer.from(body),
+      type: 'application/x-www-form-urlencoded',
+    };
+  }
+  if (kind === 'amplitude-json') {
+    const body = JSON.stringify({
+      api_key: 'benchkey0123456789abcdef',
+      events: Array.from({ length: 5 }, (_, k) => ({
+        event_type: k === 0 ? '[Amplitude] Page Viewed' : 'click',
+        device_id: uuid(),
+        session_id: 1714550000000 + i,
+        time: 1714550000000 + i * 100 + k,
+        platform: 'Web',
+        language: 'en-US',
+        event_properties: {
+          '[Amplitude] Page URL': url,
+          '[Amplitude] Page Title': 'Results',
+          '[Amplitude] Page Path': new URL(url).pathname,
+        },
+        insert_id: uuid(),
+      })),
+      options: {},
+    });
+    return {
+      url: 'https://api2.amplitude.test/2/httpapi',
+      method: 'POST',
+      body: Buffer.from(body),
+      type: 'application/json',
+    };
+  }
+  if (kind === 'sensors-gzip-base64-form') {
+    const data = batch(i, url, 4).map((e) => ({
+      type: 'track',
+      event: '$pageview',
+      properties: {
+        $url: url,
+        $title: 'Results',
+        $latest_referrer: '',
+        ...(e.properties as Record<string, unknown>),
+      },
+    }));
+    const body = `data_list=${encodeURIComponent(zlib.gzipSync(JSON.stringify(data)).toString('base64'))}&gzip=1`;
+    return {
+      url: 'https://sa.sensors.test/sa?project=default',
+      method: 'POST',
+      body: Buffer.from(body),
+      type: 'application/x-www-form-urlencoded',
+    };
+  }
+  if (kind === 'protobuf') {
+    const body = Buffer.from(
+      PageView.encode({
+        client_id: uuid(),
+        url,
+        referrer: SITES[0],
+        ts: 1714550000000 + i,
+        payload: Buffer.from(hex(64), 'hex'),
+      }).finish(),
+    );
+    return {
+      url: 'https://collect.protobuf.test/v1/pv',
+      method: 'POST',
+      body,
+      type: 'application/x-protobuf',
+    };
+  }
+  const q = new URLSearchParams({
+    v: '2',
+    tid: 'G-BENCH',
+    cid: uuid(),
+    dl: url,
+    dt: 'Results',
+    en: 'page_view',
+    _p: hex(8),
+  });
+  return {
+    url: `https://region1.analytics.test/g/collect?${q}`,
+    method: 'POST',
+    body: Buffer.alloc(0),
+    type: 'text/plain',
+  };
+}
+
+interface Generated {
+  flow: Flow;
+  kind: Kind;
+  planted: string | undefined;
+  cookieJson: boolean;
+}
+
+function makeFlow(i: number): Generated {
+  const kind = KINDS[i % KINDS.length]!;
+  const planted = i % PLANT_EVERY === 0 ? PHRASES[(i / PLANT_EVERY) % PHRASES.length] : undefined;
+  const url = pageUrl(i, planted);
+  const r = request(i, kind, url);
+  const headers: Header[] = [
+    { name: 'content-type', value: r.type },
+    {
+      name: 'user-agent',
+      value:
+        'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+    },
+    { name: 'referer', value: url },
+    { name: 'accept-language', value: 'en-US,en;q=0.9' },
+  ];
+  // First-party SDK cookies on every other request: percent-encoded JSON holding the landing URL.
+  const cookieJson = i % 2 === 0;
+  if (cookieJson) {
+    const state = encodeURIComponent(
+      JSON.stringify({
+        distinct_id: uuid(),
+        $device_id: uuid(),
+        $initial_current_url: url,
+        $initial_referrer: '$direct',
+        $sesid: [1714550000000 + i, uuid(), 1714550000000],
+      }),
+    );
+    headers.push({
+      name: 'cookie',
+      value: `ph_phc_bench_posthog=${state}; _ga=GA1.1.${hex(10)}.1714550000; sessionid=${hex(32)}`,
+    });
+  }
+  return {
+    kind,
     planted,
+    cookieJson,
     flow: {
       id: `bench/s#${i}`,
       seq: i,
@@ -88,144 +296,167 @@ function makeFlow(i: number): { flow: Flow; planted: boolean } {
       startedAt: '2024-05-01T10:00:00.000Z',
       transport: 'https',
       request: {
-        method: 'POST',
-        url,
+        method: r.method,
+        url: r.url,
         httpVersion: '1.1',
-        headers: [
-          { name: 'content-type', value: 'application/x-www-form-urlencoded' },
-          { name: 'user-agent', value: 'Mozilla/5.0 (X11; Linux x86_64) bench' },
-        ],
-        bodyBase64: b.toString('base64'),
-        bodySize: b.length,
+        headers,
+        bodyBase64: r.body.toString('base64'),
+        bodySize: r.body.length,
       },
       tls: { intercepted: true },
     },
   };
 }
 
-/** Writes flows until the file reaches `mb` MB; returns the number of planted flows. */
-function generate(path: string, mb: number): { planted: number; flows: number } {
+interface Mix {
+  flows: number;
+  planted: number;
+  plantedBy: Map<string, number>;
+  bytes: number;
+  kinds: Map<Kind, number>;
+  cookieJson: number;
+  sizes: number[];
+}
+
+/** Writes flows until the file reaches `mb` MB. */
+function generate(path: string, mb: number): Mix {
   const fd = openSync(path, 'w');
-  let size = 0;
-  let planted = 0;
-  let i = 0;
+  const mix: Mix = {
+    flows: 0,
+    planted: 0,
+    plantedBy: new Map(),
+    bytes: 0,
+    kinds: new Map(),
+    cookieJson: 0,
+    sizes: [],
+  };
   // A pool of generated flows, reused with fresh ids, keeps generation fast for large files.
-  const pool = Array.from({ length: 600 }, (_, k) => makeFlow(k));
-  while (size < mb * 1024 * 1024) {
-    const p = pool[i % pool.length]!;
-    const line = `${JSON.stringify({ type: 'flow', ...p.flow, id: `bench/s#${i}`, seq: i })}\n`;
+  const pool = Array.from({ length: 1400 }, (_, k) => makeFlow(k));
+  for (let i = 0; mix.bytes < mb * 1024 * 1024; i++) {
+    const g = pool[i % pool.length]!;
+    const line = `${JSON.stringify({ type: 'flow', ...g.flow, id: `bench/s#${i}`, seq: i })}\n`;
     writeSync(fd, line);
-    size += Buffer.byteLength(line);
-    if (p.planted) planted++;
-    i++;
+    mix.bytes += Buffer.byteLength(line);
+    mix.flows++;
+    if (g.planted) {
+      mix.planted++;
+      mix.plantedBy.set(g.planted, (mix.plantedBy.get(g.planted) ?? 0) + 1);
+    }
+    if (g.cookieJson) mix.cookieJson++;
+    mix.kinds.set(g.kind, (mix.kinds.get(g.kind) ?? 0) + 1);
+    if (i < pool.length) mix.sizes.push(g.flow.request.bodySize + g.flow.request.url.length);
   }
   closeSync(fd);
-  return { planted, flows: i };
+  return mix;
 }
 
-/** Scans `file` with scanFiles, the engine of `phonehome scan` (worker pool included), and prints figures as JSON. */
-async function child(file: string, jobs: number): Promise<void> {
-  const { scanFiles } = await import('../src/commands/scan.ts');
+function printMix(mix: Mix): void {
+  const sorted = [...mix.sizes].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  const pct = (n: number) => `${((100 * n) / mix.flows).toFixed(0)} %`;
+  console.log(`file: ${(mix.bytes / 1024 / 1024).toFixed(1)} MB NDJSON, ${mix.flows} requests`);
+  console.log(
+    `request size (URL + body, bytes): min ${sorted[0]}, median ${at(0.5)}, p90 ${at(0.9)}, max ${sorted[sorted.length - 1]}`,
+  );
+  console.log('mix:');
+  const label: Record<Kind, string> = {
+    'posthog-gzip': 'gzip JSON batch with $current_url (PostHog gzip-js)',
+    'posthog-lz64': 'lz-string base64 form field with $current_url (PostHog lz64)',
+    'mixpanel-base64-form': 'base64 JSON form field with $current_url (Mixpanel)',
+    'amplitude-json': 'nested JSON with page URL (Amplitude)',
+    'sensors-gzip-base64-form': 'gzip+base64 form field with $url (Sensors data_list)',
+    protobuf: 'protobuf with a URL string field',
+    'beacon-query': 'page URL in a query parameter (GA-style dl=)',
+  };
+  for (const k of KINDS) console.log(`  ${pct(mix.kinds.get(k) ?? 0).padStart(5)}  ${label[k]}`);
+  console.log(`  100 %  Referer header with the page URL`);
+  console.log(
+    `  ${pct(mix.cookieJson).padStart(5)}  cookie holding percent-encoded JSON with the landing URL`,
+  );
+  console.log(
+    `  ${pct(mix.planted).padStart(5)}  requests whose page URL carries a search phrase (${PHRASES.map((p) => JSON.stringify(p)).join(', ')})`,
+  );
+}
+
+const TIME = '/usr/bin/time';
+
+/** Runs `phonehome scan FILE <tokens> --json` and returns wall time, CPU time, peak RSS and findings. */
+function scan(file: string, tokens: string[]) {
+  const bin = fileURLToPath(new URL('../bin/phonehome.js', import.meta.url));
+  const args = [bin, 'scan', file, ...tokens, '--json'];
+  const timed = existsSync(TIME);
   const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
-  const { out, stats } = await scanFiles(
-    [file],
-    { tokens: [{ value: CANARY, kind: 'canary', dataClass: 'search-terms', label: 'canary' }] },
-    { jobs },
-  );
-  const ms = performance.now() - t0;
-  // The process's CPU time: every thread's, the workers' too.
-  const cpu = process.cpuUsage(cpu0);
-  process.stdout.write(
-    JSON.stringify({
-      ms,
-      cpuMs: (cpu.user + cpu.system) / 1000,
-      findings: out.findings.length,
-      flowsFound: new Set(out.findings.map((f) => f.entry)).size,
-      gaps: out.gaps.length,
-      maxRssKb: process.resourceUsage().maxRSS,
-      workers: stats.workersStarted,
-    }),
-  );
-}
-
-interface ChildFigures {
-  ms: number;
-  cpuMs: number;
-  findings: number;
-  flowsFound: number;
-  gaps: number;
-  maxRssKb: number;
-  workers: number;
-}
-
-function jobsList(): number[] {
-  // BENCH_JOBS=1,2: the worker-thread counts to compare; 1 analyses in the scanning thread, as
-  // phonehome scan did before it had workers.
-  const env = process.env.BENCH_JOBS;
-  if (env) return env.split(',').map(Number);
-  const all = Math.min(availableParallelism(), MAX_DEFAULT_JOBS);
-  return all > 1 ? [1, all] : [1];
+  const r = timed
+    ? spawnSync(TIME, ['-f', '%e %U %S %M', process.execPath, ...args], { maxBuffer: 1 << 30 })
+    : spawnSync(process.execPath, args, { maxBuffer: 1 << 30 });
+  const s = (performance.now() - t0) / 1000;
+  if (r.status !== 0)
+    throw new Error(`phonehome scan exited ${r.status}: ${r.stderr.toString().slice(-500)}`);
+  const out = JSON.parse(r.stdout.toString()) as {
+    findings: Array<{ entry: number; token: string; where: string }>;
+    gaps: unknown[];
+  };
+  const last = r.stderr.toString().trim().split('\n').pop() ?? '';
+  const [, user, sys, rssKb] = timed ? last.split(' ').map(Number) : [0, Number.NaN, Number.NaN, Number.NaN];
+  const phraseEntries = new Set(out.findings.filter((f) => PHRASES.includes(f.token)).map((f) => f.entry));
+  return {
+    s,
+    cpuS: user! + sys!,
+    rssMb: rssKb! / 1024,
+    findings: out.findings.length,
+    gaps: out.gaps.length,
+    phraseEntries,
+  };
 }
 
 async function main(): Promise<void> {
-  if (process.argv[2] === '--child') return child(process.argv[3]!, Number(process.argv[4]));
-  const sizes = process.argv
-    .slice(2)
-    .map(Number)
-    .filter((n) => n > 0);
+  const mb = Number(process.argv[2] ?? 50);
+  const counts = (process.argv[3] ?? '1,16,160').split(',').map(Number);
   const dir = mkdtempSync(join(tmpdir(), 'phonehome-bench-'));
-  const self = fileURLToPath(import.meta.url);
+  const file = join(dir, `sdk-traffic-${mb}.ndjson`);
   try {
-    // cpu_s is the scanning process's CPU time, all its threads (workers, GC helpers): on a machine
-    // shared with other work it shows what the engine costs, where wall time (scan_s, MB/s) also
-    // counts waiting for a core. load is the 1-minute load average when the scan ended, against
-    // availableParallelism() cores.
-    console.log(`cores: ${availableParallelism()}; jobs compared: ${jobsList().join(', ')}`);
+    const mix = generate(file, mb);
+    printMix(mix);
+    const bytes = statSync(file).size;
+    const g0 = performance.now();
+    execFileSync('grep', ['-c', 'pizza', file]);
+    const grepS = (performance.now() - g0) / 1000;
     console.log(
-      'size_MB  jobs  flows   planted  found  findings  gaps  scan_s  MB/s   cpu_s   cpu_MB/s  peak_RSS_MB  grep_s  ratio   load',
+      `\nphonehome scan FILE --json, whole command (node + tsx start included); ${availableParallelism()} cores, shared machine`,
     );
-    for (const mb of sizes.length > 0 ? sizes : [50, 100, 200]) {
-      const file = join(dir, `capture-${mb}.ndjson`);
-      const { planted, flows } = generate(file, mb);
-      const bytes = statSync(file).size;
-      for (const jobs of jobsList()) {
-        const g0 = performance.now();
-        // grep counts lines holding the canary as written; planted canaries are mostly encoded, so
-        // this is only a speed reference for one plain pass over the same bytes.
-        spawnSync('grep', ['-c', CANARY, file]);
-        const grepS = (performance.now() - g0) / 1000;
-        const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', file, String(jobs)], {
-          maxBuffer: 1 << 20,
-        });
-        const r = JSON.parse(out.toString()) as ChildFigures;
-        const s = r.ms / 1000;
-        const mbs = bytes / 1024 / 1024 / s;
-        console.log(
-          [
-            String(mb).padEnd(8),
-            `${jobs}${r.workers > 0 ? '' : '*'}`.padEnd(5),
-            String(flows).padEnd(7),
-            String(planted).padEnd(8),
-            String(r.flowsFound).padEnd(6),
-            String(r.findings).padEnd(9),
-            String(r.gaps).padEnd(5),
-            s.toFixed(2).padEnd(7),
-            mbs.toFixed(1).padEnd(6),
-            (r.cpuMs / 1000).toFixed(2).padEnd(7),
-            (bytes / 1024 / 1024 / (r.cpuMs / 1000)).toFixed(1).padEnd(9),
-            (r.maxRssKb / 1024).toFixed(0).padEnd(12),
-            grepS.toFixed(3).padEnd(7),
-            (s / grepS).toFixed(1).padEnd(7),
-            loadavg()[0]!.toFixed(2),
-          ].join(' '),
-        );
-      }
-      if (!process.env.KEEP) rmSync(file);
+    console.log('tokens  wall_s  MB/s    cpu_s   peak_RSS_MB  planted  found  findings  gaps  ×grep  load');
+    const base: number[] = [];
+    for (const n of counts) {
+      const r = scan(file, tokenArgs(n));
+      const mbs = bytes / 1024 / 1024 / r.s;
+      base.push(mbs);
+      console.log(
+        [
+          String(n).padEnd(7),
+          r.s.toFixed(2).padEnd(7),
+          mbs.toFixed(1).padEnd(7),
+          r.cpuS.toFixed(1).padEnd(7),
+          r.rssMb.toFixed(0).padEnd(12),
+          String(PHRASES.slice(0, n).reduce((a, p) => a + (mix.plantedBy.get(p) ?? 0), 0)).padEnd(8),
+          String(r.phraseEntries.size).padEnd(6),
+          String(r.findings).padEnd(9),
+          String(r.gaps).padEnd(5),
+          (r.s / grepS).toFixed(0).padEnd(6),
+          loadavg()[0]!.toFixed(1),
+        ].join(' '),
+      );
     }
-    console.log('jobs marked * ran in the scanning thread (no worker thread started)');
+    console.log(`grep -c over the same file: ${grepS.toFixed(3)} s`);
+    if (base.length > 1)
+      console.log(
+        `slowdown from ${counts[0]} to ${counts[counts.length - 1]} tokens: ${(base[0]! / base[base.length - 1]!).toFixed(2)}×`,
+      );
+    console.log(
+      '"planted": requests whose page URL carries one of the phrases among the tokens; "found": requests in which scan found a phrase.',
+    );
   } finally {
-    if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
+    if (process.env.KEEP) console.log(`kept: ${file}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -25,7 +25,7 @@ import {
 import type { Token } from '../detect/token.ts';
 
 export const USAGE =
-  'usage: phonehome scan FILE... --canary TOKEN... --identifier KIND=VALUE... [--cipher ID:ALGORITHM:KEYHEX[:IVHEX|prefix]] [--jobs N] [--json] [--help]';
+  'usage: phonehome scan FILE... --canary TOKEN... [--typed-canary TOKEN...] --identifier KIND=VALUE... [--cipher ID:ALGORITHM:KEYHEX[:IVHEX|prefix]] [--jobs N] [--json] [--help]';
 
 /** Identifier kinds `--identifier` accepts, and whether each identifies the device or describes it. */
 export const IDENTIFIER_KINDS: Record<string, 'device-id' | 'device-info'> = {
@@ -74,6 +74,7 @@ class UsageError extends Error {}
 function parse(argv: string[]) {
   let values: {
     canary?: string[];
+    'typed-canary'?: string[];
     identifier?: string[];
     cipher?: string[];
     jobs?: string;
@@ -87,6 +88,7 @@ function parse(argv: string[]) {
       allowPositionals: true,
       options: {
         canary: { type: 'string', multiple: true },
+        'typed-canary': { type: 'string', multiple: true },
         identifier: { type: 'string', multiple: true },
         cipher: { type: 'string', multiple: true },
         jobs: { type: 'string', short: 'j' },
@@ -102,6 +104,10 @@ function parse(argv: string[]) {
   for (const c of values.canary ?? []) {
     if (c === '') throw new UsageError('--canary needs a non-empty value');
     tokens.push({ value: c, kind: 'canary', dataClass: 'search-terms', label: 'canary' });
+  }
+  for (const c of values['typed-canary'] ?? []) {
+    if (c === '') throw new UsageError('--typed-canary needs a non-empty value');
+    tokens.push({ value: c, kind: 'canary', dataClass: 'search-terms', label: 'canary', typed: true });
   }
   for (const id of values.identifier ?? []) {
     const eq = id.indexOf('=');
@@ -326,7 +332,7 @@ export async function scanCommand(argv: string[]): Promise<number> {
   }
   if (args.help) {
     process.stdout.write(
-      `${USAGE}\n\nScans HAR 1.2 files (Chrome DevTools, Playwright, HTTP Toolkit, mitmproxy) and phonehome NDJSON flow logs\nfor canaries and device identifiers, through every encoding layer phonehome can peel.\nIdentifier kinds: ${Object.keys(IDENTIFIER_KINDS).join(', ')}.\n--jobs N analyses flows on N worker threads (default ${defaultJobs()}: one per core, at most ${MAX_DEFAULT_JOBS}).\nExit status: 0 when the scan ran (whatever it found), 2 on bad arguments or an unreadable file.\n`,
+      `${USAGE}\n\nScans HAR 1.2 files (Chrome DevTools, Playwright, HTTP Toolkit, mitmproxy) and phonehome NDJSON flow logs\nfor canaries and device identifiers, through every encoding layer phonehome can peel (a URL anywhere is\none: its path, query and fragment are peeled). A canary is found as typed: spaces as + or %20,\npercent-encoded, form-encoded, JSON \\u-escaped, in any case. --typed-canary also finds its prefixes\nfrom 8 characters up (suggestion requests sent per keystroke).\nIdentifier kinds: ${Object.keys(IDENTIFIER_KINDS).join(', ')}.\n--jobs N analyses flows on N worker threads (default ${defaultJobs()}: one per core, at most ${MAX_DEFAULT_JOBS}).\nExit status: 0 when the scan ran (whatever it found), 2 on bad arguments or an unreadable file.\n`,
     );
     return 0;
   }
