@@ -31,7 +31,7 @@ function rng(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x297a2d39) >>> 0;
-    s ^= s >>> 12;
+    s = (s ^ (s >>> 12)) >>> 0;
     return s / 2 ** 32;
   };
 }
@@ -411,7 +411,10 @@ function scan(file: string, tokens: string[]) {
 
 async function main(): Promise<void> {
   const mb = Number(process.argv[2] ?? 50);
-  const counts = (process.argv[3] ?? '1,16,160').split(',').map(Number);
+  const counts = (process.argv[3] ?? '1,16,160')
+    .split(',')
+    .map(Number)
+    .filter((n) => n > 0);
   const dir = mkdtempSync(join(tmpdir(), 'phonehome-bench-'));
   const file = join(dir, `sdk-traffic-${mb}.ndjson`);
   try {

@@ -4,6 +4,7 @@ import { layerIsForm } from './form.ts';
 import { layerJson } from './json.ts';
 import type { Layer } from './layer.ts';
 import { isHexLike, isPlausibleDecode } from './sniff.ts';
+import { layerIsUrl } from './url.ts';
 
 const WHOLE = /^[A-Za-z0-9+/_-]+={0,2}$/;
 const RUN = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
@@ -37,8 +38,9 @@ function candidates(layer: Layer): Candidate[] {
     return c ? [c] : [];
   }
   if (t.length < 16) return [];
-  // Forms and JSON are split by their own decoders, which name the field a value came from.
-  if (layerIsForm(layer) || layerJson(layer) !== undefined) return [];
+  // Forms, JSON and URLs are split by their own decoders, which name the field a value came from
+  // (a URL's path, when it holds a long base64 run, is a layer of its own).
+  if (layerIsForm(layer) || layerIsUrl(layer) || layerJson(layer) !== undefined) return [];
   // Query strings decode `+` to a space: a base64 value sent unescaped comes back with spaces.
   if (t.includes(' ') && countSpaces(t) * 20 <= t.length && !/\s\s/.test(t)) {
     const plus = t.replace(/ /g, '+');

@@ -60,17 +60,20 @@ function probe(b: Buffer): boolean {
 }
 
 /**
- * Whether text is only digits and hex letters of one case (an id, a hash, a number). Such text is
- * read as hex or a number, never as base64 or lz-string: their output, from any input, holds
- * other letters; the chance that 8 or more of its characters are all hex is below 1 in 5000, and
- * falls fast with length.
+ * Whether text is only digits and hex letters of one case (an id, a hash, a number), or a UUID
+ * (8-4-4-4-12 such characters, SDKs' distinct, device, session and event ids). Such text is read
+ * as hex or a number, never as base64 or lz-string: their output, from any input, holds other
+ * letters; the chance that 8 or more of its characters are all hex is below 1 in 5000, and falls
+ * fast with length (a UUID's 32 hex characters, placed as its dashes are, far below that).
  */
 export function isHexLike(t: string): boolean {
   let lower = false;
   let upper = false;
+  const uuid = t.length === 36;
   for (let i = 0; i < t.length; i++) {
     const c = t.charCodeAt(i);
     if (c >= 0x30 && c <= 0x39) continue;
+    if (uuid && c === 0x2d && (i === 8 || i === 13 || i === 18 || i === 23)) continue;
     if (c >= 0x61 && c <= 0x66) lower = true;
     else if (c >= 0x41 && c <= 0x46) upper = true;
     else return false;

@@ -8,6 +8,9 @@ const MAX_URL = 64 * 1024;
 /** Path, query value or fragment shorter than this holds no token (MIN_TOKEN_LENGTH). */
 const MIN_PART = 4;
 
+// A run of base64 characters as long as base64.ts looks for inside text ("/" splits path segments).
+const BASE64_RUN = /[A-Za-z0-9+_-]{16,}/;
+
 // An absolute http(s) or ws(s) URL, or a protocol-relative one, as the whole (trimmed) layer.
 const URL_START = /^(?:(?:https?|wss?):)?\/\/[^\s/?#]/i;
 
@@ -57,9 +60,9 @@ export const urlDecoder: Decoder = {
     const rest = t.replace(/^[^/]*\/\/[^/?#]*/, '');
     const q = rest.search(/[?#]/);
     const path = q < 0 ? rest : rest.slice(0, q);
-    if (path.length >= MIN_PART && path.includes('%')) {
-      const decoded = percentDecode(path, false);
-      if (decoded !== path) out.push({ step: 'url', steps: ['url', 'path'], text: decoded });
+    // Peeled when escaped, or when it may hold base64 (which is not looked for in the whole URL).
+    if (path.length >= MIN_PART && (path.includes('%') || BASE64_RUN.test(path))) {
+      out.push({ step: 'url', steps: ['url', 'path'], text: percentDecode(path, false) });
     }
     const h = rest.indexOf('#');
     const query = q >= 0 && rest[q] === '?' ? rest.slice(q + 1, h < 0 ? undefined : h) : '';

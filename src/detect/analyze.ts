@@ -115,7 +115,7 @@ export class Analyzer {
       // seldom (most parts hold none).
       const edges: number[] = [];
       const before = budget.hits.length;
-      peel(part.root, decoders, budget, {
+      peel(part.root, part.peel === false ? [] : decoders, budget, {
         layer: (layer, index, parent) => {
           if (parent >= 0) edges.push(parent, index);
           depths[index] = layer.depth;

@@ -44,10 +44,12 @@ export class Automaton {
       }
     }
     // Upper-case spellings share their lower case's class.
-    for (let c = 0; c < 65536; c++) {
-      if (this.classOf[c] !== 0) continue;
-      const f = fold(c);
-      if (f !== c && this.classOf[f] !== 0) this.classOf[c] = this.classOf[f]!;
+    for (let f = 0; f < 65536; f++) {
+      const cls = this.classOf[f]!;
+      if (cls === 0) continue;
+      const upper = String.fromCharCode(f).toUpperCase();
+      if (upper.length === 1 && this.classOf[upper.charCodeAt(0)] === 0 && fold(upper.charCodeAt(0)) === f)
+        this.classOf[upper.charCodeAt(0)] = cls;
     }
     this.alphabet = classes;
     // The trie, built with maps, then packed.

@@ -7,7 +7,24 @@ import { percentDecode } from '../decode/percent.ts';
 export interface RequestPart {
   where: string;
   root: Layer;
+  /** False for a value searched as it is, not decoded (a header whose syntax HTTP fixes). */
+  peel?: boolean;
 }
+
+// Headers whose values are media types, languages, codings or numbers in HTTP's own syntax: a
+// token in them is found as written, but nothing encoded can hide there (base64 and compression
+// probes on "application/x-protobuf" cost more than the rest of a request).
+const SYNTAX_HEADERS = new Set([
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'content-encoding',
+  'content-length',
+  'content-type',
+  'connection',
+  'cache-control',
+  'pragma',
+]);
 
 // Headers that only repeat the URL (HTTP/2 pseudo-headers, Host) or are split into cookies.
 const SKIP_HEADERS = new Set(['host', 'cookie']);
@@ -49,7 +66,11 @@ export function requestParts(flow: Flow): RequestPart[] {
       continue;
     }
     if (name.startsWith(':') || SKIP_HEADERS.has(name)) continue;
-    parts.push({ where: `header:${name}`, root: Layer.fromText(h.value) });
+    parts.push({
+      where: `header:${name}`,
+      root: Layer.fromText(h.value),
+      ...(SYNTAX_HEADERS.has(name) ? { peel: false } : {}),
+    });
   }
   const body = flowBody(flow);
   if (body.length > 0) parts.push({ where: 'body', root: Layer.fromBytes(body) });
