@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { REPORT_FORMATS, type ReportFormat, writeReports } from '../report/publish.ts';
+import { publishRun } from '../report/publish-run.ts';
 import { readRun, readRunFolder } from '../report/read-run.ts';
 import type { RunRecord } from '../report/run-record.ts';
 import { renderTerminalMatrix } from '../report/terminal.ts';
@@ -14,6 +15,9 @@ Options:
   --out DIR          where to write the reports (default: the run's folder)
   --history DIR      a folder of earlier runs (DIR/<run>/run.json) for the history in the HTML report
   --format LIST      comma-separated: html, md, junit (default: html,md,junit)
+  --publish          also write the run as published (into --out): run.json, run.har and the flow
+                     logs with device identifiers masked and each flow part that carried one
+                     withheld; what the nightly puts on Pages and in shared artifacts
   --quiet            do not print the matrix
   -h, --help         this help
 
@@ -30,6 +34,7 @@ export async function reportCommand(argv: string[]): Promise<number> {
       history: { type: 'string' },
       format: { type: 'string' },
       quiet: { type: 'boolean' },
+      publish: { type: 'boolean' },
     },
     REPORT_HELP,
   );
@@ -62,6 +67,16 @@ export async function reportCommand(argv: string[]): Promise<number> {
     if (!values.quiet) process.stdout.write(renderTerminalMatrix(run, { color: process.stdout.isTTY }));
     for (const path of writeReports(run, out, formats as ReportFormat[], history)) {
       process.stdout.write(`wrote ${path}\n`);
+    }
+    if (values.publish) {
+      if (resolve(out) === resolve(dirname(file))) {
+        return usageError(
+          'report',
+          '--publish needs --out: the run folder keeps the full values',
+          REPORT_HELP,
+        );
+      }
+      for (const path of publishRun(run, dirname(file), out)) process.stdout.write(`published ${path}\n`);
     }
     return 0;
   } catch (error) {

@@ -21,30 +21,25 @@ export function maskRun(run: RunRecord): RunRecord {
   for (const cell of run.cells) {
     for (const e of cell.evidence) if (e.dataClass === 'device-ids') secrets.push(e.token);
   }
+  // The form the identifier was found in (its sha256, its base64, …) is as linkable as the value;
+  // excerpts wrap it in «…».
+  for (const item of [...run.findings, ...run.cells.flatMap((c) => c.evidence)]) {
+    if (item.dataClass !== 'device-ids' || !item.excerpt) continue;
+    for (const m of item.excerpt.matchAll(/«([^»]+)»/g)) if (m[1]) secrets.push(m[1]);
+  }
   if (secrets.length === 0) return run;
-  const unique = [...new Set(secrets)].sort((a, b) => b.length - a.length);
+  const unique = [...new Set(secrets)].filter((v) => v.length > 0).sort((a, b) => b.length - a.length);
   const mask = (text: string): string =>
     unique.reduce((t, secret) => t.split(secret).join(maskIdentifier(secret)), text);
-  const maskOptional = (text: string | undefined): string | undefined =>
-    text === undefined ? undefined : mask(text);
-  return {
-    ...run,
-    cells: run.cells.map((cell) => ({
-      ...cell,
-      reason: mask(cell.reason),
-      evidence: cell.evidence.map((e) => ({
-        ...e,
-        token: mask(e.token),
-        url: mask(e.url),
-        ...(e.excerpt !== undefined ? { excerpt: maskOptional(e.excerpt) } : {}),
-        ...(e.says !== undefined ? { says: maskOptional(e.says) } : {}),
-      })),
-    })),
-    findings: run.findings.map((f) => ({
-      ...f,
-      token: mask(f.token),
-      url: mask(f.url),
-      excerpt: mask(f.excerpt),
-    })),
+  // Every string of the record, not only findings and evidence: an identifier also turns up in a
+  // scenario's error, a gap's detail or a target's name, and each of them is rendered.
+  const deep = (value: unknown): unknown => {
+    if (typeof value === 'string') return mask(value);
+    if (Array.isArray(value)) return value.map(deep);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, deep(v)]));
+    }
+    return value;
   };
+  return deep(run) as RunRecord;
 }

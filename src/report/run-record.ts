@@ -53,7 +53,16 @@ export interface RunRecord {
   /** Tokens found in files the browsers wrote (the device side), every scenario's. */
   deviceFindings?: DeviceFinding[];
   /** Paths relative to the run folder. */
-  files: { har?: string; flows: string[]; summary?: string };
+  files: {
+    har?: string;
+    flows: string[];
+    summary?: string;
+    /**
+     * sha256 (hex) of the HAR and of each flow log as the run wrote them, by their path in `files`:
+     * ties a published verdict to the evidence it was judged on (published copies are masked).
+     */
+    sha256?: Record<string, string>;
+  };
 }
 
 export interface TargetRecord {

@@ -184,6 +184,7 @@ function runFields(gap: typeof gapV1 | typeof gapV2, scenario: typeof scenarioV1
       har: z.string().optional(),
       flows: z.array(z.string()),
       summary: z.string().optional(),
+      sha256: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)).optional(),
     }),
   };
 }

@@ -5,6 +5,7 @@ import type { Flow } from '../capture/flow.ts';
 import { readFlowLog } from '../capture/flow-log.ts';
 import { writeHar } from '../capture/har.ts';
 import { writeReports } from '../report/publish.ts';
+import { sha256File } from '../report/publish-run.ts';
 import type { RunRecord, ScenarioRecord } from '../report/run-record.ts';
 
 /** The project commit, or `unknown` outside a git checkout. */
@@ -31,8 +32,14 @@ export function flowsOfRecord(runDir: string, record: ScenarioRecord): Flow[] {
  * junit.xml) into the run folder, and points `reports/latest` at it.
  */
 export async function writeRun(run: RunRecord, runDir: string, flows: Flow[]): Promise<void> {
-  writeFileSync(join(runDir, 'run.json'), `${JSON.stringify(run, null, 2)}\n`);
   await writeHar(join(runDir, 'run.har'), flows);
+  run.files.har ??= 'run.har';
+  run.files.sha256 = Object.fromEntries(
+    [run.files.har, ...run.files.flows]
+      .filter((relative) => existsSync(join(runDir, relative)))
+      .map((relative) => [relative, sha256File(join(runDir, relative))]),
+  );
+  writeFileSync(join(runDir, 'run.json'), `${JSON.stringify(run, null, 2)}\n`);
   writeReports(run, runDir);
   pointLatest(runDir);
 }
