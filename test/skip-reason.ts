@@ -6,9 +6,9 @@ import { describe } from 'vitest';
  * without a word (as `describe.skipIf` lets it).
  */
 export function describeUnless(reason: string | undefined): (title: string, body: () => void) => void {
-  if (!reason) return (title, body) => describe(title, body);
+  if (!reason) return (title, body) => describe(title, () => body());
   return (title, body) => {
     console.warn(`skipped: ${title}: ${reason}`);
-    describe.skip(`${title} (skipped: ${reason})`, body);
+    describe.skip(`${title} (skipped: ${reason})`, () => body());
   };
 }
