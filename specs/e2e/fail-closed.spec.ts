@@ -5,7 +5,7 @@ import { generateCACertificate } from 'mockttp';
 import { DEFAULT_TARGETS } from '../../drivers/targets.ts';
 import { expect, test } from '../../fixtures/harness.ts';
 import { sendPinned } from '../../fixtures/pinning/pinning-client.ts';
-import { searchScenario } from '../../fixtures/scenarios.ts';
+import { idleScenario, searchScenario } from '../../fixtures/scenarios.ts';
 import { SEARCH_ENGINE_HOST, SEARCH_ENGINE_URL } from '../../fixtures/web/web-sink.ts';
 import { flowHost } from '../../src/capture/flow.ts';
 import { explainGap } from '../../src/capture/gap.ts';
@@ -13,6 +13,7 @@ import { startCapture } from '../../src/capture/proxy.ts';
 import { defaultClaims } from '../../src/claims/catalog/index.ts';
 import { evaluate } from '../../src/claims/evaluate.ts';
 import type { ScenarioRecord } from '../../src/report/run-record.ts';
+import { assembleRun } from '../../src/run/assemble.ts';
 import { ip, sealUnavailable } from '../../src/seal/namespace.ts';
 
 const chromium = DEFAULT_TARGETS.find((t) => t.id === 'chromium')!;
@@ -46,6 +47,60 @@ test.describe('Fail closed', () => {
     });
     // The namespace is gone once the scenario ended.
     expect(ip(['netns', 'list'])).not.toMatch(new RegExp(`phonehome-${process.pid}-`));
+  });
+});
+
+test.describe('Without a seal', () => {
+  test('PHONEHOME_SEAL=off: only-declared-recipients passes in neither mode, and each scenario says it was not sealed', async ({
+    harness,
+  }) => {
+    const was = process.env.PHONEHOME_SEAL;
+    process.env.PHONEHOME_SEAL = 'off';
+    let results: Awaited<ReturnType<typeof harness.run>>[];
+    try {
+      results = [];
+      for (const mode of ['normal', 'incognito'] as const) {
+        results.push(await harness.run(idleScenario, { target: chromium, mode }));
+      }
+    } finally {
+      if (was === undefined) delete process.env.PHONEHOME_SEAL;
+      else process.env.PHONEHOME_SEAL = was;
+    }
+    const records = results.map((r) => r.record);
+    const flows = results.flatMap((r) => r.flows);
+    for (const record of records) {
+      expect(record.status, record.error).toBe('finished');
+      expect(record.sealed).toBe(false);
+      expect(record.consent).toBe('none');
+      expect(record.gaps.find((g) => g.kind === 'not-sealed')?.reason).toContain('PHONEHOME_SEAL=off');
+    }
+    const claims = (await defaultClaims()).filter((c) => c.id === 'only-declared-recipients');
+    const base = { runId: 'seal-off', commit: 'unknown', startedAt: '', finishedAt: '', claims };
+    const flowsOf = (r: ScenarioRecord) =>
+      flows.filter((f) => f.target === r.target.id && f.scenario === r.scenario);
+    const run = assembleRun({ ...base, records, flowsOf });
+    expect(run.scenarios.map((s) => [s.target, s.sealed])).toEqual([
+      ['chromium:incognito', false],
+      ['chromium:normal', false],
+    ]);
+    expect(run.cells).toHaveLength(2);
+    for (const cell of run.cells) {
+      test.info().annotations.push({ type: `${cell.target} ${cell.status}`, description: cell.reason });
+      expect(cell.status, cell.reason).not.toBe('pass');
+      // Fail still comes first: a breach seen anyway is a fail; otherwise the seal is the reason.
+      if (cell.status === 'inconclusive') {
+        expect(cell.reason).toContain(
+          `Not sealed: the scenario ${cell.target} / idle ran without a network seal because sealing was turned off (PHONEHOME_SEAL=off)`,
+        );
+      }
+      expect(cell.unsealed?.says).toContain('PHONEHOME_SEAL=off');
+    }
+    // Accepting the risk gives verdicts, each saying so.
+    const accepted = assembleRun({ ...base, records, flowsOf, acceptUnsealed: true });
+    for (const cell of accepted.cells) {
+      expect(cell.unsealed?.accepted).toBe(true);
+      expect(cell.reason).toContain('Unsealed, accepted with --accept-unsealed');
+    }
   });
 });
 

@@ -43,24 +43,46 @@ export class FlowLog {
   }
 }
 
+/** What reading a flow log back found: its flows and gaps, and any line that could not be read. */
+export interface FlowLogContent {
+  flows: Flow[];
+  gaps: Gap[];
+  /** Complete lines (ending in a newline) that are not a JSON object: the log is damaged there. */
+  badLines: number[];
+  /** True when the last line had no newline and did not parse: a crash mid-write, the one tolerated loss. */
+  tornLast: boolean;
+}
+
 /**
- * Reads phonehome's own flow log back: flows and gaps, in order. A torn last line (a crash mid-write)
- * is skipped; every complete line before it is kept.
+ * Reads phonehome's own flow log back: flows and gaps, in order. Every line is written whole with its
+ * newline in one write, so only the last line can be torn (a crash mid-write): it is skipped and
+ * `tornLast` says so. Any other line that does not parse is listed in `badLines` (1-based) rather
+ * than skipped silently: what it held is lost, and the caller says so (a `capture-lost` gap).
  */
-export function readFlowLog(text: string): { flows: Flow[]; gaps: Gap[] } {
+export function readFlowLog(text: string): FlowLogContent {
   const flows: Flow[] = [];
   const gaps: Gap[] = [];
-  for (const line of text.split('\n')) {
+  const badLines: number[] = [];
+  let tornLast = false;
+  const lines = text.split('\n');
+  for (const [index, line] of lines.entries()) {
     if (!line.trim()) continue;
-    let record: { type?: string } & Record<string, unknown>;
+    // The segment after the last newline is a line the writer had not finished.
+    const last = index === lines.length - 1;
+    let record: unknown;
     try {
       record = JSON.parse(line);
     } catch {
+      record = undefined;
+    }
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      if (last) tornLast = true;
+      else badLines.push(index + 1);
       continue;
     }
-    const { type, ...rest } = record;
+    const { type, ...rest } = record as { type?: unknown } & Record<string, unknown>;
     if (type === 'gap') gaps.push(rest as unknown as Gap);
     else if (type === 'flow' || type === undefined) flows.push(rest as unknown as Flow);
   }
-  return { flows, gaps };
+  return { flows, gaps, badLines, tornLast };
 }

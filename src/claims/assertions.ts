@@ -1,6 +1,6 @@
 import type { Token } from '../detect/token.ts';
 import { evaluate, evaluateWith } from './evaluate.ts';
-import { recipientsText } from './recipients.ts';
+import { provenRecipient, recipientDomains, recipientsText } from './recipients.ts';
 import type { RunView } from './run-view.ts';
 import { type Claim, RECIPIENT_CLASSES, type Recipient, type RecipientClass } from './schema.ts';
 import type { Verdict } from './verdict.ts';
@@ -79,6 +79,29 @@ export function sends(
   };
   const verdict = evaluateWith(claim, view, { token: value });
   const status = verdict?.status ?? 'inconclusive';
+  // The rule fails closed (an IP literal could be the recipient); "it was sent there" needs a finding
+  // whose host is known to be the recipient.
+  const proven =
+    !options.to ||
+    view.records.some((r) => {
+      const domains = recipientDomains(r.recipients);
+      return r.findings.some(
+        (f) =>
+          f.token === value &&
+          r.target.id === view.target.id &&
+          provenRecipient(f.host, recipients[0]!, domains),
+      );
+    });
+  if (status === 'fail' && verdict && !proven) {
+    const hosts = [...new Set(verdict.evidence.map((e) => e.host || '(no host)'))].join(', ');
+    // Undecided: the assertion fails whichever way it was asked.
+    return {
+      pass: isNot,
+      message: () =>
+        `Could not tell whether ${view.target.id} sent "${value}" to ${to}: it went to ${hosts}, which cannot be shown to be ${to} (an IP address could be anyone's).${evidenceLines(verdict)}`,
+      verdict,
+    };
+  }
   if (status === 'fail' && verdict) {
     return {
       pass: true,

@@ -3,7 +3,7 @@ import { type Flow, flowHost } from '../capture/flow.ts';
 import { explainGap, type Gap } from '../capture/gap.ts';
 import { explainFinding, type Finding } from '../detect/finding.ts';
 import { explainDeviceFinding } from '../device/device-finding.ts';
-import type { ScenarioRecord, TargetRecord } from '../report/run-record.ts';
+import type { Consent, ScenarioRecord, TargetRecord } from '../report/run-record.ts';
 import { DATA_NAMES, dataText, ruleText } from './explain.ts';
 import { linkableValues } from './linkable-values.ts';
 import {
@@ -26,17 +26,41 @@ export interface EvaluationContext {
   records: ScenarioRecord[];
   /** All flows of those records. */
   flows: Flow[];
-  /** False when the run could not observe traffic that went around the proxy. */
-  sealed: boolean;
+  /**
+   * False: treat every scenario as unsealed, whatever its record says. Otherwise each record's own
+   * `sealed` (and `not-sealed` gaps) decide, so one unsealed record (an Android run) changes only the
+   * cells of its own target.
+   */
+  sealed?: boolean;
+  /**
+   * The user accepts the risk of unsealed scenarios (`--accept-unsealed`): claims that need to see all
+   * traffic get a verdict on them anyway, and its reason says that traffic around the proxy was not seen.
+   */
+  acceptUnsealed?: boolean;
 }
+
+/**
+ * Rules that need to see all traffic: a request that went around the proxy (DNS, QUIC, a direct
+ * connection) could break each of them, so none can pass on a scenario whose bypass traffic could
+ * not be observed (no sealed network namespace). Plain-text traffic around the proxy breaks
+ * encrypted-in-transit as surely as a recipient breaks the others, so it is one of them too.
+ */
+const NEEDS_ALL_TRAFFIC: ReadonlySet<Rule['kind']> = new Set<Rule['kind']>([
+  'may-go-to',
+  'must-not-go-to',
+  'declared-recipients-only',
+  'unlinkable-modes',
+  'encrypted-in-transit',
+]);
 
 /**
  * Judge one claim on one cell. Returns null when the claim does not apply to the cell (its `when.mode`
  * is the other mode, or no scenario ran with the consent it is about). Fails closed: fail when a
  * finding breaks the rule; else error when the harness broke; else inconclusive when something
  * relevant could not be seen (an unreadable TLS connection or request to a recipient that matters,
- * bypass traffic, a decode bound on a flow that matters, an unfinished scenario, no token of the
- * claim's data planted); else pass. Never throws on well-formed input.
+ * bypass traffic, a scenario without a network seal unless the risk was accepted, a decode bound on a
+ * flow that matters, an unfinished scenario or lost captures, no token of the claim's data planted, a
+ * record that does not say what consent it gave); else pass. Never throws on well-formed input.
  */
 export function evaluate(claim: Claim, ctx: EvaluationContext): Verdict | null {
   return evaluateWith(claim, ctx, {});
@@ -58,10 +82,22 @@ export function evaluateWith(claim: Claim, ctx: EvaluationContext, options: Eval
       (claim.rule.kind === 'unlinkable-modes' || r.target.id === ctx.target.id),
   );
   const records = inScope.filter((r) => consentMatches(r.consent, claim.when.consent));
-  if (inScope.length > 0 && records.length === 0) return null;
+  // A record that does not say what consent it gave (written before consent was recorded) may or may
+  // not be one the claim is about: it can neither pass nor fail the claim.
+  const unknownConsent =
+    claim.when.consent === 'any'
+      ? []
+      : inScope.filter((r) => (r.consent as Consent | undefined) === undefined);
+  if (inScope.length > 0 && records.length === 0 && unknownConsent.length === 0) return null;
 
   const judged = new Judgement();
-  if (records.length === 0) judged.blind.add(`No scenario ran for ${ctx.target.id}.`);
+  if (records.length === 0 && unknownConsent.length === 0)
+    judged.blind.add(`No scenario ran for ${ctx.target.id}.`);
+  for (const r of unknownConsent) {
+    judged.blind.add(
+      `The scenario ${r.target.id} / ${r.scenario} does not record what consent it gave, so whether this claim about ${claim.when.consent} consent applies to it is unknown.`,
+    );
+  }
   const flows = flowsOf(records, ctx.flows);
   const flowsById = new Map(flows.map((f) => [f.id, f]));
 
@@ -73,11 +109,7 @@ export function evaluateWith(claim: Claim, ctx: EvaluationContext, options: Eval
       judged.blind.add(`The scenario ${where} did not finish${r.error ? ` (${r.error})` : ''}.`);
     }
   }
-  if (!ctx.sealed || records.some((r) => !r.sealed || r.gaps.some((g) => g.kind === 'not-sealed'))) {
-    judged.notes.add(
-      'This run was not network-sealed, so traffic that went around the proxy could not be observed.',
-    );
-  }
+  judgeSeal(claim.rule, records, ctx, judged);
 
   const rule = claim.rule;
   switch (rule.kind) {
@@ -99,10 +131,49 @@ export function evaluateWith(claim: Claim, ctx: EvaluationContext, options: Eval
   return judged.verdict(claim, ctx.target.id);
 }
 
-// A target without consent screens never granted consent, so it counts as declined.
-function consentMatches(given: ScenarioRecord['consent'], wanted: Claim['when']['consent']): boolean {
+/**
+ * Scenarios without a network seal: traffic around the proxy was not observed. For a rule that needs
+ * to see all traffic that is a blind spot (inconclusive, never pass), unless the user accepted the
+ * risk; then the verdict stands and says what it did not see, whatever the verdict is.
+ */
+function judgeSeal(rule: Rule, records: ScenarioRecord[], ctx: EvaluationContext, judged: Judgement): void {
+  const unsealed = records.filter(
+    (r) => ctx.sealed === false || !r.sealed || r.gaps.some((g) => g.kind === 'not-sealed'),
+  );
+  if (unsealed.length === 0) return;
+  const names = unsealed.map((r) => `${r.target.id} / ${r.scenario}`);
+  const which =
+    names.length === 1
+      ? `The scenario ${names[0]} ran`
+      : `${names.length} scenarios (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}) ran`;
+  const gap = unsealed.flatMap((r) => r.gaps).find((g) => g.kind === 'not-sealed');
+  // The gap says why (`… because sealing was turned off (PHONEHOME_SEAL=off), so …`): keep the why.
+  const because = gap?.reason.match(/\bbecause (.+?), so /)?.[1];
+  const why = because ? ` because ${because}` : '';
+  if (!NEEDS_ALL_TRAFFIC.has(rule.kind)) {
+    judged.notes.add(
+      `${which} without a network seal, so traffic that went around the proxy could not be observed.`,
+    );
+  } else if (ctx.acceptUnsealed) {
+    const says = `Unsealed, accepted with --accept-unsealed: ${which.charAt(0).toLowerCase()}${which.slice(1)} without a network seal, so this verdict covers only traffic through the proxy; what went around it (DNS, QUIC, direct connections) was not seen.`;
+    judged.caveats.add(says);
+    judged.unsealed = { accepted: true, says };
+  } else {
+    const says = `Not sealed: ${which.charAt(0).toLowerCase()}${which.slice(1)} without a network seal${why}, so traffic that went around the proxy could not be seen and the claim cannot pass (run sealed, or pass --accept-unsealed to accept that risk).`;
+    judged.blind.add(says);
+    judged.unsealed = { accepted: false, says };
+  }
+}
+
+/**
+ * Which records a claim is about: a claim about declined consent covers `declined` and `none` (a
+ * target that asked nothing was given no consent); one about granted consent only `granted`. A
+ * record without a consent value matches neither (the caller makes it inconclusive).
+ */
+function consentMatches(given: Consent | undefined, wanted: Claim['when']['consent']): boolean {
   if (wanted === 'any') return true;
-  return wanted === 'granted' ? given === 'granted' : given !== 'granted';
+  if (wanted === 'granted') return given === 'granted';
+  return given === 'declined' || given === 'none';
 }
 
 function flowsOf(records: ScenarioRecord[], flows: Flow[]): Flow[] {
@@ -116,12 +187,21 @@ class Judgement {
   broken = new Set<string>();
   blind = new Set<string>();
   notes = new Set<string>();
+  /** Said in every verdict, fail included: what the user accepted not to see. */
+  caveats = new Set<string>();
+  unsealed: Verdict['unsealed'];
   passed = '';
 
   verdict(claim: Claim, target: string): Verdict {
+    const verdict = this.decide(claim, target);
+    return this.unsealed ? { ...verdict, unsealed: this.unsealed } : verdict;
+  }
+
+  private decide(claim: Claim, target: string): Verdict {
     const head = `Claim “${claim.says}”`;
     const blindText = [...this.blind];
-    const notes = [...this.notes];
+    const caveats = [...this.caveats];
+    const notes = [...this.notes, ...caveats];
     if (this.violations.length > 0) {
       const shown = this.violations.slice(0, 5).map((v) => v.sentence);
       const more = this.violations.length > 5 ? [`And ${this.violations.length - 5} more like these.`] : [];
@@ -129,7 +209,7 @@ class Judgement {
         claim: claim.id,
         target,
         status: 'fail',
-        reason: [`${head} fails on ${target}.`, ...shown, ...more].join(' '),
+        reason: [`${head} fails on ${target}.`, ...shown, ...more, ...caveats].join(' '),
         evidence: this.violations.flatMap((v) => v.evidence),
       };
     }
@@ -142,6 +222,7 @@ class Judgement {
           `${head} could not be checked on ${target} because the test itself broke.`,
           ...this.broken,
           ...blindText,
+          ...caveats,
         ].join(' '),
         evidence: [],
       };
@@ -344,10 +425,9 @@ function judgeUnlinkable(
     for (const c of r.fixtureConstants ?? []) excluded.add(c);
   }
   const ignore = rule.ignore.map((p) => new RegExp(p));
-  const isExcluded = (v: string) =>
-    excluded.has(v) ||
-    [...excluded].some((c) => c.length >= 4 && (v.includes(c) || c.includes(v))) ||
-    ignore.some((re) => re.test(v));
+  // By whole value: a constant inside an identifier (or an identifier inside a constant) does not
+  // make the identifier the same for every user.
+  const isExcluded = (v: string) => excluded.has(v) || ignore.some((re) => re.test(v));
 
   const recordOf = new Map(records.map((r) => [`${r.target.id}\u0000${r.scenario}`, r]));
   type Seen = { flow: Flow; where: string; chain: string[] };

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { getDomain } from 'tldts';
 import type { ScenarioRecord } from '../report/run-record.ts';
 import type { Recipient, RecipientClass } from './schema.ts';
@@ -62,6 +63,25 @@ export function matchesRecipient(host: string, recipient: Recipient, domains: Re
   if (typeof recipient === 'string') return classify(host, domains).includes(recipient);
   const h = host.toLowerCase().replace(/\.$/, '');
   return h === recipient.domain || h.endsWith(`.${recipient.domain}`);
+}
+
+/**
+ * True only when the host is known to be the recipient. `matchesRecipient` counts a host in no class
+ * as a third party, which is right for a rule data must not break; to show that data went to someone
+ * it is not enough: an IP literal (or no host) could be anyone's, the search engine as well as a
+ * tracker. An IP literal is the recipient only when that address itself is declared for the class, or
+ * is the named domain.
+ */
+export function provenRecipient(host: string, recipient: Recipient, domains: RecipientDomains): boolean {
+  const h = host
+    .toLowerCase()
+    .replace(/\.$/, '')
+    .replace(/^\[(.*)\]$/, '$1');
+  if (!h) return false;
+  if (isIP(h) === 0) return matchesRecipient(h, recipient, domains);
+  if (typeof recipient !== 'string') return h === recipient.domain.replace(/^\[(.*)\]$/, '$1');
+  if (recipient === 'third-party') return false;
+  return classify(h, domains).includes(recipient);
 }
 
 export function matchesAny(host: string, recipients: Recipient[], domains: RecipientDomains): boolean {

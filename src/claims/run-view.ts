@@ -11,8 +11,10 @@ export type RunView = EvaluationContext;
 export interface RunViewOptions {
   /** Target id with mode, e.g. `chromium:incognito`; needed when the records hold several. */
   target?: string;
-  /** Whether the run was network-sealed; default: every record says so. */
+  /** False: treat every scenario as unsealed; default: each record's own `sealed` decides. */
   sealed?: boolean;
+  /** Give verdicts on unsealed scenarios anyway, saying so (`--accept-unsealed`). */
+  acceptUnsealed?: boolean;
 }
 
 /**
@@ -39,7 +41,8 @@ export function runView(records: ScenarioRecord[], flows: Flow[], options: RunVi
     target,
     records: related,
     flows: flows.filter((f) => keys.has(`${f.target}\u0000${f.scenario}`)),
-    sealed: options.sealed ?? related.every((r) => r.sealed),
+    ...(options.sealed !== undefined ? { sealed: options.sealed } : {}),
+    ...(options.acceptUnsealed ? { acceptUnsealed: true } : {}),
   };
 }
 

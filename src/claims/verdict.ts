@@ -28,4 +28,10 @@ export interface Verdict {
   /** Sentences explaining the verdict. */
   reason: string;
   evidence: Evidence[];
+  /**
+   * Set when scenarios of the cell ran without a network seal and the claim needs to see all traffic:
+   * the sentence (also in `reason`) saying so, and whether the user accepted the risk
+   * (`--accept-unsealed`). Reports show it beside the verdict.
+   */
+  unsealed?: { accepted: boolean; says: string };
 }

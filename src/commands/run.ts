@@ -13,6 +13,7 @@ import { preflightItems } from '../../fixtures/plan.ts';
 import { SCENARIO_IDS } from '../../fixtures/scenarios.ts';
 import { loadClaims } from '../claims/load.ts';
 import type { RunRecord } from '../report/run-record.ts';
+import { ACCEPT_UNSEALED_ENV } from '../run/accept-unsealed.ts';
 import { recoverAtStart, recoverRun, writeRunnerFile } from '../run/recover.ts';
 import { commandArgs, usageError } from './args.ts';
 
@@ -34,6 +35,10 @@ Options:
   --workers N           parallel browsers (default: 4)
   --keep-key            keep each capture's CA private key (default: deleted at the end)
   --fail-on-leak        exit 1 when a claim fails on a target that is not the reference
+  --accept-unsealed     give verdicts on scenarios that ran without a network seal (Android, a driver
+                        that cannot be sealed, PHONEHOME_SEAL=off); without it, every claim about where
+                        data goes reads inconclusive there, since traffic around the proxy was not seen.
+                        Each such cell says so. For \`npx playwright test\`: PHONEHOME_ACCEPT_UNSEALED=1
   -h, --help            this help
 
 Before any scenario starts, every selected target is checked (browser binary, adb, device attached,
@@ -58,6 +63,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       workers: { type: 'string' },
       'keep-key': { type: 'boolean' },
       'fail-on-leak': { type: 'boolean' },
+      'accept-unsealed': { type: 'boolean' },
     },
     RUN_HELP,
   );
@@ -98,6 +104,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     pid: process.pid,
     runId,
     startedAt: new Date().toISOString(),
+    ...(values['accept-unsealed'] ? { acceptUnsealed: true } : {}),
     planned: targets.flatMap((t) =>
       (t.modes ?? (['normal', 'incognito'] as const)).flatMap((mode) =>
         scenarios
@@ -127,6 +134,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     [PREFLIGHT_DONE]: '1',
     ...(values.claims ? { [ENV.claims]: resolve(values.claims) } : {}),
     ...(values['keep-key'] ? { [ENV.keepKey]: '1' } : {}),
+    // Set or cleared: an inherited PHONEHOME_ACCEPT_UNSEALED must not accept what the command line did not.
+    [ACCEPT_UNSEALED_ENV]: values['accept-unsealed'] ? '1' : '0',
     ...(values.workers ? { PHONEHOME_WORKERS: values.workers } : {}),
   };
   process.stdout.write(

@@ -3,7 +3,15 @@ import type { Gap } from '../capture/gap.ts';
 import type { Evidence, VerdictStatus } from '../claims/verdict.ts';
 import { diffRuns } from './diff.ts';
 import { maskRun } from './mask.ts';
-import { buildMatrix, countsLine, type Matrix, STATUS_SYMBOL, STATUS_WORD } from './matrix.ts';
+import {
+  buildMatrix,
+  countsLine,
+  type Matrix,
+  STATUS_SYMBOL,
+  STATUS_WORD,
+  UNSEALED_LEGEND,
+  UNSEALED_MARK,
+} from './matrix.ts';
 import type { CellRecord, ClaimRecord, RunRecord, TargetRecord } from './run-record.ts';
 import { inert } from './text.ts';
 
@@ -157,8 +165,14 @@ function matrixHtml(run: RunRecord, m: Matrix, earlier: RunRecord[], popovers: s
       }
       const id = `cell-${popovers.length}`;
       popovers.push(cellPopover(id, cell, claim, t, cellHistory(earlier, claim.id, t)));
-      const label = `${STATUS_WORD[cell.status]}: ${claim.id} on ${t.id}`;
-      return `<td class="cell ${cell.status}"><button type="button" popovertarget="${id}" aria-label="${esc(label)}">${STATUS_SYMBOL[cell.status]}</button></td>`;
+      const seal = cell.unsealed
+        ? cell.unsealed.accepted
+          ? ' (not sealed, accepted)'
+          : ' (not sealed)'
+        : '';
+      const label = `${STATUS_WORD[cell.status]}${seal}: ${claim.id} on ${t.id}`;
+      const mark = cell.unsealed ? `<sup class="unsealed">${UNSEALED_MARK}</sup>` : '';
+      return `<td class="cell ${cell.status}"><button type="button" popovertarget="${id}" aria-label="${esc(label)}">${STATUS_SYMBOL[cell.status]}${mark}</button></td>`;
     });
     return `<tr><th scope="row"><code>${esc(claim.id)}</code><span class="says">${esc(claim.says)}</span></th>${cells.join('')}</tr>`;
   });
@@ -173,6 +187,7 @@ function matrixHtml(run: RunRecord, m: Matrix, earlier: RunRecord[], popovers: s
     `<tbody>${rows.join('\n')}</tbody>`,
     '</table></div>',
     `<p class="legend">${legend} · select a cell for its verdict and evidence</p>`,
+    ...(run.cells.some((c) => c.unsealed) ? [`<p class="legend">${esc(UNSEALED_LEGEND)}</p>`] : []),
     `<p class="legend">${run.cells.length} cells in ${m.claims.length} claims × ${m.targets.length} targets</p>`,
     '</section>',
   ].join('\n');
@@ -191,6 +206,7 @@ function cellPopover(
     `<h3><span class="status-${cell.status}">${STATUS_SYMBOL[cell.status]} ${STATUS_WORD[cell.status]}</span> · <code>${esc(claim.id)}</code> on <code>${esc(t.id)}</code></h3>`,
     `<p><em>${esc(claim.says)}</em></p>`,
     `<p class="reason">${esc(cell.reason)}</p>`,
+    ...(cell.unsealed ? [`<p class="reason unsealed"><strong>${esc(cell.unsealed.says)}</strong></p>`] : []),
   ];
   if (history.length > 0) {
     const strip = [...history, cell.status]

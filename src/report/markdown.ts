@@ -1,7 +1,15 @@
 import type { Gap } from '../capture/gap.ts';
 import type { Evidence } from '../claims/verdict.ts';
 import { maskRun } from './mask.ts';
-import { buildMatrix, countsLine, STATUS_SYMBOL, STATUS_WORD, targetLabel } from './matrix.ts';
+import {
+  buildMatrix,
+  cellSymbol,
+  countsLine,
+  STATUS_SYMBOL,
+  STATUS_WORD,
+  targetLabel,
+  UNSEALED_LEGEND,
+} from './matrix.ts';
 import type { CellRecord, RunRecord } from './run-record.ts';
 import { clip, inert } from './text.ts';
 
@@ -40,12 +48,13 @@ export function renderMarkdown(original: RunRecord, opts: MarkdownOptions = {}):
   out.push(`| --- | ${m.targets.map(() => ':-:').join(' | ')} |`);
   for (const claim of m.claims) {
     const cells = m.targets.map((t) => {
-      const status = m.cell(claim.id, t.id)?.status ?? 'none';
-      return `${STATUS_SYMBOL[status]} ${STATUS_WORD[status]}`;
+      const cell = m.cell(claim.id, t.id);
+      return `${cellSymbol(cell)} ${STATUS_WORD[cell?.status ?? 'none']}`;
     });
     out.push(`| ${code(claim.id)} ${md(claim.says)} | ${cells.join(' | ')} |`);
   }
   out.push('', legend(), '');
+  if (run.cells.some((c) => c.unsealed)) out.push(md(UNSEALED_LEGEND), '');
 
   const failing = run.cells.filter((c) => c.status === 'fail');
   if (failing.length > 0) {
@@ -59,6 +68,19 @@ export function renderMarkdown(original: RunRecord, opts: MarkdownOptions = {}):
     for (const cell of unsure) {
       out.push(
         `- ${STATUS_SYMBOL[cell.status]} ${code(cell.claim, false)} × ${code(cell.target, false)}: ${md(clip(cell.reason, 400))}`,
+      );
+      if (cell.unsealed) out.push(`  ${md(clip(cell.unsealed.says, 400))}`);
+    }
+    out.push('');
+  }
+
+  // Passes that hold only for traffic through the proxy: the user accepted that with --accept-unsealed.
+  const accepted = run.cells.filter((c) => c.status === 'pass' && c.unsealed);
+  if (accepted.length > 0) {
+    out.push('## Passes without a network seal (accepted with --accept-unsealed)', '');
+    for (const cell of accepted) {
+      out.push(
+        `- ${cellSymbol(cell)} ${code(cell.claim, false)} × ${code(cell.target, false)}: ${md(clip(cell.unsealed?.says ?? '', 400))}`,
       );
     }
     out.push('');
@@ -95,6 +117,7 @@ function failingCell(run: RunRecord, cell: CellRecord, perCell: number): string[
     '',
     md(clip(cell.reason, 600)),
     '',
+    ...(cell.unsealed ? [md(clip(cell.unsealed.says, 400)), ''] : []),
   ];
   if (cell.evidence.length > 0) {
     out.push('| Flow | Host | Where | Chain | Token |', '| --- | --- | --- | --- | --- |');

@@ -31,6 +31,21 @@ export const STATUS_WORD: Record<VerdictStatus | 'none', string> = {
   none: 'not evaluated',
 };
 
+/**
+ * Beside the symbol of a cell whose scenarios ran without a network seal (its reason says whether that
+ * made it inconclusive or the risk was accepted with --accept-unsealed).
+ */
+export const UNSEALED_MARK = '*';
+
+/** The cell's symbol, with the unsealed mark when it has one. */
+export function cellSymbol(cell: CellRecord | undefined): string {
+  if (!cell) return STATUS_SYMBOL.none;
+  return `${STATUS_SYMBOL[cell.status]}${cell.unsealed ? UNSEALED_MARK : ''}`;
+}
+
+/** The legend line of the unsealed mark. */
+export const UNSEALED_LEGEND = `${UNSEALED_MARK} not sealed: traffic around the proxy was not seen (inconclusive, or a verdict accepted with --accept-unsealed)`;
+
 /** Order that ranks the worst outcome first when a summary must pick one. */
 export const STATUS_ORDER: readonly VerdictStatus[] = ['fail', 'error', 'inconclusive', 'pass'];
 

@@ -94,6 +94,8 @@ export interface CellRecord {
   status: VerdictStatus;
   reason: string;
   evidence: Evidence[];
+  /** @2: the cell's scenarios ran without a network seal (accepted or not); the sentence is in `reason` too. */
+  unsealed?: { accepted: boolean; says: string };
 }
 
 export interface ScenarioSummary {

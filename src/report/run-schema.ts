@@ -139,7 +139,24 @@ const scenarioV2 = {
 };
 
 /** The fields both versions share; `gap` and `scenario` are the version's own. */
-function runFields(gap: typeof gapV1 | typeof gapV2, scenario: typeof scenarioV1 | typeof scenarioV2) {
+const cellV1 = {
+  claim: z.string().min(1),
+  target: z.string().min(1),
+  status,
+  reason: z.string(),
+  evidence: z.array(evidence),
+};
+
+const cellV2 = {
+  ...cellV1,
+  unsealed: z.looseObject({ accepted: z.boolean(), says: z.string() }).optional(),
+};
+
+function runFields(
+  gap: typeof gapV1 | typeof gapV2,
+  scenario: typeof scenarioV1 | typeof scenarioV2,
+  cell: typeof cellV1 | typeof cellV2,
+) {
   return {
     runId: z.string().min(1),
     commit: z.string(),
@@ -158,15 +175,7 @@ function runFields(gap: typeof gapV1 | typeof gapV2, scenario: typeof scenarioV1
     claims: z.array(
       z.looseObject({ id: z.string().min(1), says: z.string(), source: z.string().optional() }),
     ),
-    cells: z.array(
-      z.looseObject({
-        claim: z.string().min(1),
-        target: z.string().min(1),
-        status,
-        reason: z.string(),
-        evidence: z.array(evidence),
-      }),
-    ),
+    cells: z.array(z.looseObject(cell)),
     scenarios: z.array(z.looseObject(scenario)),
     gaps: z.array(gap),
     phoneHome: z.array(
@@ -192,13 +201,13 @@ function runFields(gap: typeof gapV1 | typeof gapV2, scenario: typeof scenarioV1
 /** phonehome/run@1: frozen; runs written before @2 still read through it. */
 export const runRecordSchemaV1 = z.looseObject({
   schema: z.literal(RUN_SCHEMA_V1),
-  ...runFields(gapV1, scenarioV1),
+  ...runFields(gapV1, scenarioV1, cellV1),
 });
 
 /** phonehome/run@2: what `phonehome run` writes now. */
 export const runRecordSchemaV2 = z.looseObject({
   schema: z.literal(RUN_SCHEMA),
-  ...runFields(gapV2, scenarioV2),
+  ...runFields(gapV2, scenarioV2, cellV2),
   acceptUnsealed: z.boolean().optional(),
   deviceFindings: z.array(deviceFinding).optional(),
 });

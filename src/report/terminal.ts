@@ -1,6 +1,13 @@
 import { styleText } from 'node:util';
 import type { Evidence, VerdictStatus } from '../claims/verdict.ts';
-import { buildMatrix, countsLine, STATUS_SYMBOL, STATUS_WORD } from './matrix.ts';
+import {
+  buildMatrix,
+  cellSymbol,
+  countsLine,
+  STATUS_SYMBOL,
+  STATUS_WORD,
+  UNSEALED_LEGEND,
+} from './matrix.ts';
 import type { CellRecord, RunRecord, TargetRecord } from './run-record.ts';
 import { clip, inert, pad, width } from './text.ts';
 
@@ -54,8 +61,9 @@ export function renderTerminalMatrix(run: RunRecord, opts: TerminalOptions = {})
   out.push(`${'─'.repeat(claimCol)}─┼─${colWidths.map((w) => '─'.repeat(w)).join('─┼─')}`);
   for (const claim of m.claims) {
     const cols = m.targets.map((t, j) => {
-      const status = m.cell(claim.id, t.id)?.status ?? 'none';
-      return paint(STATUS_STYLE[status], pad(STATUS_SYMBOL[status], colWidths[j] ?? 1, 'center'));
+      const cell = m.cell(claim.id, t.id);
+      const status = cell?.status ?? 'none';
+      return paint(STATUS_STYLE[status], pad(cellSymbol(cell), colWidths[j] ?? 1, 'center'));
     });
     out.push(`${pad(clip(inert(claim.id), CLAIM_MAX), claimCol)} │ ${cols.join(' │ ')}`);
   }
@@ -75,10 +83,23 @@ export function renderTerminalMatrix(run: RunRecord, opts: TerminalOptions = {})
     for (const cell of unsure) {
       const sym = paint(STATUS_STYLE[cell.status], STATUS_SYMBOL[cell.status]);
       out.push(`  ${sym} ${inert(cell.claim)} × ${inert(cell.target)}: ${clip(inert(cell.reason), 200)}`);
+      if (cell.unsealed) out.push(`      ${clip(inert(cell.unsealed.says), 300)}`);
+    }
+  }
+  // Passes that hold only for traffic through the proxy: the user accepted that with --accept-unsealed.
+  const accepted = run.cells.filter((c) => c.status === 'pass' && c.unsealed);
+  if (accepted.length > 0) {
+    out.push('', paint('yellow', 'Passes without a network seal (accepted with --accept-unsealed)'));
+    for (const cell of accepted) {
+      out.push(
+        `  ${paint(STATUS_STYLE.pass, cellSymbol(cell))} ${inert(cell.claim)} × ${inert(cell.target)}`,
+      );
+      out.push(`      ${clip(inert(cell.unsealed?.says ?? ''), 300)}`);
     }
   }
   out.push(...ownTraffic(run));
   out.push('', legend(paint));
+  if (run.cells.some((c) => c.unsealed)) out.push(UNSEALED_LEGEND);
   return `${out.join('\n')}\n`;
 }
 
@@ -129,6 +150,7 @@ function cellBlock(
     `  ${paint(['red', 'bold'], STATUS_SYMBOL.fail)} ${inert(cell.claim)} × ${inert(cell.target)} — ${inert(says)}`,
     `    ${clip(inert(cell.reason), 300)}`,
   ];
+  if (cell.unsealed) lines.push(`    ${clip(inert(cell.unsealed.says), 300)}`);
   for (const ev of cell.evidence.slice(0, perCell)) lines.push(`    • ${evidenceLine(ev)}`);
   const more = cell.evidence.length - perCell;
   if (more > 0) lines.push(`    • +${more} more`);

@@ -23,6 +23,8 @@ export interface AssembleInput {
   claims: Claim[];
   harFile?: string;
   summaryFile?: string;
+  /** `--accept-unsealed`: verdicts on unsealed scenarios, each saying so. */
+  acceptUnsealed?: boolean;
 }
 
 /**
@@ -40,7 +42,13 @@ export function assembleRun(input: AssembleInput): RunRecord {
     const related = records.filter((r) => r.target.base === target.base);
     const flows = related.flatMap((r) => input.flowsOf(r));
     for (const claim of input.claims) {
-      const verdict = evaluate(claim, { target, records: related, flows, sealed });
+      // Each record's own seal decides, so an unsealed Android run leaves desktop cells alone.
+      const verdict = evaluate(claim, {
+        target,
+        records: related,
+        flows,
+        ...(input.acceptUnsealed ? { acceptUnsealed: true } : {}),
+      });
       if (verdict) cells.push(verdict);
     }
   }
@@ -58,6 +66,7 @@ export function assembleRun(input: AssembleInput): RunRecord {
       cpus: availableParallelism(),
     },
     sealed,
+    ...(input.acceptUnsealed ? { acceptUnsealed: true } : {}),
     targets,
     claims: input.claims.map((c) => ({ id: c.id, says: c.says, ...(c.source ? { source: c.source } : {}) })),
     cells,

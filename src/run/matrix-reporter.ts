@@ -15,8 +15,9 @@ import { defaultClaims } from '../claims/catalog/index.ts';
 import { loadClaims } from '../claims/load.ts';
 import type { ScenarioRecord } from '../report/run-record.ts';
 import { renderTerminalMatrix } from '../report/terminal.ts';
+import { acceptUnsealedFromEnv } from './accept-unsealed.ts';
 import { assembleRun } from './assemble.ts';
-import { flowsOfRecord, projectCommit, writeRun } from './write-run.ts';
+import { projectCommit, readRecordFlows, writeRun } from './write-run.ts';
 
 const RECORD_ATTACHMENT = 'phonehome-record';
 
@@ -31,6 +32,12 @@ export default class MatrixReporter implements Reporter {
   private startedAt = new Date();
   private total = 0;
   private done = 0;
+  private readonly acceptUnsealed: boolean;
+
+  /** `options.acceptUnsealed`: the config's twin of `--accept-unsealed` (so is PHONEHOME_ACCEPT_UNSEALED=1). */
+  constructor(options: { acceptUnsealed?: boolean } = {}) {
+    this.acceptUnsealed = options.acceptUnsealed === true || acceptUnsealedFromEnv();
+  }
 
   onBegin(_config: FullConfig, suite: Suite): void {
     this.startedAt = new Date();
@@ -64,17 +71,20 @@ export default class MatrixReporter implements Reporter {
       mkdirSync(runDir, { recursive: true });
       const claimsFile = process.env.PHONEHOME_CLAIMS;
       const claims = claimsFile ? await loadClaims(claimsFile) : await defaultClaims();
-      const flows = new Map(this.records.map((r) => [r, flowsOfRecord(runDir, r)]));
+      // A flow log that cannot be read back in full turns its record interrupted (capture-lost).
+      const read = this.records.map((r) => readRecordFlows(runDir, r));
+      const flows = new Map(read.map(({ record, flows }) => [record, flows]));
       const run = assembleRun({
         runId,
         commit: projectCommit(),
         startedAt: this.startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
-        records: this.records,
+        records: [...flows.keys()],
         flowsOf: (r) => flows.get(r) ?? [],
         claims,
         harFile: 'run.har',
         summaryFile: 'summary.md',
+        acceptUnsealed: this.acceptUnsealed,
       });
       await writeRun(run, runDir, [...flows.values()].flat());
       process.stdout.write(`\n${renderTerminalMatrix(run, { color: process.stdout.isTTY })}\n`);

@@ -11,7 +11,7 @@ import type { Consent, PhoneHomeRow, RunRecord, ScenarioRecord, TargetRecord } f
 import { cleanLeftoverNamespaces, isAlive } from '../seal/namespace.ts';
 import { killLeftoverProcesses, type PidFile } from '../seal/pid-files.ts';
 import { assembleRun } from './assemble.ts';
-import { projectCommit } from './write-run.ts';
+import { projectCommit, readRecordFlows } from './write-run.ts';
 
 /**
  * Crash recovery. `phonehome run` writes `runner.json` into its run folder when it starts and the
@@ -32,6 +32,8 @@ export interface RunnerFile {
   /** Target × mode × scenario planned, as `target:mode/scenario` plus what a record needs. */
   planned?: PlannedScenario[];
   claims?: string;
+  /** The run was started with `--accept-unsealed`: a rebuilt run.json keeps that. */
+  acceptUnsealed?: boolean;
 }
 
 /** One target × mode × scenario, with what a rebuilt record needs. */
@@ -148,6 +150,7 @@ export async function recoverRun(runDir: string, claims?: Claim[]): Promise<RunR
       claims: claims ?? (await defaultClaims()),
       harFile: 'run.har',
       summaryFile: 'summary.md',
+      acceptUnsealed: runner?.acceptUnsealed === true,
     }),
     interrupted: true,
   };
@@ -170,9 +173,17 @@ export function recordOfCapture(
   dir: string,
 ): { record: ScenarioRecord; flows: Flow[] } | undefined {
   const logPath = join(dir, 'flows.ndjson');
-  const log = existsSync(logPath) ? readFlowLog(readFileSync(logPath, 'utf8')) : { flows: [], gaps: [] };
   const finished = readJson<ScenarioRecord>(join(dir, 'record.json'));
-  if (finished) return { record: finished, flows: log.flows };
+  // The record counts its flows: a log that cannot give them all back is a capture-lost gap.
+  if (finished) return readRecordFlows(runDir, finished);
+  let text = '';
+  let unreadable: string | undefined;
+  try {
+    if (existsSync(logPath)) text = readFileSync(logPath, 'utf8');
+  } catch (error) {
+    unreadable = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  }
+  const log = readFlowLog(text);
   const started = readJson<StartedFile>(join(dir, 'started.json'));
   if (!started) return undefined;
   const record = stoppedRecord(started.runId, started, STOPPED_REASON);
@@ -186,6 +197,17 @@ export function recordOfCapture(
   record.flowsFile = existsSync(logPath) ? relative(runDir, logPath) : '';
   record.flows = log.flows.length;
   record.gaps = [...log.gaps, interrupted];
+  if (unreadable || log.badLines.length > 0) {
+    record.gaps.push({
+      kind: 'capture-lost',
+      target: started.target,
+      scenario: started.scenario,
+      mode: started.mode,
+      reason: unreadable
+        ? `the flow log cannot be read (${unreadable}), so what the scenario sent is unknown`
+        : `lines ${log.badLines.join(', ')} of the flow log could not be read, so what they held is unknown`,
+    });
+  }
   record.phoneHome = phoneHome(started.target, started.scenario, log.flows);
   // A namespace was opened for the scenario when the packet capture exists.
   record.sealed = existsSync(join(dir, 'bypass.pcap'));

@@ -3,6 +3,7 @@ import { existsSync, lstatSync, readFileSync, rmSync, symlinkSync, writeFileSync
 import { basename, dirname, join } from 'node:path';
 import type { Flow } from '../capture/flow.ts';
 import { readFlowLog } from '../capture/flow-log.ts';
+import type { Gap } from '../capture/gap.ts';
 import { writeHar } from '../capture/har.ts';
 import { writeReports } from '../report/publish.ts';
 import { sha256File } from '../report/publish-run.ts';
@@ -19,12 +20,76 @@ export function projectCommit(cwd = process.cwd()): string {
   }
 }
 
-/** Reads a record's flows from its NDJSON log (missing log: no flows). */
-export function flowsOfRecord(runDir: string, record: ScenarioRecord): Flow[] {
-  if (!record.flowsFile) return [];
-  const path = join(runDir, record.flowsFile);
-  if (!existsSync(path)) return [];
-  return readFlowLog(readFileSync(path, 'utf8')).flows;
+/**
+ * Reads a record's flows back from its NDJSON log. Fails closed: a log that is missing or unreadable,
+ * has a damaged line before its last, or holds fewer flows than the record counts, leaves the record
+ * `interrupted` with a `capture-lost` gap (so no claim passes on it), keeping whatever flows were
+ * read. Only a torn last line (a crash mid-write) is tolerated. A record that captured nothing (a
+ * launch error: no log, no flows) is returned as it is.
+ */
+export function readRecordFlows(
+  runDir: string,
+  record: ScenarioRecord,
+): { record: ScenarioRecord; flows: Flow[] } {
+  const file = record.flowsFile;
+  if (!file) {
+    if (record.flows === 0) return { record, flows: [] };
+    return {
+      record: captureLost(record, `the record counts ${record.flows} flows but names no flow log`),
+      flows: [],
+    };
+  }
+  let text: string;
+  try {
+    text = readFileSync(join(runDir, file), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'is missing' : `cannot be read (${code ?? (error as Error).message})`;
+    const count = `${record.flows} flow${record.flows === 1 ? '' : 's'}`;
+    return {
+      record: captureLost(
+        record,
+        `the flow log ${file} ${why}, so the ${count} the scenario captured could not be read back`,
+      ),
+      flows: [],
+    };
+  }
+  const log = readFlowLog(text);
+  const problems: string[] = [];
+  if (log.badLines.length > 0) {
+    const shown = log.badLines.slice(0, 5).join(', ') + (log.badLines.length > 5 ? ', …' : '');
+    problems.push(
+      `line${log.badLines.length === 1 ? '' : 's'} ${shown} of the flow log ${file} could not be read`,
+    );
+  }
+  if (log.flows.length < record.flows) {
+    problems.push(
+      `the flow log ${file} holds ${log.flows.length} flows where the scenario captured ${record.flows}`,
+    );
+  }
+  if (problems.length === 0) return { record, flows: log.flows };
+  return {
+    record: captureLost(record, `${problems.join('; ')}, so what the missing flows carried is unknown`),
+    flows: log.flows,
+  };
+}
+
+/** The record, interrupted, with a `capture-lost` gap saying what was lost. */
+function captureLost(record: ScenarioRecord, reason: string): ScenarioRecord {
+  const gap: Gap = {
+    kind: 'capture-lost',
+    target: record.target.id,
+    scenario: record.scenario,
+    mode: record.target.mode,
+    reason,
+    at: new Date().toISOString(),
+  };
+  return {
+    ...record,
+    status: record.status === 'finished' ? 'interrupted' : record.status,
+    error: record.error ?? 'its flow log could not be read back in full (capture-lost)',
+    gaps: [...record.gaps, gap],
+  };
 }
 
 /**

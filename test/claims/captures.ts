@@ -20,10 +20,15 @@ export function loadCapture(target: 'chromium' | 'reference'): Capture {
 }
 
 /** The evaluation context of one cell, e.g. `chromium:incognito`, of a capture. */
-export function cell(capture: Capture, target: string, sealed = true): EvaluationContext {
-  // The captures were recorded without a network namespace; tests choose what the run claims.
+export function cell(
+  capture: Capture,
+  target: string,
+  sealed = true,
+  acceptUnsealed = false,
+): EvaluationContext {
+  // The captures were recorded without a network namespace; tests choose what each record says.
   for (const r of capture.records) r.sealed = sealed;
-  return runView(capture.records, capture.flows, { target, sealed });
+  return runView(capture.records, capture.flows, { target, acceptUnsealed });
 }
 
 /** Add a gap to the capture's record of a target and scenario (as the proxy or analyzer would). */

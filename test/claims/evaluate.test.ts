@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/claims/evaluate.ts';
+import { runView } from '../../src/claims/run-view.ts';
 import { defineClaims } from '../../src/claims/schema.ts';
 import { analyzeFlows } from '../../src/detect/analyze.ts';
 import type { Token } from '../../src/detect/token.ts';
@@ -174,6 +175,17 @@ describe('unlinkable-modes', () => {
     expect(evaluate(ignoring, cell(loadCapture('reference'), 'reference:incognito'))!.status).toBe('pass');
   });
 
+  it('should exclude a constant by its whole value only: an identifier that contains it, or is part of it, still links', () => {
+    // The device id sent from both modes is 8a4fe2c1d9b73e05; constants that merely overlap it are not it.
+    for (const constant of ['8a4fe2c1', 'build-8a4fe2c1d9b73e05-release']) {
+      const capture = loadCapture('reference');
+      for (const r of capture.records) r.fixtureConstants = [constant];
+      const v = evaluate(unlinkable!, cell(capture, 'reference:incognito'))!;
+      expect(v.status, constant).toBe('fail');
+      expect(v.evidence.map((e) => e.token)).toContain('8a4fe2c1d9b73e05');
+    }
+  });
+
   it('should be inconclusive when there is no normal-mode record to compare with', () => {
     const capture = loadCapture('chromium');
     capture.records = capture.records.filter((r) => r.target.mode === 'incognito');
@@ -293,12 +305,119 @@ describe.each(passing)('gaps, for $target under each rule kind', ({ claim, targe
     expect(v.reason).toContain('spawn ENOENT');
   });
 
-  it(`should stay pass (${kind}) on an unsealed run, and say it could not see around the proxy`, () => {
+  it(`should read inconclusive (${kind}) on an unsealed scenario, naming the seal, never pass`, () => {
     const v = evaluate(claim(), cell(loadCapture('chromium'), target, false))!;
-    expect(v.status).toBe('pass');
-    expect(v.reason).toContain('not network-sealed');
+    expect(v.status, v.reason).toBe('inconclusive');
+    expect(v.reason).toMatch(/Not sealed: .* ran without a network seal/);
+    expect(v.reason).toContain('--accept-unsealed');
+    expect(v.unsealed).toEqual({ accepted: false, says: expect.stringContaining('Not sealed') });
     const sealed = evaluate(claim(), cell(loadCapture('chromium'), target, true))!;
-    expect(sealed.reason).not.toContain('not network-sealed');
+    expect(sealed.status).toBe('pass');
+    expect(sealed.reason).not.toMatch(/seal/i);
+    expect(sealed.unsealed).toBeUndefined();
+  });
+
+  it(`should read inconclusive (${kind}) when one scenario of the cell carries a not-sealed gap, quoting why`, () => {
+    const capture = loadCapture('chromium');
+    addGap(capture, target, scenario, {
+      kind: 'not-sealed',
+      reason:
+        'the target ran without a sealed network because sealing was turned off (PHONEHOME_SEAL=off), so traffic that went around the proxy (DNS, QUIC, direct connections) could not be observed',
+    });
+    const v = evaluate(claim(), cell(capture, target))!;
+    expect(v.status).toBe('inconclusive');
+    expect(v.reason).toContain(
+      `Not sealed: the scenario ${target} / ${scenario} ran without a network seal because sealing was turned off (PHONEHOME_SEAL=off)`,
+    );
+  });
+
+  it(`should pass (${kind}) on an unsealed scenario when the risk is accepted, and say so in the reason`, () => {
+    const v = evaluate(claim(), cell(loadCapture('chromium'), target, false, true))!;
+    expect(v.status, v.reason).toBe('pass');
+    expect(v.reason).toContain('Unsealed, accepted with --accept-unsealed');
+    expect(v.reason).toContain('what went around it (DNS, QUIC, direct connections) was not seen');
+    expect(v.unsealed?.accepted).toBe(true);
+  });
+});
+
+describe('the seal, per scenario', () => {
+  it('should keep fail first on an unsealed scenario: a breach seen anyway is a fail, accepted or not', () => {
+    for (const accept of [false, true]) {
+      const v = evaluate(
+        searchOnlyToEngine!,
+        cell(loadCapture('reference'), 'reference:incognito', false, accept),
+      )!;
+      expect(v.status).toBe('fail');
+      expect(v.evidence.length).toBeGreaterThan(0);
+      expect(v.unsealed?.accepted).toBe(accept);
+      // Every accepted cell says so, a fail too.
+      expect(v.reason.includes('--accept-unsealed')).toBe(accept);
+    }
+  });
+
+  it('should judge each target by its own records: an unsealed record of another target changes nothing', () => {
+    const capture = loadCapture('chromium');
+    const android = structuredClone(capture.records.find((r) => r.target.id === 'chromium:incognito')!);
+    android.target = {
+      ...android.target,
+      id: 'android-chrome-emulator-5554:incognito',
+      base: 'android-chrome-emulator-5554',
+    };
+    android.sealed = false;
+    const alone = evaluate(declaredWithDdg!, cell(capture, 'chromium:normal'))!;
+    capture.records.push(android);
+    const view = runView(capture.records, capture.flows, { target: 'chromium:normal' });
+    const withAndroid = evaluate(declaredWithDdg!, view)!;
+    expect(alone.status).toBe('pass');
+    expect(withAndroid).toEqual(alone);
+  });
+});
+
+describe('consent', () => {
+  const [declinedClaim, grantedClaim] = defineClaims([
+    {
+      id: 'declined',
+      says: 'Without consent, search terms go only to the engine',
+      when: { consent: 'declined' },
+      data: ['search-terms'],
+      mayGoTo: ['search-engine'],
+    },
+    {
+      id: 'granted',
+      says: 'With consent, search terms go only to the engine',
+      when: { consent: 'granted' },
+      data: ['search-terms'],
+      mayGoTo: ['search-engine'],
+    },
+  ]) as [ReturnType<typeof defineClaims>[number], ReturnType<typeof defineClaims>[number]];
+
+  function withConsent(consent: 'granted' | 'declined' | 'none' | undefined): Capture {
+    const capture = loadCapture('chromium');
+    for (const r of capture.records) {
+      if (consent === undefined) delete (r as { consent?: string }).consent;
+      else r.consent = consent;
+    }
+    return capture;
+  }
+
+  it('should apply a claim about declined consent to `none` and `declined`, and not to `granted`', () => {
+    for (const consent of ['none', 'declined'] as const) {
+      expect(evaluate(declinedClaim, cell(withConsent(consent), 'chromium:incognito'))?.status).toBe('pass');
+    }
+    expect(evaluate(declinedClaim, cell(withConsent('granted'), 'chromium:incognito'))).toBeNull();
+  });
+
+  it('should apply a claim about granted consent only to `granted`', () => {
+    expect(evaluate(grantedClaim, cell(withConsent('granted'), 'chromium:incognito'))?.status).toBe('pass');
+    for (const consent of ['none', 'declined'] as const) {
+      expect(evaluate(grantedClaim, cell(withConsent(consent), 'chromium:incognito'))).toBeNull();
+    }
+  });
+
+  it('should read inconclusive, not declined, when a record does not say what consent it gave', () => {
+    const v = evaluate(declinedClaim, cell(withConsent(undefined), 'chromium:incognito'))!;
+    expect(v.status).toBe('inconclusive');
+    expect(v.reason).toContain('does not record what consent it gave');
   });
 });
 

@@ -111,6 +111,30 @@ describe('expect(run).toSend(canary, { to })', () => {
     ).toBeUndefined();
   });
 
+  it('should not count a term sent to an IP address as sent to the search engine: the class is checked positively', async () => {
+    const capture = loadCapture('chromium');
+    const term = searchTerm(capture, 'chromium:incognito');
+    // The same findings, but the term went to a bare address instead of the engine's host name.
+    for (const r of capture.records) {
+      for (const f of r.findings) if (f.token === term) f.host = '203.0.113.9';
+    }
+    const run = cell(capture, 'chromium:incognito');
+    const message = await failure(() => expect(run).toSend(term, { to: 'search-engine' }));
+    vexpect(message).toContain(
+      `Could not tell whether chromium:incognito sent "${term}" to the search engine`,
+    );
+    vexpect(message).toContain('203.0.113.9');
+    // Nor is it proof of the opposite: .not fails too (an address could be the engine's).
+    vexpect(await failure(() => expect(run).not.toSend(term, { to: 'search-engine' }))).toBeDefined();
+    // Sent somewhere it was: `to` left out means anyone.
+    vexpect(await failure(() => expect(run).toSend(term))).toBeUndefined();
+    // Declared by address, it is the recipient.
+    for (const r of capture.records) r.recipients.searchEngine.push('203.0.113.9');
+    vexpect(
+      await failure(() => expect(cell(capture, 'chromium:incognito')).toSend(term, { to: 'search-engine' })),
+    ).toBeUndefined();
+  });
+
   it('should refuse .not when traffic it could not read might have carried the canary', async () => {
     const capture = loadCapture('chromium');
     const term = searchTerm(capture, 'chromium:incognito');

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { defaultClaims } from '../../src/claims/catalog/index.ts';
+import { parseRunRecord } from '../../src/report/run-schema.ts';
+import { assembleRun } from '../../src/run/assemble.ts';
+import { type Capture, loadCapture } from '../claims/captures.ts';
+
+async function assemble(capture: Capture, acceptUnsealed = false) {
+  const byScenario = (r: Capture['records'][number]) =>
+    capture.flows.filter((f) => f.target === r.target.id && f.scenario === r.scenario);
+  return assembleRun({
+    runId: 'test',
+    commit: 'unknown',
+    startedAt: '2026-11-29T00:00:00.000Z',
+    finishedAt: '2026-11-29T00:01:00.000Z',
+    records: capture.records,
+    flowsOf: byScenario,
+    claims: await defaultClaims(),
+    acceptUnsealed,
+  });
+}
+
+/** The chromium capture with every record sealed, plus an unsealed record of an Android target. */
+function withAndroid(): Capture {
+  const capture = loadCapture('chromium');
+  for (const r of capture.records) r.sealed = true;
+  const android = structuredClone(capture.records.find((r) => r.target.id === 'chromium:incognito')!);
+  const base = 'android-chrome-emulator-5554';
+  android.target = {
+    ...android.target,
+    id: `${base}:incognito`,
+    base,
+    name: 'Chrome on Android',
+    engine: 'android',
+  };
+  android.sealed = false;
+  android.consent = 'declined';
+  capture.records.push(android);
+  return capture;
+}
+
+describe('assembleRun', () => {
+  it("should leave desktop cells alone when one record (an Android run) is unsealed, and read that target's own cells inconclusive", async () => {
+    const sealedOnly = loadCapture('chromium');
+    for (const r of sealedOnly.records) r.sealed = true;
+    const before = await assemble(sealedOnly);
+    const after = await assemble(withAndroid());
+    const chromium = (run: typeof before) => run.cells.filter((c) => c.target.startsWith('chromium:'));
+    expect(chromium(after)).toEqual(chromium(before));
+    expect(chromium(after).some((c) => c.status === 'pass')).toBe(true);
+    const android = after.cells.filter((c) => c.target.startsWith('android-'));
+    expect(android.length).toBeGreaterThan(0);
+    expect(android.some((c) => c.status === 'pass')).toBe(false);
+    expect(
+      android.filter((c) => c.status === 'inconclusive').every((c) => c.reason.includes('Not sealed')),
+    ).toBe(true);
+    expect(after.sealed).toBe(false);
+  });
+
+  it('should write sealed and consent per scenario, and the accepted risk in the run and in each such cell', async () => {
+    const run = await assemble(withAndroid(), true);
+    expect(() => parseRunRecord(JSON.parse(JSON.stringify(run)), 'run.json')).not.toThrow();
+    expect(run.schema).toBe('phonehome/run@2');
+    expect(run.acceptUnsealed).toBe(true);
+    const android = run.scenarios.find((s) => s.target.startsWith('android-'))!;
+    expect(android).toMatchObject({ sealed: false, consent: 'declined' });
+    expect(
+      run.scenarios
+        .filter((s) => s.target.startsWith('chromium:'))
+        .every((s) => s.sealed && s.consent === 'none'),
+    ).toBe(true);
+    const cells = run.cells.filter((c) => c.target.startsWith('android-'));
+    expect(cells.length).toBeGreaterThan(0);
+    for (const c of cells) {
+      expect(c.unsealed?.accepted, c.claim).toBe(true);
+      expect(c.reason).toContain('accepted with --accept-unsealed');
+    }
+    expect(run.cells.filter((c) => c.target.startsWith('chromium:')).every((c) => !c.unsealed)).toBe(true);
+  });
+});
