@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -145,5 +146,25 @@ describe('the workflows do what the project needs', () => {
         expect(String(step.with?.path), `${job}: ${step.name}`).not.toMatch(/reports\//);
       }
     }
+  });
+});
+
+describe('workflow linter (action-validator, in npm run lint)', () => {
+  const validate = (file: string) =>
+    spawnSync(process.execPath, [join(ROOT, 'node_modules/@action-validator/cli/cli.mjs'), file], {
+      encoding: 'utf8',
+    });
+
+  it('should accept both workflows and reject one with a misspelt key', () => {
+    for (const file of ['ci.yml', 'nightly.yml']) {
+      expect(validate(join(ROOT, '.github/workflows', file)).status, file).toBe(0);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'phonehome-workflow-'));
+    const bad = join(dir, 'ci.yml');
+    writeFileSync(
+      bad,
+      readFileSync(join(ROOT, '.github/workflows/ci.yml'), 'utf8').replace('runs-on:', 'runs-onn:'),
+    );
+    expect(validate(bad).status).not.toBe(0);
   });
 });
