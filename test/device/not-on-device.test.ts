@@ -83,10 +83,10 @@ describe('not-on-device rule', () => {
     expect(v.status).toBe('fail');
     expect(v.evidence[0]).toMatchObject({
       where: 'file:profile/History',
-      chain: ['sqlite:urls.url', 'row 1'],
       token: 'phdevicetest01',
       host: 'this device',
     });
+    expect(v.evidence[0]!.chain.slice(0, 2)).toEqual(['sqlite:urls.url', 'row 1']);
     expect(v.reason).toMatch(/remains in profile\/History/);
   });
 
