@@ -164,7 +164,7 @@ class ChromiumSession implements Session {
       this.proc.kill('SIGKILL');
       await exitsWithin(this.proc, 2000);
     }
-    this.x?.stop();
+    await this.x?.stop();
     this.forgetPid();
   }
 }
@@ -230,7 +230,7 @@ export const chromiumDriver: Driver = {
     } catch (error) {
       await browser?.close().catch(() => {});
       proc.kill('SIGKILL');
-      x?.stop();
+      await x?.stop();
       forgetPid();
       throw error;
     }

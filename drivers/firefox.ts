@@ -250,7 +250,7 @@ class FirefoxSession implements Session {
     }
     // Content processes quit with their parent; take the group down in case one lingers.
     killGroup(this.proc, 'SIGKILL');
-    this.x?.stop();
+    await this.x?.stop();
     this.forgetPid();
   }
 }
@@ -313,8 +313,10 @@ export const firefoxDriver: Driver = {
           defaultViewport: null,
           protocolTimeout: 120_000,
         }),
-        30_000,
-        'connecting to Firefox over WebDriver BiDi took longer than 30s',
+        // Firefox answers the session request only once its startup is done: 30 s ran out with the
+        // machine's load around 36 on two cores.
+        60_000,
+        'connecting to Firefox over WebDriver BiDi took longer than 60s',
       );
       // A tab of our own; the first-run tabs Firefox opens by itself stay as they are.
       const page = await withTimeout(
@@ -326,7 +328,7 @@ export const firefoxDriver: Driver = {
     } catch (error) {
       await browser?.disconnect().catch(() => {});
       killGroup(proc, 'SIGKILL');
-      x?.stop();
+      await x?.stop();
       forgetPid();
       throw error;
     }

@@ -15,6 +15,7 @@ import {
   websiteDataPaths,
   writeCaBundle,
 } from './webkitgtk.ts';
+import { startXDisplay, type XDisplay } from './x-display.ts';
 
 /** WebKitWebDriver port inside a sealed namespace. */
 const SEALED_DRIVER_PORT = 4444;
@@ -40,18 +41,12 @@ export function miniBrowserArgs(proxyUrl: string, extra: string[] = []): string[
 /**
  * The shell script the browser runs under: the run's CA is added to a copy of the system bundle,
  * bind-mounted over it in a mount namespace of the browser's own (so only this browser trusts the
- * CA; every other certificate check stays as it is); then an Xvfb display, then WebKitWebDriver.
- * `$1` bundle, `$2` driver port, `$3` folder for the display number.
+ * CA; every other certificate check stays as it is); then WebKitWebDriver, on the display in
+ * DISPLAY (started outside the namespace: drivers/x-display.ts says why). `$1` bundle, `$2` port.
  */
 export const WEBKIT_LAUNCH_SCRIPT = [
   'set -e',
   `mount --bind "$1" ${SYSTEM_CA_BUNDLE}`,
-  // A relaunch (restart scenario) reuses the work folder: never read the previous display number.
-  'rm -f "$3/display"',
-  // -displayfd: Xvfb picks a free display itself (no race with parallel runs) and writes its number.
-  'Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$3/display" &',
-  'i=0; while [ ! -s "$3/display" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done',
-  'export DISPLAY=":$(cat "$3/display")"',
   'exec WebKitWebDriver --port="$2"',
 ].join('\n');
 
@@ -120,6 +115,7 @@ class WebKitSession implements Session {
     private readonly homeDir: string,
     private readonly forgetPid: () => void,
     private readonly log: WriteStream,
+    private readonly x: XDisplay,
   ) {
     this.pid = proc.pid === undefined ? undefined : childNamed(proc.pid, 'MiniBrowser');
   }
@@ -197,11 +193,12 @@ class WebKitSession implements Session {
     if (this.closed) return;
     this.closed = true;
     await Promise.race([this.browser.deleteSession().catch(() => {}), sleep(5000)]);
-    // WebKitWebDriver and Xvfb share the launch's process group.
+    // WebKitWebDriver and MiniBrowser share the launch's process group.
     killGroup(this.proc, 'SIGTERM');
     if (!(await exitsWithin(this.proc, 3000))) {
       killGroup(this.proc, 'SIGKILL');
     }
+    await this.x.stop();
     this.log.end();
     this.forgetPid();
   }
@@ -244,16 +241,16 @@ export const webkitWebDriverDriver: Driver = {
       'sh',
       bundle,
       String(port),
-      workDir,
     ];
     const { command, args } = seal?.wrap('unshare', argv) ?? { command: 'unshare', args: argv };
     const logPath = join(workDir, 'webkit.log');
     const log = createWriteStream(logPath);
     await new Promise((r) => log.once('open', r));
+    const x = await startXDisplay();
     const proc = spawn(command, args, {
       stdio: ['ignore', log, log],
       detached: true,
-      env,
+      env: { ...env, DISPLAY: x.display },
     });
     const hostPort = seal ? seal.hostPort(SEALED_DRIVER_PORT) : port;
     let forgetPid = (): void => {};
@@ -274,9 +271,10 @@ export const webkitWebDriverDriver: Driver = {
         connectionRetryTimeout: 120_000,
         capabilities: capabilities as WebdriverIO.Capabilities,
       });
-      return new WebKitSession(browser, proc, homeDir, forgetPid, log);
+      return new WebKitSession(browser, proc, homeDir, forgetPid, log, x);
     } catch (error) {
       killGroup(proc, 'SIGKILL');
+      await x.stop();
       log.end();
       forgetPid();
       throw error;

@@ -266,7 +266,7 @@ class KeyboardSession implements Session {
       killGroup(this.proc, 'SIGTERM');
       if (!(await exitsWithin(this.proc, 3000))) killGroup(this.proc, 'SIGKILL');
     }
-    this.x.stop();
+    await this.x.stop();
     this.forgetPid();
   }
 }
@@ -335,7 +335,7 @@ export const webkitDriver: Driver = {
       return new KeyboardSession(proc, x, window, binary, homeDir, forgetPid);
     } catch (error) {
       killGroup(proc, 'SIGKILL');
-      x.stop();
+      await x.stop();
       forgetPid();
       throw error;
     }

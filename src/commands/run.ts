@@ -179,13 +179,14 @@ export function runExitCode(run: Pick<RunRecord, 'targets' | 'cells'>, failOnLea
   return 0;
 }
 
-/** Cleans what a crashed run left (browsers, namespaces) and rebuilds its run.json; says what it did. */
+/** Cleans what a crashed run left (browsers, namespaces, displays) and rebuilds its run.json; says what it did. */
 async function recoverLeftovers(reportsDir: string): Promise<void> {
   const report = await recoverAtStart(reportsDir);
   for (const p of report.killed)
     process.stdout.write(`phonehome: killed leftover ${p.what} (pid ${p.pid})\n`);
   for (const n of report.namespaces)
     process.stdout.write(`phonehome: deleted leftover network namespace ${n}\n`);
+  for (const d of report.displays) process.stdout.write(`phonehome: cleaned leftover virtual display ${d}\n`);
   for (const r of report.runs) {
     process.stdout.write(
       `phonehome: the runner of ${r} stopped midway; rebuilt its run.json (interrupted)\n`,

@@ -299,7 +299,7 @@ function scenariosHtml(run: RunRecord): string {
   if (run.scenarios.length === 0) return '';
   const rows = run.scenarios.map(
     (s) =>
-      `<tr><td><code>${esc(s.target)}</code></td><td>${esc(s.scenario)}</td><td>${esc(s.status)}${s.error ? `: ${esc(s.error)}` : ''}</td><td class="num">${s.flows}</td><td class="num">${s.findings}</td><td class="num">${(s.durationMs / 1000).toFixed(1)} s</td></tr>`,
+      `<tr><td><code>${esc(s.target)}</code></td><td>${esc(s.scenario)}</td><td>${esc(s.status)}${s.error ? `: ${esc(s.error)}` : ''}${s.retries ? ` (retried after a harness failure: ${esc(s.firstAttemptError ?? '')}; ${s.firstAttemptFlows ?? 0} flow(s) of the first attempt kept)` : ''}</td><td class="num">${s.flows}</td><td class="num">${s.findings}</td><td class="num">${(s.durationMs / 1000).toFixed(1)} s</td></tr>`,
   );
   return [
     '<section id="scenarios" aria-labelledby="scenarios-title">',

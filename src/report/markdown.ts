@@ -11,7 +11,7 @@ import {
   UNSEALED_LEGEND,
 } from './matrix.ts';
 import type { CellRecord, RunRecord } from './run-record.ts';
-import { clip, inert } from './text.ts';
+import { clip, inert, retriedLines } from './text.ts';
 
 export interface MarkdownOptions {
   /** Evidence rows per failing cell; default 5. */
@@ -83,6 +83,13 @@ export function renderMarkdown(original: RunRecord, opts: MarkdownOptions = {}):
         `- ${cellSymbol(cell)} ${code(cell.claim, false)} × ${code(cell.target, false)}: ${md(clip(cell.unsealed?.says ?? '', 400))}`,
       );
     }
+    out.push('');
+  }
+
+  const retried = retriedLines(run);
+  if (retried.length > 0) {
+    out.push('## Retried launches', '');
+    for (const line of retried) out.push(`- ${md(line)}`);
     out.push('');
   }
 

@@ -113,12 +113,17 @@ export interface ScenarioSummary {
   consent?: Consent;
   /** What was watched after the last step (issue 14 items 1–3). */
   watch?: WatchWindow;
-  /** How many times the scenario was retried after a failed first attempt (launch retry). */
+  /**
+   * How many times the scenario was launched again after its first attempt failed for the harness
+   * (a virtual display, port or network namespace of phonehome's own; fixtures/launch-retry.ts).
+   */
   retries?: number;
-  /** Why the first attempt failed, when it was retried. */
+  /** Why the first attempt failed, when it was retried: `display: …`, `port: …` or `namespace: …`. */
   firstAttemptError?: string;
   /** The device side of the scenario: what the scan of the browser's files read and found (new in @2). */
   device?: DeviceSummary;
+  /** Flows the first attempt captured before it failed; they stay in the flows and the findings. */
+  firstAttemptFlows?: number;
 }
 
 /** How long a scenario watched after its last step, and why it stopped watching. */
@@ -183,6 +188,7 @@ export interface ScenarioRecord {
   watch?: WatchWindow;
   retries?: number;
   firstAttemptError?: string;
+  firstAttemptFlows?: number;
   /**
    * The device side: what the scan of the files the browser wrote found, once the scenario closed
    * (absent when no scan was made, e.g. a record from before scans existed).

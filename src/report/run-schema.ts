@@ -136,6 +136,7 @@ const scenarioV2 = {
       notScanned: z.string().optional(),
     })
     .optional(),
+  firstAttemptFlows: z.number().int().nonnegative().optional(),
 };
 
 /** The fields both versions share; `gap` and `scenario` are the version's own. */

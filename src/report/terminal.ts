@@ -9,7 +9,7 @@ import {
   UNSEALED_LEGEND,
 } from './matrix.ts';
 import type { CellRecord, RunRecord, TargetRecord } from './run-record.ts';
-import { clip, inert, pad, width } from './text.ts';
+import { clip, inert, pad, retriedLines, width } from './text.ts';
 
 export interface TerminalOptions {
   /** ANSI colours; default off (pass `process.stdout.isTTY` from the caller). */
@@ -96,6 +96,11 @@ export function renderTerminalMatrix(run: RunRecord, opts: TerminalOptions = {})
       );
       out.push(`      ${clip(inert(cell.unsealed?.says ?? ''), 300)}`);
     }
+  }
+  const retried = retriedLines(run);
+  if (retried.length > 0) {
+    out.push('', paint('yellow', 'Retried launches'));
+    for (const line of retried) out.push(`  ${clip(inert(line), 300)}`);
   }
   out.push(...ownTraffic(run));
   out.push('', legend(paint));

@@ -1,3 +1,5 @@
+import type { RunRecord } from './run-record.ts';
+
 /**
  * Text helpers shared by the renderers. Everything in a run.json that came from traffic is hostile:
  * these helpers make it inert for the medium it is written to.
@@ -11,6 +13,19 @@ const UNSAFE_TEXT = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200e\u200f\u202a-
  * ESC, so no ANSI sequence from the wire can reach the terminal) and bidi overrides become visible
  * `\uXXXX` escapes; tabs become spaces.
  */
+/**
+ * One line per scenario whose launch was retried after a harness failure: a reader comparing runs
+ * needs to know the cell's evidence came from a second attempt (plus the first's flows), and why.
+ */
+export function retriedLines(run: RunRecord): string[] {
+  return run.scenarios
+    .filter((s) => (s.retries ?? 0) > 0)
+    .map(
+      (s) =>
+        `${s.target} / ${s.scenario}: launched again after a harness failure (${s.firstAttemptError ?? 'reason not recorded'}); the first attempt's ${s.firstAttemptFlows ?? 0} flow(s) are kept`,
+    );
+}
+
 export function inert(text: string): string {
   return text
     .replace(UNSAFE_TEXT, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)

@@ -85,6 +85,7 @@ export function assembleRun(input: AssembleInput): RunRecord {
       ...(r.retries !== undefined ? { retries: r.retries } : {}),
       ...(r.firstAttemptError ? { firstAttemptError: r.firstAttemptError } : {}),
       ...(r.device ? { device: deviceSummary(r.device) } : {}),
+      ...(r.firstAttemptFlows !== undefined ? { firstAttemptFlows: r.firstAttemptFlows } : {}),
     })),
     gaps: records.flatMap((r) => r.gaps),
     phoneHome: records.flatMap((r) => r.phoneHome),

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { cleanLeftoverDisplays } from '../../drivers/x-display.ts';
 import { type Flow, flowHost } from '../capture/flow.ts';
 import { readFlowLog } from '../capture/flow-log.ts';
 import type { Gap } from '../capture/gap.ts';
@@ -63,6 +64,8 @@ export interface RecoveryReport {
   killed: PidFile[];
   /** Leftover namespaces deleted. */
   namespaces: string[];
+  /** Leftover virtual displays (`:N`) stopped or whose socket and lock were removed. */
+  displays: string[];
 }
 
 /** Writes runner.json into a run folder (called by `phonehome run` before the browsers start). */
@@ -84,7 +87,8 @@ export function unfinishedRuns(reportsDir: string): string[] {
 
 /**
  * Everything the next start cleans after a crash: leftover browser processes (by pid file), sealed
- * namespaces whose creator is gone, and unfinished runs (rebuilt run.json). Never throws for one
+ * namespaces whose creator is gone, virtual displays whose starter is gone (their Xvfb stopped, or
+ * the socket and lock a killed one left removed), and unfinished runs (rebuilt run.json). Never throws for one
  * broken run: it is skipped and named in `failed`.
  */
 export async function recoverAtStart(
@@ -93,6 +97,7 @@ export async function recoverAtStart(
 ): Promise<RecoveryReport & { failed: string[] }> {
   const killed = killLeftoverProcesses();
   const namespaces = cleanLeftoverNamespaces();
+  const displays = await cleanLeftoverDisplays();
   const runs: string[] = [];
   const failed: string[] = [];
   for (const dir of unfinishedRuns(reportsDir)) {
@@ -103,7 +108,7 @@ export async function recoverAtStart(
       failed.push(`${dir}: ${(error as Error).message}`);
     }
   }
-  return { runs, killed, namespaces, failed };
+  return { runs, killed, namespaces, displays, failed };
 }
 
 /**
