@@ -225,7 +225,8 @@ export const chromiumDriver: Driver = {
       browser = await connectWithRetry(ws);
       const context = browser.contexts()[0];
       if (!context) throw new Error('Chromium exposed no browser context');
-      const page = context.pages()[0] ?? (await context.waitForEvent('page', { timeout: 10_000 }));
+      // A headed Chromium on a loaded machine took over 10 s to open its first tab.
+      const page = context.pages()[0] ?? (await context.waitForEvent('page', { timeout: 30_000 }));
       return new ChromiumSession(browser, page, proc, forgetPid, x);
     } catch (error) {
       await browser?.close().catch(() => {});
