@@ -3,6 +3,7 @@ import type { TargetConfig } from './drivers/driver.ts';
 import { matrixScenarios, matrixTargets, runId, targetModes } from './fixtures/matrix-env.ts';
 import { scenariosOf } from './fixtures/plan.ts';
 import { SCENARIO_IDS } from './fixtures/scenarios.ts';
+import { type WatchSettings, watchSettingsFromEnv } from './fixtures/watch.ts';
 import type { Mode } from './src/capture/flow.ts';
 
 /**
@@ -14,6 +15,11 @@ import type { Mode } from './src/capture/flow.ts';
 const matrix = process.env.PHONEHOME_SUITE === 'matrix';
 // Fix the run id in the runner process so every worker writes into the same run folder.
 runId();
+// How long each scenario watches after its steps: `phonehome run` options, or the variables the
+// nightly workflow sets (PHONEHOME_WATCH_QUIET/MIN/MAX, PHONEHOME_SOAK), read once here. The
+// end-to-end tests take the quick matrix's window unless told otherwise (specs/e2e/watch.spec.ts
+// sets its own).
+const watch = watchSettingsFromEnv(matrix ? process.env : { PHONEHOME_MATRIX: 'quick', ...process.env });
 
 /**
  * The matrix's projects: one per target × mode, each declaring only the scenarios it runs (the plan
@@ -30,7 +36,7 @@ async function matrixProjects() {
         name: `${target.id}:${mode}`,
         testDir: 'specs/matrix',
         testIgnore: left,
-        use: { target, mode },
+        use: { target, mode, watch },
         metadata: { target: target.id, mode },
       });
     }
@@ -38,7 +44,7 @@ async function matrixProjects() {
   return projects;
 }
 
-export default defineConfig<{ target: TargetConfig; mode: Mode }>({
+export default defineConfig<{ target: TargetConfig; mode: Mode; watch: WatchSettings }>({
   timeout: 180_000,
   expect: { timeout: 10_000 },
   fullyParallel: true,
@@ -52,5 +58,16 @@ export default defineConfig<{ target: TargetConfig; mode: Mode }>({
     : [[process.env.CI ? 'line' : 'list']],
   // The matrix checks every target before any scenario starts (exit 2 with one line per problem).
   ...(matrix ? { globalSetup: './fixtures/global-setup.ts' } : {}),
-  projects: matrix ? await matrixProjects() : [{ name: 'e2e', testDir: 'specs/e2e' }],
+  projects: matrix
+    ? await matrixProjects()
+    : [
+        {
+          name: 'e2e',
+          testDir: 'specs/e2e',
+          use: { watch },
+          // A search now watches after its steps and after a relaunch: up to two windows per run,
+          // and several tests run two scenarios.
+          timeout: 600_000,
+        },
+      ],
 });

@@ -18,13 +18,21 @@ import puppeteer from 'puppeteer-core';
 import { remote } from 'webdriverio';
 import type { TargetConfig } from '../drivers/driver.ts';
 import { DEFAULT_TARGETS } from '../drivers/targets.ts';
-import { IDLE_MS, SETTLE_MS } from '../fixtures/scenarios.ts';
+import { IDLE_MS } from '../fixtures/scenarios.ts';
 import { createWebSink, SEARCH_ENGINE_URL } from '../fixtures/web/web-sink.ts';
 import type { Mode } from '../src/capture/flow.ts';
 
 const { values } = parseArgs({
-  options: { workers: { type: 'string', default: '4' }, 'skip-matrix': { type: 'boolean' } },
+  options: {
+    workers: { type: 'string', default: '4' },
+    'skip-quick': { type: 'boolean' },
+    'skip-full': { type: 'boolean' },
+    'skip-overhead': { type: 'boolean' },
+    soak: { type: 'string' },
+  },
 });
+/** The fixed window the overhead run gives each scenario, and the plain baseline's settle. */
+const SETTLE_MS = 2000;
 const workers = Number(values.workers);
 const SCENARIOS = ['search', 'idle'] as const;
 type ScenarioId = (typeof SCENARIOS)[number];
@@ -39,7 +47,8 @@ interface Plain {
   close(): Promise<void>;
 }
 
-async function runSteps(plain: Plain, scenario: ScenarioId): Promise<void> {
+async function runSteps(open: () => Promise<Plain>, scenario: ScenarioId): Promise<void> {
+  const plain = await open();
   try {
     if (scenario === 'idle') {
       await sleep(IDLE_MS);
@@ -51,6 +60,12 @@ async function runSteps(plain: Plain, scenario: ScenarioId): Promise<void> {
     await sleep(SETTLE_MS);
   } finally {
     await plain.close();
+  }
+  // The flush point: relaunch on the same profile and watch as long again.
+  if (scenario === 'search') {
+    const again = await open();
+    await sleep(SETTLE_MS);
+    await again.close();
   }
 }
 
@@ -199,13 +214,13 @@ async function plainBaseline(): Promise<{ ms: number; jobs: number }> {
       for (let job = queue.shift(); job; job = queue.shift()) {
         const dir = mkdtempSync(join(tmpdir(), 'phonehome-bench-'));
         try {
-          const plain =
+          const open = () =>
             job.t.engine === 'firefox'
-              ? await plainFirefox(job.t, job.mode, server.port)
+              ? plainFirefox(job.t, job.mode, server.port)
               : job.t.engine === 'webkit'
-                ? await plainWebKit(job.t, proxy)
-                : await plainChromium(job.t, job.mode, proxy, dir);
-          await runSteps(plain, job.s);
+                ? plainWebKit(job.t, proxy)
+                : plainChromium(job.t, job.mode, proxy, dir);
+          await runSteps(open, job.s);
         } catch (error) {
           process.stderr.write(
             `plain ${job.t.id}:${job.mode}/${job.s} failed: ${(error as Error).message}\n`,
@@ -221,21 +236,13 @@ async function plainBaseline(): Promise<{ ms: number; jobs: number }> {
   return { ms, jobs: jobs.length };
 }
 
-async function matrix(): Promise<number> {
+async function matrix(args: string[]): Promise<number> {
   const out = mkdtempSync(join(tmpdir(), 'phonehome-bench-reports-'));
   const started = performance.now();
   const code = await new Promise<number>((done) => {
     const child = spawn(
       process.execPath,
-      [
-        'bin/phonehome.js',
-        'run',
-        '--out',
-        out,
-        '--workers',
-        String(workers),
-        ...SCENARIOS.flatMap((s) => ['--scenario', s]),
-      ],
+      ['bin/phonehome.js', 'run', '--out', out, '--workers', String(workers), ...args],
       {
         stdio: ['ignore', 'ignore', 'inherit'],
         cwd: join(import.meta.dirname, '..'),
@@ -245,19 +252,30 @@ async function matrix(): Promise<number> {
   });
   const ms = performance.now() - started;
   rmSync(out, { recursive: true, force: true });
-  if (code !== 0) process.stderr.write(`phonehome run exited ${code}\n`);
+  if (code !== 0) process.stderr.write(`phonehome run ${args.join(' ')} exited ${code}\n`);
   return ms;
 }
 
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s (${(ms / 60_000).toFixed(1)} min)`;
 const targets = DEFAULT_TARGETS.map((t) => t.id).join(', ');
-process.stdout.write(
-  `bench/matrix: targets ${targets}; scenarios ${SCENARIOS.join(', ')}; ${workers} workers\n`,
-);
-const matrixMs = values['skip-matrix'] ? Number.NaN : await matrix();
-const plain = await plainBaseline();
-const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-process.stdout.write(`default matrix (phonehome run):            ${s(matrixMs)}\n`);
-process.stdout.write(
-  `same steps, plain drivers, no capture:     ${s(plain.ms)} (${plain.jobs} scenario runs)\n`,
-);
-process.stdout.write(`overhead ratio:                            ${(matrixMs / plain.ms).toFixed(2)}\n`);
+process.stdout.write(`bench/matrix: targets ${targets}; ${workers} workers\n`);
+if (!values['skip-quick']) {
+  const ms = await matrix(['--matrix', 'quick']);
+  process.stdout.write(`quick matrix (npm start, --matrix quick):  ${s(ms)}\n`);
+}
+if (!values['skip-full']) {
+  const soak = values.soak ? ['--soak', values.soak] : [];
+  const ms = await matrix(['--matrix', 'full', ...soak]);
+  process.stdout.write(
+    `full matrix (--matrix full${values.soak ? ` --soak ${values.soak}` : ''}): ${s(ms)}\n`,
+  );
+}
+if (!values['skip-overhead']) {
+  const matrixMs = await matrix(['--soak', `${SETTLE_MS}ms`, ...SCENARIOS.flatMap((x) => ['--scenario', x])]);
+  const plain = await plainBaseline();
+  process.stdout.write(`search + idle, phonehome run --soak 2s:    ${s(matrixMs)}\n`);
+  process.stdout.write(
+    `same steps, plain drivers, no capture:     ${s(plain.ms)} (${plain.jobs} scenario runs)\n`,
+  );
+  process.stdout.write(`overhead ratio:                            ${(matrixMs / plain.ms).toFixed(2)}\n`);
+}

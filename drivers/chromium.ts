@@ -69,6 +69,8 @@ class ChromiumSession implements Session {
   private readonly page: Page;
   private readonly proc: ChildProcess;
   private closed = false;
+  /** True when close() had to kill the browser (it did not quit by itself). */
+  forced = false;
   private readonly forgetPid: () => void;
 
   private readonly x: XDisplay | undefined;
@@ -161,6 +163,7 @@ class ChromiumSession implements Session {
     await Promise.race([quit, sleep(5000)]);
     await this.browser.close().catch(() => {});
     if (!(await exitsWithin(this.proc, 5000))) {
+      this.forced = true;
       this.proc.kill('SIGKILL');
       await exitsWithin(this.proc, 2000);
     }

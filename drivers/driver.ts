@@ -111,7 +111,22 @@ export interface Session {
   firmware?(): Promise<string>;
   /** Process id of the browser, when local. */
   readonly pid?: number;
+  /**
+   * Quit the browser the way its user would (its own shutdown, which may send what it holds back);
+   * only when it does not exit by itself within the driver's timeout is it killed.
+   */
   close(): Promise<void>;
+  /** Set by close(): true when the browser did not quit by itself and had to be killed. */
+  readonly forced?: boolean;
+  /** Send the app to the background as the system's Home button does (devices). */
+  toBackground?(): Promise<void>;
+  /** Bring the app back to the foreground (devices). */
+  toForeground?(): Promise<void>;
+  /**
+   * Stop the app as the system does to a backgrounded app (force-stop) and start it again, in the
+   * same session (devices). Desktop browsers are closed and relaunched by the harness instead.
+   */
+  restartApp?(): Promise<void>;
 }
 
 export interface Driver {

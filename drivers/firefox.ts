@@ -129,6 +129,8 @@ export function readSavedPrefs(profileDir: string): Map<string, string> {
 class FirefoxSession implements Session {
   readonly pid: number | undefined;
   private closed = false;
+  /** True when close() had to kill the browser (it did not quit by itself). */
+  forced = false;
   private cachedVersion: string | undefined;
 
   constructor(
@@ -245,6 +247,7 @@ class FirefoxSession implements Session {
     // puppeteer's close() may wait on after Firefox has gone: the exit is what counts.
     await Promise.race([this.browser.close().catch(() => {}), exited, sleep(5000)]);
     if (!(await exitsWithin(this.proc, 5000))) {
+      this.forced = true;
       killGroup(this.proc, 'SIGKILL');
       await exitsWithin(this.proc, 2000);
     }

@@ -61,6 +61,8 @@ const LOAD_TIMEOUT_MS = 30_000;
 class KeyboardSession implements Session {
   readonly pid: number | undefined;
   private closed = false;
+  /** True when close() had to kill the browser (it did not quit by itself). */
+  forced = false;
 
   constructor(
     private readonly proc: ChildProcess,
@@ -263,6 +265,7 @@ class KeyboardSession implements Session {
     // Ctrl+Q quits MiniBrowser as a person would, so it writes its profile as it does on a normal exit.
     await withTimeout(this.key('ctrl+q'), 3000, 'ctrl+q').catch(() => {});
     if (!(await exitsWithin(this.proc, 5000))) {
+      this.forced = true;
       killGroup(this.proc, 'SIGTERM');
       if (!(await exitsWithin(this.proc, 3000))) killGroup(this.proc, 'SIGKILL');
     }

@@ -42,4 +42,4 @@ for _ in $(seq 1 60); do
 done
 curl -fs "http://127.0.0.1:$port/status" >/dev/null || { echo "android-nightly: Appium did not start (see reports/appium.log)" >&2; exit 1; }
 
-node bin/phonehome.js run --target "android:$serial:$recipe"
+node bin/phonehome.js run --target "android:$serial:$recipe" --soak "${PHONEHOME_SOAK:-2m}"

@@ -213,6 +213,33 @@ export class AndroidSession implements Session {
     return line;
   }
 
+  /** Home, as the system button does: the app goes to the background (its onStop runs). */
+  async toBackground(): Promise<void> {
+    await this.adb.shell(this.options.serial, 'input keyevent KEYCODE_HOME');
+  }
+
+  /** Back to the foreground as a tap on its launcher icon does (the existing task is resumed). */
+  async toForeground(): Promise<void> {
+    await this.launchApp();
+  }
+
+  /**
+   * What the system does to a backgrounded app it needs the memory of: stop it (force-stop), then
+   * start it again from its launcher icon. The app comes back on its own saved state, so whatever it
+   * queued is sent now, in this scenario's capture.
+   */
+  async restartApp(): Promise<void> {
+    await this.adb.shell(this.options.serial, `am force-stop ${this.options.appPackage}`);
+    await this.launchApp();
+  }
+
+  private async launchApp(): Promise<void> {
+    await this.adb.shell(
+      this.options.serial,
+      `monkey -p ${this.options.appPackage} -c android.intent.category.LAUNCHER 1`,
+    );
+  }
+
   /**
    * End the Appium session and put the device back.
    * @throws Error naming what could not be restored (after trying everything).

@@ -1,5 +1,5 @@
 import { runMatrixScenario, test } from '../../fixtures/harness.ts';
 import { addressBarScenario } from '../../fixtures/scenarios.ts';
 
-test(`address-bar: ${addressBarScenario.says}`, ({ harness, target }) =>
-  runMatrixScenario(addressBarScenario, { harness, target }));
+test(`address-bar: ${addressBarScenario.says}`, ({ harness, target, watch }) =>
+  runMatrixScenario(addressBarScenario, { harness, target, watch }));

@@ -1,5 +1,5 @@
 import { runMatrixScenario, test } from '../../fixtures/harness.ts';
 import { restartScenario } from '../../fixtures/scenarios.ts';
 
-test(`restart: ${restartScenario.says}`, ({ harness, target }) =>
-  runMatrixScenario(restartScenario, { harness, target }));
+test(`restart: ${restartScenario.says}`, ({ harness, target, watch }) =>
+  runMatrixScenario(restartScenario, { harness, target, watch }));

@@ -1,5 +1,5 @@
 import { runMatrixScenario, test } from '../../fixtures/harness.ts';
 import { visitScenario } from '../../fixtures/scenarios.ts';
 
-test(`visit: ${visitScenario.says}`, ({ harness, target }) =>
-  runMatrixScenario(visitScenario, { harness, target }));
+test(`visit: ${visitScenario.says}`, ({ harness, target, watch }) =>
+  runMatrixScenario(visitScenario, { harness, target, watch }));

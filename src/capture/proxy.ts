@@ -3,6 +3,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import * as mockttp from 'mockttp';
 import type { ProxyEndpoint } from '../../drivers/driver.ts';
+import { ActivityTracker, type CaptureActivity, type InFlightRequest } from './activity.ts';
 import type { Flow, Header, Provenance } from './flow.ts';
 import { FlowLog } from './flow-log.ts';
 import type { Gap } from './gap.ts';
@@ -46,7 +47,13 @@ export interface Capture {
   gaps(): Gap[];
   /** Record a gap found by someone else (e.g. an interrupted scenario); it is logged too. */
   addGap(gap: Gap): void;
-  /** Stops the proxy, flushes the log and deletes the CA key unless kept. Safe to call twice. */
+  /** When the target last sent anything, and the requests it has not finished sending. */
+  activity(): CaptureActivity;
+  /**
+   * Stops the proxy, flushes the log and deletes the CA key unless kept. A request whose body had
+   * not completed by then becomes a `still-sending` gap: what it carried was never read. Safe to
+   * call twice.
+   */
   stop(): Promise<void>;
 }
 
@@ -82,6 +89,7 @@ export async function startCapture(options: CaptureOptions): Promise<Capture> {
   const gaps: Gap[] = [];
   const started = new Map<string, number>();
   const sink: Sink = options.sink ?? (() => ({ status: 204 }));
+  const activity = new ActivityTracker();
 
   const addGap = (gap: Gap): void => {
     const full: Gap = {
@@ -147,11 +155,28 @@ export async function startCapture(options: CaptureOptions): Promise<Capture> {
   // WebSockets are recorded (as ws/wss flows) and refused: the sink has no one to talk to.
   await server.forAnyWebSocket().thenRejectConnection(403);
 
+  await server.on('request-initiated', (req) => {
+    activity.started(req.id, { method: req.method, url: req.url, startedAt: req.timingEvents.startTime });
+  });
+  await server.on('request-body-data', () => activity.touch());
   await server.on('request', (req) => {
+    activity.finished(req.id);
     record(req, req.protocol === 'https' ? 'https' : 'http');
   });
   await server.on('websocket-request', (req) => {
+    activity.finished(req.id);
     record(req, req.protocol === 'https' ? 'wss' : 'ws');
+  });
+  await server.on('websocket-message-received', () => activity.touch());
+  await server.on('abort', (req) => {
+    // Aborted after its body was read: the flow is recorded and nothing was lost.
+    if (byMockttpId.has(req.id)) return;
+    activity.finished(req.id);
+    addGap({
+      kind: 'capture-error',
+      host: hostOf(req.url),
+      reason: `the target aborted ${req.method} ${req.url.slice(0, 100)} before its body completed, so what it carried was not read`,
+    });
   });
   await server.on('response', (res) => {
     const flow = byMockttpId.get(res.id);
@@ -165,6 +190,7 @@ export async function startCapture(options: CaptureOptions): Promise<Capture> {
     if (start !== undefined) flow.durationMs = Math.round(res.timingEvents.startTime - start);
   });
   await server.on('tls-client-error', (failure) => {
+    activity.touch();
     const host = failure.tlsMetadata?.sniHostname ?? failure.destination?.hostname ?? 'unknown';
     addGap({
       kind: 'tls-opaque',
@@ -199,10 +225,13 @@ export async function startCapture(options: CaptureOptions): Promise<Capture> {
     flows: () => [...flows],
     gaps: () => settledGaps(gaps, flows),
     addGap,
+    activity: () => activity.snapshot(),
     async stop() {
       if (stopped) return;
       stopped = true;
+      const unfinished = activity.snapshot().inFlight;
       await server.stop();
+      for (const request of unfinished) addGap(stillSending(request));
       log.close();
       if (!options.keepKey) rmSync(caKeyPath, { force: true });
     },
@@ -219,6 +248,15 @@ export async function startCapture(options: CaptureOptions): Promise<Capture> {
 function settledGaps(gaps: Gap[], flows: Flow[]): Gap[] {
   const seenHosts = new Set(flows.map((f) => hostOf(f.request.url)));
   return gaps.filter((g) => !(g.kind === 'tls-opaque' && g.host && seenHosts.has(g.host)));
+}
+
+/** A request the target was still sending when the capture stopped. */
+export function stillSending(request: InFlightRequest): Gap {
+  return {
+    kind: 'still-sending',
+    host: hostOf(request.url),
+    reason: `${request.method} ${request.url.slice(0, 100)} (started ${new Date(request.startedAt).toISOString()}) had not finished sending its body when the watch closed, so what it carried was not read`,
+  };
 }
 
 function hostOf(url: string): string {

@@ -8,9 +8,10 @@ import { preflight } from '../../drivers/preflight.ts';
 import { DEFAULT_TARGETS } from '../../drivers/targets.ts';
 import { loadTargetsConfig } from '../../drivers/targets-config.ts';
 import { PREFLIGHT_DONE } from '../../fixtures/global-setup.ts';
-import { DEFAULT_SCENARIOS, ENV, newRunId } from '../../fixtures/matrix-env.ts';
+import { DEFAULT_SCENARIOS, ENV, newRunId, QUICK_SCENARIOS } from '../../fixtures/matrix-env.ts';
 import { preflightItems } from '../../fixtures/plan.ts';
 import { SCENARIO_IDS } from '../../fixtures/scenarios.ts';
+import { checkWatch, parseDuration, WATCH_ENV, watchSettingsFromEnv } from '../../fixtures/watch.ts';
 import { loadClaims } from '../claims/load.ts';
 import type { RunRecord } from '../report/run-record.ts';
 import { ACCEPT_UNSEALED_ENV } from '../run/accept-unsealed.ts';
@@ -29,7 +30,16 @@ Options:
   --targets FILE        a targets file (YAML/JSON: engine, executablePath, args, vendorDomains,
                         name); its targets run instead of the defaults (see drivers/README-desktop.md)
   --scenario ID         a scenario to run (repeatable): ${SCENARIO_IDS.join(', ')}
-                        (default: ${DEFAULT_SCENARIOS.join(', ')})
+                        (default: ${DEFAULT_SCENARIOS.join(', ')}; with --matrix quick: ${QUICK_SCENARIOS.join(', ')})
+  --matrix quick|full   quick: the search scenario on every target and mode, each watched through
+                        its flush point with a 30 s maximum window (what npm start runs);
+                        full (default): every scenario, 60 s maximum window
+  --watch-quiet DURATION  after the steps, close once nothing was sent for this long (default 8s,
+                        also quick); durations like 20s, 2m, 1500ms
+  --watch-min DURATION  never close sooner than this after the last step (default 20s; quick 17s)
+  --watch-max DURATION  close at this point even if the target keeps sending (default 60s; quick 30s)
+  --soak DURATION       keep each browser open exactly this long after its steps and after each
+                        flush point, quiet or not (the nightly)
   --claims FILE         a claims file (.yaml or .ts) instead of the default catalog
   --out DIR             reports folder (default: reports)
   --workers N           parallel browsers (default: 4)
@@ -64,6 +74,11 @@ export async function runCommand(argv: string[]): Promise<number> {
       'keep-key': { type: 'boolean' },
       'fail-on-leak': { type: 'boolean' },
       'accept-unsealed': { type: 'boolean' },
+      matrix: { type: 'string' },
+      'watch-quiet': { type: 'string' },
+      'watch-min': { type: 'string' },
+      'watch-max': { type: 'string' },
+      soak: { type: 'string' },
     },
     RUN_HELP,
   );
@@ -73,6 +88,32 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (values.workers !== undefined && !/^[1-9]\d*$/.test(values.workers)) {
     return usageError('run', `--workers takes a whole number from 1, not "${values.workers}"`, RUN_HELP);
   }
+  if (values.matrix !== undefined && values.matrix !== 'quick' && values.matrix !== 'full') {
+    return usageError('run', `--matrix takes quick or full, not "${values.matrix}"`, RUN_HELP);
+  }
+  const watchEnv: NodeJS.ProcessEnv = { ...(values.matrix ? { [WATCH_ENV.matrix]: values.matrix } : {}) };
+  for (const [option, name] of [
+    ['watch-quiet', WATCH_ENV.quiet],
+    ['watch-min', WATCH_ENV.min],
+    ['watch-max', WATCH_ENV.max],
+    ['soak', WATCH_ENV.soak],
+  ] as const) {
+    const value = values[option];
+    if (value === undefined) continue;
+    if (parseDuration(value) === undefined) {
+      return usageError(
+        'run',
+        `--${option} takes a duration such as 20s, 2m or 1500ms, not "${value}"`,
+        RUN_HELP,
+      );
+    }
+    watchEnv[name] = value;
+  }
+  try {
+    checkWatch(watchSettingsFromEnv({ ...process.env, ...watchEnv }));
+  } catch (error) {
+    return usageError('run', (error as Error).message, RUN_HELP);
+  }
   let targets: TargetConfig[];
   try {
     targets = await selectTargets(values.target ?? [], values.targets);
@@ -81,7 +122,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stderr.write(`phonehome run: ${(error as Error).message}\n`);
     return 2;
   }
-  const scenarios = values.scenario ?? DEFAULT_SCENARIOS;
+  const scenarios = values.scenario ?? (values.matrix === 'quick' ? QUICK_SCENARIOS : DEFAULT_SCENARIOS);
   const unknown = scenarios.filter((s) => !SCENARIO_IDS.includes(s));
   if (unknown.length > 0) {
     process.stderr.write(
@@ -137,6 +178,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     // Set or cleared: an inherited PHONEHOME_ACCEPT_UNSEALED must not accept what the command line did not.
     [ACCEPT_UNSEALED_ENV]: values['accept-unsealed'] ? '1' : '0',
     ...(values.workers ? { PHONEHOME_WORKERS: values.workers } : {}),
+    ...watchEnv,
   };
   process.stdout.write(
     `phonehome: run ${runId}: ${targets.length} targets × modes × ${scenarios.length} scenarios (${targets.map((t) => t.id).join(', ')})\n`,

@@ -12,6 +12,7 @@ import {
 } from './matrix.ts';
 import type { CellRecord, RunRecord } from './run-record.ts';
 import { clip, inert, retriedLines } from './text.ts';
+import { watchLines } from './watch-window.ts';
 
 export interface MarkdownOptions {
   /** Evidence rows per failing cell; default 5. */
@@ -55,6 +56,11 @@ export function renderMarkdown(original: RunRecord, opts: MarkdownOptions = {}):
   }
   out.push('', legend(), '');
   if (run.cells.some((c) => c.unsealed)) out.push(md(UNSEALED_LEGEND), '');
+  // A pass says nothing was seen in the windows watched: how long they were, per column.
+  const watched = watchLines(run);
+  if (watched.length > 0) {
+    out.push('## Watched after the steps', '', ...watched.map((l) => `- ${md(l)}`), '');
+  }
 
   const failing = run.cells.filter((c) => c.status === 'fail');
   if (failing.length > 0) {

@@ -111,8 +111,10 @@ export interface ScenarioSummary {
   sealed?: boolean;
   /** Consent the scenario gave. Always written in @2, absent in @1. */
   consent?: Consent;
-  /** What was watched after the last step (issue 14 items 1–3). */
+  /** What was watched after the last step (records written before the watch existed have none). */
   watch?: WatchWindow;
+  /** The flush points the scenario went through, each watched under the same rule. */
+  flushPoints?: FlushPointRecord[];
   /**
    * How many times the scenario was launched again after its first attempt failed for the harness
    * (a virtual display, port or network namespace of phonehome's own; fixtures/launch-retry.ts).
@@ -126,18 +128,25 @@ export interface ScenarioSummary {
   firstAttemptFlows?: number;
 }
 
-/** How long a scenario watched after its last step, and why it stopped watching. */
+/**
+ * One window watched after a scenario's steps (or after a flush point): from the last step to the
+ * moment the browser was closed, and why it was closed then.
+ */
 export interface WatchWindow {
-  /** ISO time the scenario's last step ended. */
+  /** ISO time of the last step (the window's start). */
   lastStepAt: string;
-  /** ISO time the browser was closed. */
+  /** ISO time the window ended and the browser was closed. */
   closedAt: string;
-  /** `quiet`: nothing was sent for quietMs; `maximum`: maxMs was reached; `soak`: a fixed --soak. */
+  /** `quiet`: nothing sent for quietMs after minMs; `maximum`: still sending at maxMs; `soak`: fixed length. */
   ended: 'quiet' | 'maximum' | 'soak';
   quietMs: number;
   minMs: number;
   maxMs: number;
-  /** Requests whose body had not completed at close (each is also a `still-sending` gap). */
+  /** Set for `--soak` runs: the fixed length. */
+  soakMs?: number;
+  /** ISO time of the last thing the target sent inside the window, when it sent anything. */
+  lastActivityAt?: string;
+  /** Requests whose body had not completed when the window ended (each is also a `still-sending` gap). */
   inFlightAtClose: number;
 }
 
@@ -148,6 +157,18 @@ export interface DeviceSummary {
   bytes?: number;
   durationMs?: number;
   notScanned?: string;
+}
+
+/**
+ * A point where an app or browser is made to send what it holds back: a graceful close and a
+ * relaunch on the same profile (desktop), the app sent to the background and back, or stopped by
+ * the system and started again (Android). What happens after it is watched like the steps.
+ */
+export interface FlushPointRecord {
+  point: 'close-and-relaunch' | 'background' | 'force-stop-and-relaunch';
+  /** False when the browser did not quit by itself within its close timeout and had to be killed. */
+  graceful?: boolean;
+  watch: WatchWindow;
 }
 
 /** Who a target talked to in a scenario: the phone-home table. */
@@ -185,7 +206,10 @@ export interface ScenarioRecord {
   /** Consent answer the scenario gave to the target's consent screens; `none` when it showed none. */
   consent: Consent;
   phoneHome: PhoneHomeRow[];
+  /** What was watched after the last step, before the first flush point (or the close). */
   watch?: WatchWindow;
+  /** The flush points after the steps, in order, each with its own watched window. */
+  flushPoints?: FlushPointRecord[];
   retries?: number;
   firstAttemptError?: string;
   firstAttemptFlows?: number;

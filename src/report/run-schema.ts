@@ -117,6 +117,8 @@ const watchWindow = z.looseObject({
   quietMs: z.number().nonnegative(),
   minMs: z.number().nonnegative(),
   maxMs: z.number().nonnegative(),
+  soakMs: z.number().nonnegative().optional(),
+  lastActivityAt: z.string().optional(),
   inFlightAtClose: z.number().int().nonnegative(),
 });
 
@@ -125,6 +127,15 @@ const scenarioV2 = {
   sealed: z.boolean(),
   consent: z.enum(['granted', 'declined', 'none']),
   watch: watchWindow.optional(),
+  flushPoints: z
+    .array(
+      z.looseObject({
+        point: z.enum(['close-and-relaunch', 'background', 'force-stop-and-relaunch']),
+        graceful: z.boolean().optional(),
+        watch: watchWindow,
+      }),
+    )
+    .optional(),
   retries: z.number().int().nonnegative().optional(),
   firstAttemptError: z.string().optional(),
   device: z

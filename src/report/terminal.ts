@@ -10,6 +10,7 @@ import {
 } from './matrix.ts';
 import type { CellRecord, RunRecord, TargetRecord } from './run-record.ts';
 import { clip, inert, pad, retriedLines, width } from './text.ts';
+import { watchLines } from './watch-window.ts';
 
 export interface TerminalOptions {
   /** ANSI colours; default off (pass `process.stdout.isTTY` from the caller). */
@@ -69,6 +70,12 @@ export function renderTerminalMatrix(run: RunRecord, opts: TerminalOptions = {})
   }
   out.push('');
   out.push(countsLine(m.counts));
+  // A pass says nothing was seen in the windows watched: how long they were, per column.
+  const watched = watchLines(run);
+  if (watched.length > 0) {
+    out.push('', paint('bold', 'Watched after the steps'));
+    for (const line of watched) out.push(`  ${clip(inert(line), 240)}`);
+  }
 
   const failing = run.cells.filter((c) => c.status === 'fail');
   if (failing.length > 0) {

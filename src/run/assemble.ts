@@ -11,6 +11,7 @@ import {
   type ScenarioRecord,
   type TargetRecord,
 } from '../report/run-record.ts';
+import { watchSentence } from '../report/watch-window.ts';
 
 export interface AssembleInput {
   runId: string;
@@ -49,7 +50,7 @@ export function assembleRun(input: AssembleInput): RunRecord {
         flows,
         ...(input.acceptUnsealed ? { acceptUnsealed: true } : {}),
       });
-      if (verdict) cells.push(verdict);
+      if (verdict) cells.push(withWindow(verdict, related));
     }
   }
   return {
@@ -86,6 +87,7 @@ export function assembleRun(input: AssembleInput): RunRecord {
       ...(r.firstAttemptError ? { firstAttemptError: r.firstAttemptError } : {}),
       ...(r.device ? { device: deviceSummary(r.device) } : {}),
       ...(r.firstAttemptFlows !== undefined ? { firstAttemptFlows: r.firstAttemptFlows } : {}),
+      ...(r.flushPoints ? { flushPoints: r.flushPoints } : {}),
     })),
     gaps: records.flatMap((r) => r.gaps),
     phoneHome: records.flatMap((r) => r.phoneHome),
@@ -97,6 +99,16 @@ export function assembleRun(input: AssembleInput): RunRecord {
       ...(input.summaryFile ? { summary: input.summaryFile } : {}),
     },
   };
+}
+
+/**
+ * A pass says nothing was seen in the windows watched: its reason says how long they were, from the
+ * records of the cell's own target and mode.
+ */
+function withWindow(cell: CellRecord, related: ScenarioRecord[]): CellRecord {
+  if (cell.status !== 'pass') return cell;
+  const sentence = watchSentence(related.filter((r) => r.target.id === cell.target));
+  return sentence ? { ...cell, reason: `${cell.reason.replace(/\.?$/, '.')} ${sentence}` } : cell;
 }
 
 /** One target per id; the version is the first one a scenario could read. */

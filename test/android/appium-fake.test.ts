@@ -13,7 +13,11 @@ import type { AndroidError } from '../../drivers/android/errors.ts';
 import { getRecipe, loadRecipes, type Recipe, recipeSelectors } from '../../drivers/android/recipe.ts';
 import { RecipeRunner, type StepTarget, toLocator } from '../../drivers/android/recipe-runner.ts';
 import type { ProxyEndpoint, TargetConfig } from '../../drivers/driver.ts';
-import { type FakeDevice, fakeDevice, makeCaPem } from './fake-device.ts';
+import { watchThroughFlushPoints } from '../../fixtures/run-scenario.ts';
+import { searchScenario } from '../../fixtures/scenarios.ts';
+import { ActivityTracker } from '../../src/capture/activity.ts';
+import type { FlushPointRecord, WatchWindow } from '../../src/report/run-record.ts';
+import { type FakeDevice, type FakeWorld, fakeDevice, makeCaPem } from './fake-device.ts';
 
 /**
  * The Android driver against a real Appium 3 server on 127.0.0.1 with Appium's fake driver (its
@@ -197,6 +201,62 @@ describe('android driver against Appium fake driver and fake adb', () => {
     } finally {
       await session.close();
     }
+  });
+
+  it('should go through the flush points: Home and back, then force-stop and relaunch, each watched', async () => {
+    const device = fakeDevice((w) => {
+      (w as FakeWorld & { apps?: Record<string, string> }).apps = { 'com.android.chrome': 'foreground' };
+    });
+    const target = fakeTarget(device, chromeApp(device, false), 'declined');
+    const session = (await createAndroidDriver(new Adb()).launch({
+      target,
+      mode: 'normal',
+      proxy: proxyFor(device),
+      workDir: device.dir,
+    })) as AndroidSession;
+    const states: string[] = [];
+    const app = () =>
+      (device.world() as FakeWorld & { apps: Record<string, string> }).apps['com.android.chrome'] ?? '';
+    const tracker = new ActivityTracker();
+    const watched: { watch?: WatchWindow; flushPoints: FlushPointRecord[] } = { flushPoints: [] };
+    try {
+      await watchThroughFlushPoints({
+        scenario: { ...searchScenario },
+        session: () => session,
+        relaunch: () => Promise.reject(new Error('a device app is restarted by the system, not relaunched')),
+        probe: {
+          activity: () => {
+            const state = app();
+            if (states.at(-1) !== state) states.push(state);
+            return tracker.snapshot();
+          },
+        },
+        settings: { quietMs: 300, minMs: 300, maxMs: 2_000 },
+        watched,
+      });
+    } finally {
+      await session.close();
+    }
+    // Watched while the app was in the foreground, in the background, and after its restart.
+    expect(states).toEqual(['foreground', 'background', 'foreground']);
+    expect(watched.watch?.ended).toBe('quiet');
+    expect(watched.flushPoints.map((f) => [f.point, f.watch.ended])).toEqual([
+      ['background', 'quiet'],
+      ['force-stop-and-relaunch', 'quiet'],
+    ]);
+    const lifecycle = device
+      .calls()
+      .map((c) => c.slice(3).join(' '))
+      .filter((c) => /KEYCODE_HOME|force-stop|monkey/.test(c));
+    expect(lifecycle).toEqual([
+      'input keyevent KEYCODE_HOME',
+      'monkey -p com.android.chrome -c android.intent.category.LAUNCHER 1',
+      'am force-stop com.android.chrome',
+      'monkey -p com.android.chrome -c android.intent.category.LAUNCHER 1',
+    ]);
+    expect((device.world() as FakeWorld & { launches: Record<string, number> }).launches).toEqual({
+      'com.android.chrome': 2,
+    });
   });
 
   it('should fail with one-line errors and leave the device as it was', async () => {
