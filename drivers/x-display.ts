@@ -13,11 +13,10 @@ const run = promisify(execFile);
 
 /**
  * A virtual X display of its own, for browsers driven headed with real keyboard input (the address
- * bar, MiniBrowser). Sealed browsers run in network namespaces of their own, where the abstract X
- * socket of the host is out of reach: they connect through the file /tmp/.X11-unix/X<n>, which any
- * Xvfb started for the same number in another namespace would replace. So each display gets an
- * explicit number, whose lock file (/tmp/.X<n>-lock, shared by every namespace) Xvfb takes
- * atomically; `-displayfd` would pick a number per namespace and take no lock.
+ * bar, MiniBrowser). Sealed browsers run in network namespaces of their own, where the host's
+ * abstract X socket is out of reach: they connect through the file /tmp/.X11-unix/X<n>. Xvfb picks
+ * its number (`-displayfd`) by the abstract sockets of the namespace it starts in, so displays are
+ * always started in the host's namespace, where two of them can never pick the same number.
  */
 export interface XDisplay {
   /** `:N`, for DISPLAY. */
@@ -31,12 +30,9 @@ export interface XDisplay {
   stop(): Promise<void>;
 }
 
-/** Display numbers tried: far above those `-displayfd` and `xvfb-run -a` hand out (0 and 99 up). */
-const DISPLAY_MIN = 1000;
-const DISPLAY_MAX = 9000;
-/** Numbers tried before giving up (a number is taken when its lock names a live server). */
-const START_TRIES = 4;
-/** How long one Xvfb may take to accept an X client (a busy machine took ~2 s). */
+/** Starts tried before giving up. */
+const START_TRIES = 3;
+/** How long one Xvfb may take to say it accepts clients (a busy machine took ~2 s). */
 const READY_MS = 15_000;
 
 const socketPath = (n: number): string => `/tmp/.X11-unix/X${n}`;
@@ -49,30 +45,35 @@ export function useXvfbBinary(path: string | undefined): void {
 }
 
 /**
- * Starts Xvfb on a free display number and hands it out once its lock names this Xvfb and its
- * socket file (the way a sealed browser connects) is there. Tries up to four numbers.
+ * Starts Xvfb and hands it out once Xvfb itself says it accepts clients (`-displayfd`: it writes its
+ * number after its keyboard map is compiled; a socket file alone appears earlier, and a browser
+ * connected that early lost key events). Xvfb picks the number by binding the abstract socket of the
+ * host's network namespace, so every display must be started there, never inside a seal.
  * @throws HarnessError (part `display`) with a one-line reason when no display came up.
  */
 export async function startXDisplay(): Promise<XDisplay> {
   const reasons: string[] = [];
   for (let attempt = 1; attempt <= START_TRIES; attempt++) {
-    const number = randomInt(DISPLAY_MIN, DISPLAY_MAX);
     try {
-      return await startOn(number);
+      return await startOne();
     } catch (error) {
-      reasons.push(`:${number}: ${(error as Error).message}`);
+      reasons.push((error as Error).message);
     }
   }
   throw new HarnessError('display', `no virtual display could be started (${reasons.join('; ')})`);
 }
 
-async function startOn(number: number): Promise<XDisplay> {
+async function startOne(): Promise<XDisplay> {
   const xvfb: ChildProcess = spawn(
     xvfbBinary,
-    // -noreset: the server keeps its state when the last client (an xdotool call) disconnects.
-    [`:${number}`, '-screen', '0', '1280x1024x24', '-nolisten', 'tcp', '-noreset'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    ['-displayfd', '3', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'],
+    { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] },
   );
+  let announced: number | undefined;
+  xvfb.stdio[3]?.on('data', (d: Buffer) => {
+    const n = Number.parseInt(d.toString().trim(), 10);
+    if (Number.isFinite(n)) announced = n;
+  });
   let stderr = '';
   xvfb.stderr?.on('data', (d: Buffer) => {
     if (stderr.length < 10_000) stderr += d.toString();
@@ -81,7 +82,8 @@ async function startOn(number: number): Promise<XDisplay> {
   xvfb.on('error', (e) => {
     spawnError = `Xvfb could not be started: ${e.message}`;
   });
-  const forget = writeDisplayRecord(xvfb.pid, number);
+  let forget = (): void => {};
+  let number: number | undefined;
   const stop = once(async () => {
     await stopXvfb(xvfb, number);
     forget();
@@ -93,36 +95,29 @@ async function startOn(number: number): Promise<XDisplay> {
     return `Xvfb exited (code ${xvfb.exitCode}, signal ${xvfb.signalCode})${said ? `: ${said}` : ''}`;
   };
   const deadline = Date.now() + READY_MS;
-  let last = 'no answer yet';
   while (Date.now() < deadline) {
     const gone = exited();
     if (gone) {
       await stop();
       throw new Error(gone);
     }
-    const lock = lockOwner(number);
-    if (lock !== undefined && lock !== xvfb.pid) {
-      last = `its lock names pid ${lock}, not this Xvfb (${xvfb.pid})`;
-    } else if (lock === xvfb.pid) {
-      // No X client connects before the browser does: a display is the browser's alone from its
-      // first connection (the drivers' own xdotool calls come after the browser's window).
-      if (existsSync(socketPath(number))) {
-        const display = `:${number}`;
-        return {
-          display,
-          async xdotool(...args) {
-            const { stdout } = await run('xdotool', args, { env: { ...process.env, DISPLAY: display } });
-            return stdout.trim();
-          },
-          stop,
-        };
-      }
-      last = 'its socket file is not there yet';
+    if (announced !== undefined) {
+      number = announced;
+      forget = writeDisplayRecord(xvfb.pid, number);
+      const display = `:${number}`;
+      return {
+        display,
+        async xdotool(...args) {
+          const { stdout } = await run('xdotool', args, { env: { ...process.env, DISPLAY: display } });
+          return stdout.trim();
+        },
+        stop,
+      };
     }
     await sleep(50);
   }
   await stop();
-  throw new Error(`Xvfb was not ready within ${READY_MS / 1000} s (${last})`);
+  throw new Error(`Xvfb did not say it accepts clients within ${READY_MS / 1000} s`);
 }
 
 function once(work: () => Promise<void>): () => Promise<void> {
@@ -133,7 +128,7 @@ function once(work: () => Promise<void>): () => Promise<void> {
   };
 }
 
-async function stopXvfb(xvfb: ChildProcess, number: number): Promise<void> {
+async function stopXvfb(xvfb: ChildProcess, number: number | undefined): Promise<void> {
   if (xvfb.exitCode === null && xvfb.signalCode === null) {
     xvfb.kill('SIGTERM');
     if (!(await exitsWithin(xvfb, 3000))) {
@@ -141,16 +136,17 @@ async function stopXvfb(xvfb: ChildProcess, number: number): Promise<void> {
       await exitsWithin(xvfb, 2000);
     }
   }
-  if (xvfb.pid !== undefined) removeDisplayFiles(number, xvfb.pid);
+  if (xvfb.pid !== undefined && number !== undefined) removeDisplayFiles(number, xvfb.pid);
 }
 
 /**
- * Removes the socket and lock of display `n` when its lock still names `pid` and that process is
- * gone (a killed Xvfb cannot remove them itself). A lock of any other process is left alone, and so
+ * Removes the socket (and lock) of display `n` when `pid` is gone and no lock names another process
+ * (`-displayfd` servers take none) (a killed Xvfb cannot remove them itself). A lock of any other process is left alone, and so
  * is its socket. Returns true when something was removed.
  */
 export function removeDisplayFiles(n: number, pid: number): boolean {
-  if (lockOwner(n) !== pid || isAlive(pid)) return false;
+  const owner = lockOwner(n);
+  if ((owner !== undefined && owner !== pid) || isAlive(pid)) return false;
   // Socket first: once the lock is gone the number is free for a new server and its new socket.
   rmSync(socketPath(n), { force: true });
   rmSync(lockPath(n), { force: true });
@@ -246,7 +242,7 @@ export async function cleanLeftoverDisplays(): Promise<string[]> {
     }
     if (isAlive(record.owner)) continue;
     let stopped = false;
-    if (isAlive(record.pid) && isXvfb(record.pid) && lockOwner(record.number) === record.pid) {
+    if (isAlive(record.pid) && isXvfb(record.pid) && (lockOwner(record.number) ?? record.pid) === record.pid) {
       await stopPid(record.pid);
       stopped = true;
     }
