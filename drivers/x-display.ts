@@ -1,6 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { randomInt } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -242,7 +241,11 @@ export async function cleanLeftoverDisplays(): Promise<string[]> {
     }
     if (isAlive(record.owner)) continue;
     let stopped = false;
-    if (isAlive(record.pid) && isXvfb(record.pid) && (lockOwner(record.number) ?? record.pid) === record.pid) {
+    if (
+      isAlive(record.pid) &&
+      isXvfb(record.pid) &&
+      (lockOwner(record.number) ?? record.pid) === record.pid
+    ) {
       await stopPid(record.pid);
       stopped = true;
     }
