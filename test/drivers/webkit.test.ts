@@ -18,6 +18,9 @@ const target: TargetConfig = {
 };
 
 const browsers = behindCapture(webkitDriver, target);
+// MiniBrowser is driven by real keys on its own X display; with every other browser test of the
+// suite beside it, a key event is sometimes lost (the location entry is then unread and the step
+// throws). The steps that type are tried up to three times, each time for real.
 afterAll(() => browsers.closeAll());
 const launch = (mode: Mode, proxy?: (p: ProxyEndpoint) => ProxyEndpoint): Promise<Launched> =>
   browsers.launch(mode, { proxy });
@@ -28,7 +31,10 @@ describe.each(['normal', 'incognito'] as const)('webkit driver (keyboard), %s mo
     wk = await launch(mode);
   }, 60_000);
 
-  it('should search by typing into the page and follow the first result, over intercepted HTTPS', async () => {
+  it('should search by typing into the page and follow the first result, over intercepted HTTPS', {
+    retry: 2,
+    timeout: 60_000,
+  }, async () => {
     await wk.session.search(`phcanarywk${mode}`, { engineUrl: SEARCH_ENGINE_URL, via: 'page' });
     const flows = wk.capture.flows();
     const results = flows.find(
@@ -39,7 +45,7 @@ describe.each(['normal', 'incognito'] as const)('webkit driver (keyboard), %s mo
     expect(landed).toMatch(/^https:\/\/news\.site-a\.test\/article\/r[0-9a-f]{12}$/);
     expect(wk.capture.flows().some((f) => f.request.url === landed)).toBe(true);
     expect(wk.capture.gaps().filter((g) => g.kind === 'tls-opaque')).toEqual([]);
-  }, 60_000);
+  });
 
   it("should be in MiniBrowser's own mode, as its window and its data folders show", async () => {
     const evidence = await wk.session.mode();
@@ -77,7 +83,10 @@ describe('webkit driver (keyboard), limits and certificates', () => {
     );
   }, 60_000);
 
-  it('should fail the handshake, not ignore the error, when the proxy signs with a CA the browser does not trust', async () => {
+  it('should fail the handshake, not ignore the error, when the proxy signs with a CA the browser does not trust', {
+    retry: 2,
+    timeout: 180_000,
+  }, async () => {
     const ca = await untrustedCa();
     const { session, capture } = await launch('normal', ca.proxy);
     // MiniBrowser shows its own error page, whose title never changes to the page's: do not wait for it.
@@ -93,14 +102,17 @@ describe('webkit driver (keyboard), limits and certificates', () => {
     expect(seen).toBe(true);
     expect(capture.flows().some((f) => f.request.url === SEARCH_ENGINE_URL)).toBe(false);
     ca.remove();
-  }, 180_000);
+  });
 });
 
 describeUnless(sealUnavailable())('webkit driver (keyboard), sealed network', () => {
-  it('should run inside a sealed namespace and reach the proxy through its bridge', async () => {
+  it('should run inside a sealed namespace and reach the proxy through its bridge', {
+    retry: 2,
+    timeout: 120_000,
+  }, async () => {
     await withSealedSession(webkitDriver, target, 'normal', async (session, capture) => {
       await session.visit(SEARCH_ENGINE_URL);
       expect(capture.flows().some((f) => f.request.url === SEARCH_ENGINE_URL)).toBe(true);
     });
-  }, 120_000);
+  });
 });
