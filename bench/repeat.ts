@@ -1,5 +1,5 @@
 /**
- * Repeatability: runs the default matrix N times (default 5) and prints every verdict that differs
+ * Repeatability: runs the default matrix (`npm start`'s quick matrix) N times (default 5) and prints every verdict that differs
  * between runs, every error cell and every scenario that ended in error (each with its reason), and
  * every launch retried after a harness failure. Zero flips and zero error cells is the bar.
  *
@@ -26,7 +26,9 @@ if (own.includes('--help') || own.includes('-h')) {
 const busy = own.includes('--busy');
 const count = own.find((a) => /^\d+$/.test(a));
 const n = Number(count ?? 5);
-const extra = dashes >= 0 ? process.argv.slice(dashes + 1) : [];
+const given = dashes >= 0 ? process.argv.slice(dashes + 1) : [];
+// The default matrix is the one `npm start` runs; `-- --matrix full` repeats the full one instead.
+const extra = given.includes('--matrix') ? given : ['--matrix', 'quick', ...given];
 const runs: RunRecord[] = [];
 
 /** CPU-bound loops beside the runs, so the matrix meets a machine as busy as a shared CI runner. */
@@ -64,7 +66,7 @@ for (let i = 1; i <= n; i += 1) {
   const counts = new Map<string, number>();
   for (const c of run.cells) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
   process.stdout.write(
-    `run ${i}/${n}: ${run.runId} in ${Math.round((Date.now() - started) / 1000)}s, ${run.cells.length} cells (${[...counts].map(([s, k]) => `${k} ${s}`).join(', ')}), sealed: ${run.sealed} (${join(out, dir)})\n`,
+    `run ${i}/${n} (${extra.join(' ')}): ${run.runId} in ${Math.round((Date.now() - started) / 1000)}s, ${run.cells.length} cells (${[...counts].map(([s, k]) => `${k} ${s}`).join(', ')}), sealed: ${run.sealed} (${join(out, dir)})\n`,
   );
 }
 stopBurners();
