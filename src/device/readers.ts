@@ -2,6 +2,7 @@ import type { FileReader } from './file-reader.ts';
 import { chromiumCacheReader } from './formats/chromium-cache.ts';
 import { firefoxCache2Reader } from './formats/firefox-cache2.ts';
 import { leveldbLogReader, leveldbTableReader } from './formats/leveldb.ts';
+import { mesaShaderCacheReader } from './formats/mesa-shader-cache.ts';
 import { mozLz4Reader } from './formats/mozlz4.ts';
 import { sqliteReader, sqliteWalReader } from './formats/sqlite.ts';
 
@@ -15,6 +16,7 @@ export const FILE_READERS: readonly FileReader[] = [
   mozLz4Reader,
   chromiumCacheReader,
   firefoxCache2Reader,
+  mesaShaderCacheReader,
   leveldbTableReader,
   leveldbLogReader,
 ];

@@ -1,7 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { compressBlock, compressBound } from 'lz4js';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Token } from '../../src/detect/token.ts';
@@ -127,6 +129,58 @@ describe('device scan: formats written by real tools', () => {
     expect(result.findings[0]!.chain[0]).toBe('mozlz4');
     expect(result.findings[0]!.chain.some((s) => s.includes('$.windows[0].tabs[0].entries[1].url'))).toBe(
       true,
+    );
+  });
+
+  it("should read Mesa's shader cache as written by llvmpipe, and find a term inside a compressed entry", async () => {
+    // A real entry (test/fixtures/device/README.md): read without a gap, its payload the size its header says.
+    const real = join(import.meta.dirname, '../fixtures/device');
+    const clean = await scan(real, [canary()]);
+    expect(clean.summary.formats['mesa-shader-cache']).toBe(1);
+    expect(clean.gaps).toEqual([]);
+
+    // The same driver keys in front of payloads compressed by the zstd tool and by zlib, each holding a term.
+    const realBytes = readFileSync(
+      join(real, 'home/.cache/mesa_shader_cache/35/3979bd82ad5fe52911a25c82ea6ab78eb69ee9'),
+    );
+    const header = realBytes.subarray(0, 0x40);
+    const root = join(dir, 'mesa');
+    const [a, b] = [canary(), canary()];
+    const entry = (payload: Buffer, compressed: Buffer): Buffer => {
+      const sizes = Buffer.alloc(8);
+      sizes.writeUInt32LE(payload.length, 4);
+      return Buffer.concat([header, sizes, compressed]);
+    };
+    const shader = (value: string) =>
+      Buffer.concat([Buffer.from('\x7fELF'), randomBytes(3000), Buffer.from(`uniform vec4 ${value};`)]);
+    mkdirSync(join(root, 'mesa_shader_cache/0a'), { recursive: true });
+    const zstdPayload = shader(a);
+    const zstd = spawnSync('zstd', ['-q', '-c'], { input: zstdPayload });
+    expect(zstd.status).toBe(0);
+    writeFileSync(join(root, `mesa_shader_cache/0a/${'1'.repeat(38)}`), entry(zstdPayload, zstd.stdout));
+    const zlibPayload = shader(b);
+    writeFileSync(
+      join(root, `mesa_shader_cache/0a/${'2'.repeat(38)}`),
+      entry(zlibPayload, deflateSync(zlibPayload)),
+    );
+    // Bytes cut short: a gap naming the format, never a clean file.
+    writeFileSync(
+      join(root, `mesa_shader_cache/0a/${'3'.repeat(38)}`),
+      entry(zstdPayload, zstd.stdout.subarray(0, 40)),
+    );
+    const result = await scan(root, [a, b]);
+    const found = Object.fromEntries(result.findings.map((f) => [f.token, f]));
+    expect(found[a]).toMatchObject({
+      format: 'mesa-shader-cache',
+      where: `file:mesa_shader_cache/0a/${'1'.repeat(38)}`,
+    });
+    expect(found[a]!.chain[0]).toBe(
+      'mesa-shader-cache:zstd (llvmpipe 2bc1f2baf6e58103dcc9562f497d2cdeabf3cd8e)',
+    );
+    expect(found[b]!.chain[0]).toMatch(/^mesa-shader-cache:zlib /);
+    expect(result.gaps.map((g) => g.file)).toEqual([`mesa_shader_cache/0a/${'3'.repeat(38)}`]);
+    expect(result.gaps[0]!.reason).toMatch(
+      /\(mesa-shader-cache\): its zstd payload could not be decompressed/,
     );
   });
 
