@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { type BrowserPromise, normalisePromise } from '../src/promise/promise.ts';
 import { writePidFile } from '../src/seal/pid-files.ts';
 import type { Driver, LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
 import { browserExecutable, commandLineOf, exitsWithin, sleep, waitForEndpoint } from './process.ts';
@@ -10,6 +11,9 @@ import { startXDisplay, typeIntoAddressBar, type XDisplay } from './x-display.ts
 
 /** DevTools port inside a sealed namespace (its loopback is its own, so a fixed port is free). */
 const SEALED_DEVTOOLS_PORT = 9222;
+const INCOGNITO_NTP = 'chrome://newtab/';
+/** The UI language every run shows (and reads its promise in): Chromium on Linux takes it from LANGUAGE. */
+export const CHROMIUM_UI_LOCALE = 'en-US';
 
 /**
  * Flags phonehome itself passes to a Chromium-family target, and why each is there. Nothing here
@@ -147,6 +151,25 @@ class ChromiumSession implements Session {
     }
   }
 
+  async promise(): Promise<BrowserPromise | undefined> {
+    // An --incognito launch opens with the incognito new-tab page, which says what the mode does.
+    if (this.page.url() !== INCOGNITO_NTP) return undefined;
+    await this.page.waitForLoadState('load');
+    const { text, locale } = await this.page.evaluate(() => ({
+      // biome-ignore lint/performance/useDomNodeTextContent: the text as the page shows it (hidden parts left out), which is what the user reads.
+      text: document.body.innerText,
+      locale: navigator.language,
+    }));
+    const normalised = normalisePromise(text);
+    if (normalised === '') return undefined;
+    return {
+      text: normalised,
+      source: `browser UI: ${INCOGNITO_NTP} (the incognito new tab page)`,
+      version: await this.version(),
+      locale,
+    };
+  }
+
   async commandLine(): Promise<string[]> {
     return commandLineOf(this.pid);
   }
@@ -209,7 +232,11 @@ export const chromiumDriver: Driver = {
     const proc = spawn(command, args, {
       stdio: ['ignore', 'ignore', 'pipe'],
       detached: false,
-      ...(x ? { env: { ...process.env, DISPLAY: x.display } } : {}),
+      env: {
+        ...process.env,
+        LANGUAGE: CHROMIUM_UI_LOCALE.replace('-', '_'),
+        ...(x ? { DISPLAY: x.display } : {}),
+      },
     });
     let browser: Browser | undefined;
     let forgetPid = (): void => {};

@@ -1,4 +1,5 @@
 import type { Mode } from '../src/capture/flow.ts';
+import type { BrowserPromise } from '../src/promise/promise.ts';
 import type { Seal } from '../src/seal/seal.ts';
 
 /**
@@ -105,6 +106,12 @@ export interface Session {
   idle(ms: number): Promise<void>;
   /** Which mode the browser itself says it is in. */
   mode(): Promise<ModeEvidence>;
+  /**
+   * What the browser itself says about its private mode, read from the page a private window opens
+   * with; called right after launch, before any step navigates away. Undefined where the target
+   * shows no such page (normal mode, a browser with none).
+   */
+  promise?(): Promise<BrowserPromise | undefined>;
   /** The browser's real command line (or effective prefs), for the no-silencing-flags check. */
   commandLine(): Promise<string[]>;
   /** Device firmware (model · build fingerprint) for device targets: the matrix's firmware column. */
