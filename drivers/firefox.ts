@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import type { Mode } from '../src/capture/flow.ts';
+import { type BrowserPromise, normalisePromise } from '../src/promise/promise.ts';
 import { writePidFile } from '../src/seal/pid-files.ts';
 import type { Driver, LaunchOptions, ModeEvidence, ProxyEndpoint, SearchOptions, Session } from './driver.ts';
 import {
@@ -20,6 +21,27 @@ import {
 import { startXDisplay, typeIntoAddressBar, type XDisplay } from './x-display.ts';
 
 const run = promisify(execFile);
+
+const PRIVATE_PAGE = 'about:privatebrowsing';
+
+interface BidiContext {
+  context: string;
+  url: string;
+}
+/** The raw WebDriver BiDi commands the promise reading sends (puppeteer has no call for them). */
+interface RawBidi {
+  send(
+    method: string,
+    params: Record<string, unknown>,
+  ): Promise<{ result: { contexts?: BidiContext[]; result?: { value?: string } } }>;
+}
+
+/** Puppeteer's BiDi connection under a browser, to send commands it has no method for. */
+function bidiOf(browser: Browser): RawBidi {
+  const connection = (browser as unknown as { connection?: RawBidi }).connection;
+  if (!connection) throw new Error('this puppeteer version exposes no WebDriver BiDi connection');
+  return connection;
+}
 
 /** WebDriver BiDi port inside a sealed namespace (its loopback is its own, so a fixed port is free). */
 const SEALED_BIDI_PORT = 9222;
@@ -99,6 +121,9 @@ export function firefoxArgs(profileDir: string, bidiPort: number, headed = false
     // How the driver talks to the browser: WebDriver BiDi on loopback (0: a free port).
     '--remote-debugging-port',
     String(bidiPort),
+    // Lets BiDi script the browser's own window (moz:scope chrome), which opening
+    // about:privatebrowsing needs (content may not navigate there); it changes nothing the browser sends.
+    '--remote-allow-system-access',
   ];
 }
 
@@ -225,6 +250,53 @@ class FirefoxSession implements Session {
       incognito,
       how: `the running Firefox saved browser.privatebrowsing.autostart=${autostart} in its prefs.js, and the page sees navigator.globalPrivacyControl=${gpc} (on by default only in private windows)`,
     };
+  }
+
+  async promise(): Promise<BrowserPromise | undefined> {
+    if (readSavedPrefs(this.profileDir).get('browser.privatebrowsing.autostart') !== 'true') return undefined;
+    // The page a new tab of a private window shows, opened as the user's Ctrl+T does (BiDi itself
+    // may not navigate to it). Its first block is a rotating promotion (Focus, VPN, …); the
+    // promise is the `.info` block: what the mode does on this device.
+    const bidi = bidiOf(this.browser);
+    const tree = await bidi.send('browsingContext.getTree', { 'moz:scope': 'chrome' });
+    const window = tree.result.contexts?.[0]?.context;
+    if (!window) throw new Error('Firefox showed no browser window to open about:privatebrowsing in');
+    await bidi.send('script.evaluate', {
+      expression: `gBrowser.selectedTab = gBrowser.addTab('${PRIVATE_PAGE}', { triggeringPrincipal: Services.scriptSecurityManager.getSystemPrincipal() }), 'opened'`,
+      target: { context: window },
+      awaitPromise: false,
+      'moz:scope': 'chrome',
+    });
+    let tab: string | undefined;
+    for (let i = 0; i < 40 && !tab; i += 1) {
+      const contexts = (await bidi.send('browsingContext.getTree', {})).result.contexts ?? [];
+      tab = contexts.find((c) => c.url === PRIVATE_PAGE)?.context;
+      if (!tab) await sleep(250);
+    }
+    if (!tab) throw new Error(`Firefox did not open ${PRIVATE_PAGE} within 10 s`);
+    try {
+      let read: { text: string; locale: string } | undefined;
+      for (let i = 0; i < 40 && !read?.text; i += 1) {
+        const r = await bidi.send('script.evaluate', {
+          expression:
+            'JSON.stringify({ text: document.querySelector(".info")?.innerText ?? "", locale: document.documentElement.lang })',
+          target: { context: tab },
+          awaitPromise: false,
+        });
+        read = JSON.parse(r.result.result?.value ?? '{}') as { text: string; locale: string };
+        if (!read.text) await sleep(250);
+      }
+      const text = normalisePromise(read?.text ?? '');
+      if (text === '') throw new Error(`${PRIVATE_PAGE} showed no .info block to read the promise from`);
+      return {
+        text,
+        source: `browser UI: ${PRIVATE_PAGE} (a new tab of a private window)`,
+        version: await this.version(),
+        locale: read?.locale ?? 'unknown',
+      };
+    } finally {
+      await bidi.send('browsingContext.close', { context: tab }).catch(() => {});
+    }
   }
 
   async commandLine(): Promise<string[]> {
