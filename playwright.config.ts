@@ -4,7 +4,7 @@ import { matrixScenarios, matrixTargets, runId, targetModes } from './fixtures/m
 import { scenariosOf } from './fixtures/plan.ts';
 import { SCENARIO_IDS } from './fixtures/scenarios.ts';
 import { type WatchSettings, watchSettingsFromEnv } from './fixtures/watch.ts';
-import type { Mode } from './src/capture/flow.ts';
+import type { Mode } from './src/model/flow.ts';
 
 /**
  * Two suites share this config:

@@ -20,7 +20,7 @@ import type { TargetConfig } from '../drivers/driver.ts';
 import { DEFAULT_TARGETS } from '../drivers/targets.ts';
 import { IDLE_MS } from '../fixtures/scenarios.ts';
 import { createWebSink, SEARCH_ENGINE_URL } from '../fixtures/web/web-sink.ts';
-import type { Mode } from '../src/capture/flow.ts';
+import type { Mode } from '../src/model/flow.ts';
 
 const { values } = parseArgs({
   options: {

@@ -14,7 +14,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { RunRecord } from '../src/report/run-record.ts';
+import type { RunRecord } from '../src/model/run-record.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const dashes = process.argv.indexOf('--');

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import LZString from 'lz-string';
 import protobuf from 'protobufjs';
-import type { Flow, Header } from '../src/capture/flow.ts';
+import type { Flow, Header } from '../src/model/flow.ts';
 
 /** The phrases planted, as people type them. */
 const PHRASES = ['new york pizza', 'café crème', '東京 天気', '🍕 near me', 'a&b+c/d%e'];

@@ -1,4 +1,4 @@
-import type { Consent } from '../src/report/run-record.ts';
+import type { Consent } from '../src/model/run-record.ts';
 import { getRecipe } from './android/recipe.ts';
 import type { TargetConfig } from './driver.ts';
 

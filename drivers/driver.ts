@@ -1,4 +1,5 @@
-import type { Mode } from '../src/capture/flow.ts';
+import type { ProxyEndpoint } from '../src/capture/proxy.ts';
+import type { Mode } from '../src/model/flow.ts';
 import type { BrowserPromise } from '../src/promise/promise.ts';
 import type { Seal } from '../src/seal/seal.ts';
 
@@ -7,19 +8,7 @@ import type { Seal } from '../src/seal/seal.ts';
  * Drivers know nothing of claims; they only drive.
  */
 
-/** What a driver needs to know about the proxy of this scenario run. */
-export interface ProxyEndpoint {
-  host: string;
-  port: number;
-  /** `http://host:port` */
-  url: string;
-  /** The run's CA certificate, PEM. */
-  caCertPem: string;
-  /** Path of the CA certificate PEM file in the run folder. */
-  caCertPath: string;
-  /** base64 SHA-256 of the CA's SubjectPublicKeyInfo (Chromium's SPKI form). */
-  caSpki: string;
-}
+export type { ProxyEndpoint };
 
 export type Engine = 'chromium' | 'firefox' | 'webkit' | 'android';
 

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import type { Mode } from '../src/capture/flow.ts';
+import type { Mode } from '../src/model/flow.ts';
 import { type BrowserPromise, normalisePromise } from '../src/promise/promise.ts';
 import { writePidFile } from '../src/seal/pid-files.ts';
 import type { Driver, LaunchOptions, ModeEvidence, ProxyEndpoint, SearchOptions, Session } from './driver.ts';

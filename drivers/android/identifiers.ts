@@ -1,4 +1,4 @@
-import type { Token } from '../../src/detect/token.ts';
+import type { Token } from '../../src/model/token.ts';
 import { type Adb, parseGetprop } from './adb.ts';
 
 /** What a device says about itself over adb. Optional fields were not readable on this device. */

@@ -12,7 +12,7 @@ import { explainGap } from '../../src/capture/gap.ts';
 import { startCapture } from '../../src/capture/proxy.ts';
 import { defaultClaims } from '../../src/claims/catalog/index.ts';
 import { evaluate } from '../../src/claims/evaluate.ts';
-import type { ScenarioRecord } from '../../src/report/run-record.ts';
+import type { ScenarioRecord } from '../../src/model/run-record.ts';
 import { assembleRun } from '../../src/run/assemble.ts';
 import { ip, sealUnavailable } from '../../src/seal/namespace.ts';
 

@@ -10,7 +10,7 @@ import { DEFAULT_WATCH, type WatchSettings } from '../../fixtures/watch.ts';
 import { BEACON_URL } from '../../fixtures/web/web-sink.ts';
 import { flowBody } from '../../src/capture/flow.ts';
 import { defaultClaims } from '../../src/claims/catalog/index.ts';
-import type { CellRecord, WatchWindow } from '../../src/report/run-record.ts';
+import type { CellRecord, WatchWindow } from '../../src/model/run-record.ts';
 import { assembleRun } from '../../src/run/assemble.ts';
 
 /**

@@ -8,8 +8,8 @@ import { pick } from 'stream-json/filters/pick.js';
 import { streamArray } from 'stream-json/streamers/stream-array.js';
 import { z } from 'zod';
 import { FileInputError } from '../input/file-error.ts';
-import { type Flow, type Header, MODES, type Mode } from './flow.ts';
-import type { Gap } from './gap.ts';
+import { type Flow, type Header, MODES, type Mode } from '../model/flow.ts';
+import type { Gap } from '../model/gap.ts';
 
 /** One record read from a capture file: a flow with its 0-based entry index, or a recorded gap. */
 export type CaptureRecord = { kind: 'flow'; flow: Flow; entry: number } | { kind: 'gap'; gap: Gap };

@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import type { Flow } from './flow.ts';
-import type { Gap } from './gap.ts';
+import type { Flow } from '../model/flow.ts';
+import type { Gap } from '../model/gap.ts';
 
 /**
  * The NDJSON flow log: one JSON object a line, appended as flows arrive, so a crash loses no flow

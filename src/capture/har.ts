@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { type Flow, flowBody, headerValue } from './flow.ts';
+import type { Flow } from '../model/flow.ts';
+import { flowBody, headerValue } from './flow.ts';
 
 /** HAR 1.2 name/value pair (headers, query string, cookies, form params). */
 export interface HarNameValue {

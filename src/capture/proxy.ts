@@ -2,11 +2,24 @@ import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import * as mockttp from 'mockttp';
-import type { ProxyEndpoint } from '../../drivers/driver.ts';
+import type { Flow, Header, Provenance } from '../model/flow.ts';
+import type { Gap } from '../model/gap.ts';
 import { ActivityTracker, type CaptureActivity, type InFlightRequest } from './activity.ts';
-import type { Flow, Header, Provenance } from './flow.ts';
 import { FlowLog } from './flow-log.ts';
-import type { Gap } from './gap.ts';
+
+/** What a driver needs to know about the proxy of this scenario run. */
+export interface ProxyEndpoint {
+  host: string;
+  port: number;
+  /** `http://host:port` */
+  url: string;
+  /** The run's CA certificate, PEM. */
+  caCertPem: string;
+  /** Path of the CA certificate PEM file in the run folder. */
+  caCertPath: string;
+  /** base64 SHA-256 of the CA's SubjectPublicKeyInfo (Chromium's SPKI form). */
+  caSpki: string;
+}
 
 /** A request as the sink sees it. */
 export interface SinkRequest {

@@ -1,9 +1,13 @@
 import { isIP } from 'node:net';
-import { type Flow, flowHost } from '../capture/flow.ts';
-import { explainGap, type Gap } from '../capture/gap.ts';
-import { explainFinding, type Finding } from '../detect/finding.ts';
+import { flowHost } from '../capture/flow.ts';
+import { explainGap } from '../capture/gap.ts';
+import { explainFinding } from '../detect/finding.ts';
 import { explainDeviceFinding } from '../device/device-finding.ts';
-import type { Consent, ScenarioRecord, TargetRecord } from '../report/run-record.ts';
+import type { Finding } from '../model/finding.ts';
+import type { Flow } from '../model/flow.ts';
+import type { Gap } from '../model/gap.ts';
+import type { Consent, ScenarioRecord, TargetRecord } from '../model/run-record.ts';
+import type { Evidence, Verdict } from '../model/verdict.ts';
 import { DATA_NAMES, dataText, ruleText } from './explain.ts';
 import { linkableValues } from './linkable-values.ts';
 import {
@@ -16,7 +20,6 @@ import {
   registrableDomain,
 } from './recipients.ts';
 import type { Claim, DataSelector, Recipient, Rule } from './schema.ts';
-import type { Evidence, Verdict } from './verdict.ts';
 
 /** Everything one cell (claim × target with mode) is judged on. */
 export interface EvaluationContext {

@@ -1,9 +1,9 @@
-import type { Flow } from '../capture/flow.ts';
 import { Budget, DEFAULT_BOUNDS } from '../decode/bounds.ts';
 import type { Layer } from '../decode/layer.ts';
 import { peel } from '../decode/peel.ts';
 import { defaultDecoders } from '../decode/registry.ts';
 import { requestParts } from '../detect/parts.ts';
+import type { Flow } from '../model/flow.ts';
 
 /**
  * High-entropy values in a flow: candidates for identifiers that could tie an incognito session to

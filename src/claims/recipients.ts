@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { getDomain } from 'tldts';
-import type { ScenarioRecord } from '../report/run-record.ts';
+import type { ScenarioRecord } from '../model/run-record.ts';
 import type { Recipient, RecipientClass } from './schema.ts';
 
 /**

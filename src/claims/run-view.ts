@@ -1,5 +1,5 @@
-import type { Flow } from '../capture/flow.ts';
-import type { ScenarioRecord, TargetRecord } from '../report/run-record.ts';
+import type { Flow } from '../model/flow.ts';
+import type { ScenarioRecord, TargetRecord } from '../model/run-record.ts';
 import type { EvaluationContext } from './evaluate.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DATA_CLASSES, type DataClass } from '../detect/token.ts';
 import { fieldPath } from '../input/file-error.ts';
+import { DATA_CLASSES, type DataClass } from '../model/token.ts';
 
 /**
  * Claims are data: a sentence a maker says (`says`), when it applies (`when`), which personal data it

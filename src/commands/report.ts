@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type { RunRecord } from '../model/run-record.ts';
 import { REPORT_FORMATS, type ReportFormat, writeReports } from '../report/publish.ts';
-import { publishRun } from '../report/publish-run.ts';
 import { readRun, readRunFolder } from '../report/read-run.ts';
-import type { RunRecord } from '../report/run-record.ts';
 import { renderTerminalMatrix } from '../report/terminal.ts';
+import { publishRun } from '../run/publish-run.ts';
 import { commandArgs, usageError } from './args.ts';
 
 export const REPORT_HELP = `Usage: phonehome report RUN_JSON_OR_DIR [options]

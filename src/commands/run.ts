@@ -13,7 +13,7 @@ import { preflightItems } from '../../fixtures/plan.ts';
 import { SCENARIO_IDS } from '../../fixtures/scenarios.ts';
 import { checkWatch, parseDuration, WATCH_ENV, watchSettingsFromEnv } from '../../fixtures/watch.ts';
 import { loadClaims } from '../claims/load.ts';
-import type { RunRecord } from '../report/run-record.ts';
+import type { RunRecord } from '../model/run-record.ts';
 import { ACCEPT_UNSEALED_ENV } from '../run/accept-unsealed.ts';
 import { recoverAtStart, recoverRun, writeRunnerFile } from '../run/recover.ts';
 import { commandArgs, usageError } from './args.ts';

@@ -7,8 +7,6 @@ import {
   readCaptureFile,
   readLineChunks,
 } from '../capture/capture-file.ts';
-
-import type { Gap } from '../capture/gap.ts';
 import type { CipherAlgorithm, CipherSpec } from '../decode/cipher.ts';
 import type { AnalyzeResult } from '../detect/analyze.ts';
 import { explainFinding } from '../detect/finding.ts';
@@ -22,7 +20,8 @@ import {
   type PoolSetup,
   setupRegistry,
 } from '../detect/pool.ts';
-import type { Token } from '../detect/token.ts';
+import type { Gap } from '../model/gap.ts';
+import type { Token } from '../model/token.ts';
 
 export const USAGE =
   'usage: phonehome scan FILE... --canary TOKEN... [--typed-canary TOKEN...] --identifier KIND=VALUE... [--cipher ID:ALGORITHM:KEYHEX[:IVHEX|prefix]] [--jobs N] [--json] [--help]';

@@ -1,14 +1,15 @@
-import { type Flow, flowHost } from '../capture/flow.ts';
-import type { Gap } from '../capture/gap.ts';
+import { flowHost } from '../capture/flow.ts';
 import { type AnalyzeBounds, Budget, DEFAULT_BOUNDS } from '../decode/bounds.ts';
 import type { DecoderRegistry } from '../decode/decoder.ts';
 import { peel } from '../decode/peel.ts';
 import { defaultDecoders } from '../decode/registry.ts';
-import type { Finding } from './finding.ts';
+import type { Finding } from '../model/finding.ts';
+import type { Flow } from '../model/flow.ts';
+import type { Gap } from '../model/gap.ts';
+import type { Token } from '../model/token.ts';
 import { type FormsResult, tokenForms } from './forms.ts';
 import { type Match, Matcher } from './matcher.ts';
 import { requestParts } from './parts.ts';
-import type { Token } from './token.ts';
 
 export type { AnalyzeBounds } from '../decode/bounds.ts';
 export { DEFAULT_BOUNDS } from '../decode/bounds.ts';

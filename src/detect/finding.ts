@@ -1,34 +1,5 @@
-import type { DataClass, TokenKind } from './token.ts';
-
-/**
- * A Finding: a token seen in a flow, with where and through which decode chain. Plain data so it can
- * be stored in run.json and re-rendered without re-running anything.
- */
-export interface Finding {
-  /** The token value found. */
-  token: string;
-  tokenKind: TokenKind;
-  dataClass: DataClass;
-  /** Token label, e.g. `search term`, `imei`. */
-  label: string;
-  /** How the token appeared, when not verbatim: e.g. `sha256-hex`, `base64-offset-1`, `case-folded`. */
-  form?: string;
-  flowId: string;
-  seq: number;
-  target: string;
-  scenario: string;
-  mode: 'normal' | 'incognito';
-  host: string;
-  url: string;
-  method: string;
-  transport: 'http' | 'https' | 'ws' | 'wss';
-  /** `url-path`, `url-query:NAME`, `header:NAME`, `cookie:NAME`, `body`. */
-  where: string;
-  /** Decode steps from the raw part to the layer holding the token, e.g. `["form:data","base64","json:$.url"]`. */
-  chain: string[];
-  /** Short text around the token, with the token wrapped in «…». */
-  excerpt: string;
-}
+import type { Finding } from '../model/finding.ts';
+import type { DataClass } from '../model/token.ts';
 
 /** One sentence saying what was found where. */
 export function explainFinding(f: Finding): string {

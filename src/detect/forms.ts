@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Token } from './token.ts';
+import type { Token } from '../model/token.ts';
 
 /** One way a token may appear in traffic: the token itself, a hash of it, a base64 slice of it. */
 export interface TokenForm {

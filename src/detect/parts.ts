@@ -1,7 +1,8 @@
-import { type Flow, flowBody } from '../capture/flow.ts';
+import { flowBody } from '../capture/flow.ts';
 import { parseFormValues } from '../decode/form.ts';
 import { Layer } from '../decode/layer.ts';
 import { percentDecode } from '../decode/percent.ts';
+import type { Flow } from '../model/flow.ts';
 
 /** One part of a request, searched on its own: `where` names it as findings report it. */
 export interface RequestPart {

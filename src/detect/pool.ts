@@ -1,14 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { chunkLines, NdjsonLineError, ndjsonLine } from '../capture/capture-file.ts';
-import type { Flow } from '../capture/flow.ts';
-import type { Gap } from '../capture/gap.ts';
 import type { AnalyzeBounds } from '../decode/bounds.ts';
 import { type CipherSpec, cipherDecoder } from '../decode/cipher.ts';
 import type { DecoderRegistry } from '../decode/decoder.ts';
 import { defaultDecoders } from '../decode/registry.ts';
+import type { Flow } from '../model/flow.ts';
+import type { Gap } from '../model/gap.ts';
+import type { Token } from '../model/token.ts';
 import { type AnalyzeResult, Analyzer } from './analyze.ts';
-import type { Token } from './token.ts';
 
 /**
  * What every analyzer of a pool is built from. Plain data (no functions), because worker threads

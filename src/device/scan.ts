@@ -1,6 +1,5 @@
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import type { Gap } from '../capture/gap.ts';
 import { Budget, DEFAULT_BOUNDS } from '../decode/bounds.ts';
 import type { Decoder } from '../decode/decoder.ts';
 import { Layer, looksBinary } from '../decode/layer.ts';
@@ -8,8 +7,10 @@ import { peel } from '../decode/peel.ts';
 import { defaultDecoders } from '../decode/registry.ts';
 import { type TokenForm, tokenForms } from '../detect/forms.ts';
 import { type Match, Matcher } from '../detect/matcher.ts';
-import type { Token } from '../detect/token.ts';
-import type { DeviceFinding } from './device-finding.ts';
+import type { DeviceFinding } from '../model/finding.ts';
+import type { Gap } from '../model/gap.ts';
+import type { DeviceScanSummary } from '../model/run-record.ts';
+import type { Token } from '../model/token.ts';
 import { type FileInput, type FileReader, type FileReading, folderOf, messageOf } from './file-reader.ts';
 import { FILE_READERS } from './readers.ts';
 
@@ -50,19 +51,6 @@ export interface DeviceScanOptions {
   /** Paths (relative, `/`) of the harness's own files, with why they are not the browser's. */
   harnessFiles?: (path: string) => boolean;
   bounds?: Partial<DeviceBounds>;
-}
-
-/** What one scan of a folder read, for the record: counts, bytes, formats and time. */
-export interface DeviceScanSummary {
-  /** Files read. */
-  files: number;
-  bytes: number;
-  /** Files left alone: not modified during the scenario, or written by the harness. */
-  unchanged: number;
-  harness: number;
-  /** Files read per format (`sqlite`, `leveldb-log`, …, `raw`). */
-  formats: Record<string, number>;
-  durationMs: number;
 }
 
 export interface DeviceScan {

@@ -1,7 +1,7 @@
-import type { Gap, GapKind } from '../capture/gap.ts';
-import type { VerdictStatus } from '../claims/verdict.ts';
-import type { DataClass } from '../detect/token.ts';
-import type { RunRecord, TargetRecord } from './run-record.ts';
+import type { Gap, GapKind } from '../model/gap.ts';
+import type { RunRecord, TargetRecord } from '../model/run-record.ts';
+import type { DataClass } from '../model/token.ts';
+import type { VerdictStatus } from '../model/verdict.ts';
 import { inert } from './text.ts';
 
 /** What got worse between two runs of the same target. */

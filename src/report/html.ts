@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Gap } from '../capture/gap.ts';
-import type { Evidence, VerdictStatus } from '../claims/verdict.ts';
+import type { Gap } from '../model/gap.ts';
+import type { CellRecord, ClaimRecord, RunRecord, TargetRecord } from '../model/run-record.ts';
+import type { Evidence, VerdictStatus } from '../model/verdict.ts';
 import { diffRuns } from './diff.ts';
 import { maskRun } from './mask.ts';
 import {
@@ -12,7 +13,6 @@ import {
   UNSEALED_LEGEND,
   UNSEALED_MARK,
 } from './matrix.ts';
-import type { CellRecord, ClaimRecord, RunRecord, TargetRecord } from './run-record.ts';
 import { inert } from './text.ts';
 
 /**

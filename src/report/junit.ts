@@ -1,7 +1,7 @@
-import type { VerdictStatus } from '../claims/verdict.ts';
+import type { CellRecord, RunRecord, TargetRecord } from '../model/run-record.ts';
+import type { VerdictStatus } from '../model/verdict.ts';
 import { maskRun } from './mask.ts';
 import { buildMatrix, targetLabel } from './matrix.ts';
-import type { CellRecord, RunRecord, TargetRecord } from './run-record.ts';
 import { evidenceLine } from './terminal.ts';
 
 /**

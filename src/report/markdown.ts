@@ -1,5 +1,6 @@
-import type { Gap } from '../capture/gap.ts';
-import type { Evidence } from '../claims/verdict.ts';
+import type { Gap } from '../model/gap.ts';
+import type { CellRecord, RunRecord } from '../model/run-record.ts';
+import type { Evidence } from '../model/verdict.ts';
 import { maskRun } from './mask.ts';
 import {
   buildMatrix,
@@ -10,7 +11,6 @@ import {
   targetLabel,
   UNSEALED_LEGEND,
 } from './matrix.ts';
-import type { CellRecord, RunRecord } from './run-record.ts';
 import { clip, inert, retriedLines } from './text.ts';
 import { watchLines } from './watch-window.ts';
 

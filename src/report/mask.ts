@@ -1,4 +1,4 @@
-import type { RunRecord } from './run-record.ts';
+import type { RunRecord } from '../model/run-record.ts';
 
 /**
  * Masks an identifier for public reports: the first and last two characters stay, so a reader can

@@ -1,5 +1,5 @@
-import type { VerdictStatus } from '../claims/verdict.ts';
-import type { CellRecord, ClaimRecord, RunRecord, TargetRecord } from './run-record.ts';
+import type { CellRecord, ClaimRecord, RunRecord, TargetRecord } from '../model/run-record.ts';
+import type { VerdictStatus } from '../model/verdict.ts';
 
 /**
  * The claims × targets matrix as every renderer sees it: rows in the run's claim order, columns in

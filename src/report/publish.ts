@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RunRecord } from '../model/run-record.ts';
 import { renderHtml } from './html.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
-import type { RunRecord } from './run-record.ts';
 
 export type ReportFormat = 'html' | 'md' | 'junit';
 

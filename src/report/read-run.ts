@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunRecord } from './run-record.ts';
+import type { RunRecord } from '../model/run-record.ts';
 import { parseRunRecord, RunFileError } from './run-schema.ts';
 
 /** The run.json a path names: the file itself, or `run.json` inside a run folder. */

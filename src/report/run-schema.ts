@@ -1,108 +1,37 @@
 import { z } from 'zod';
-import { GAP_KINDS, GAP_KINDS_V1, type GapKind } from '../capture/gap.ts';
-import { VERDICT_STATUSES, type VerdictStatus } from '../claims/verdict.ts';
-import { DATA_CLASSES, type DataClass } from '../detect/token.ts';
 import { FileInputError, fieldPath } from '../input/file-error.ts';
-import { RUN_SCHEMA, RUN_SCHEMA_V1, type RunRecord } from './run-record.ts';
+import { deviceFindingSchema, findingSchema } from '../model/finding.ts';
+import { modeSchema } from '../model/flow.ts';
+import { GAP_KINDS_V1, gapFields, gapSchema } from '../model/gap.ts';
+import {
+  consentSchema,
+  flushPointSchema,
+  phoneHomeRowSchema,
+  RUN_SCHEMA,
+  RUN_SCHEMA_V1,
+  type RunRecord,
+  targetRecordSchema,
+  watchWindowSchema,
+} from '../model/run-record.ts';
+import { evidenceSchema, VERDICT_STATUSES, type VerdictStatus } from '../model/verdict.ts';
 
 /**
  * The run.json shape as a zod schema: what `phonehome report` and `phonehome diff` accept, in both
  * versions (`phonehome/run@1`, `phonehome/run@2`, told apart by `schema`). It mirrors
- * src/report/run-record.ts (a compile-time check below keeps the two equal), and
+ * src/model/run-record.ts (a compile-time check below keeps the two equal), and
  * src/report/run.schema.json is generated from it (`npx tsx src/report/run-schema-write.ts`; a
  * test fails when the file is stale). Unknown fields are allowed: run.json only ever gains fields.
  * A field or gap kind added later goes into the @2 parts below (never into @1, which is frozen).
  */
 
-const mode = z.enum(['normal', 'incognito']);
-const dataClass = z.enum(DATA_CLASSES as readonly [DataClass, ...DataClass[]]);
 const status = z.enum(VERDICT_STATUSES as readonly [VerdictStatus, ...VerdictStatus[]]);
 
-const evidence = z.looseObject({
-  flow: z.string(),
-  host: z.string(),
-  url: z.string(),
-  where: z.string(),
-  chain: z.array(z.string()),
-  token: z.string(),
-  label: z.string().optional(),
-  dataClass: z.string().optional(),
-  excerpt: z.string().optional(),
-  method: z.string().optional(),
-  says: z.string().optional(),
-});
-
-const gapFields = {
-  target: z.string().optional(),
-  scenario: z.string().optional(),
-  mode: mode.optional(),
-  host: z.string().optional(),
-  protocol: z.string().optional(),
-  flowId: z.string().optional(),
-  reason: z.string(),
-  observed: z.boolean().optional(),
-  at: z.string().optional(),
-};
 const gapV1 = z.looseObject({ kind: z.enum(GAP_KINDS_V1), ...gapFields });
-const gapV2 = z.looseObject({
-  kind: z.enum(GAP_KINDS as readonly [GapKind, ...GapKind[]]),
-  ...gapFields,
-  // file-unread gaps: the file, relative to the folder scanned.
-  file: z.string().optional(),
-});
-
-const finding = z.looseObject({
-  token: z.string(),
-  tokenKind: z.enum(['canary', 'device-id', 'device-info']),
-  dataClass,
-  label: z.string(),
-  form: z.string().optional(),
-  flowId: z.string(),
-  seq: z.number().int(),
-  target: z.string(),
-  scenario: z.string(),
-  mode,
-  host: z.string(),
-  url: z.string(),
-  method: z.string(),
-  transport: z.enum(['http', 'https', 'ws', 'wss']),
-  where: z.string(),
-  chain: z.array(z.string()),
-  excerpt: z.string(),
-});
-
-/** A token found in a file the browser wrote (the device side; new in @2). */
-const deviceFinding = z.looseObject({
-  token: z.string(),
-  tokenKind: z.enum(['canary', 'device-id', 'device-info']),
-  dataClass,
-  label: z.string(),
-  form: z.string().optional(),
-  target: z.string(),
-  scenario: z.string(),
-  mode,
-  where: z.string().regex(/^file:/),
-  format: z.string(),
-  chain: z.array(z.string()),
-  excerpt: z.string(),
-  fileBytes: z.number().int().nonnegative(),
-});
-
-const target = z.looseObject({
-  id: z.string().min(1),
-  name: z.string(),
-  engine: z.string(),
-  version: z.string(),
-  mode,
-  base: z.string().min(1),
-  firmware: z.string().optional(),
-  reference: z.boolean().optional(),
-});
 
 const scenarioV1 = {
   target: z.string(),
   scenario: z.string(),
-  mode,
+  mode: modeSchema,
   status: z.enum(['finished', 'interrupted', 'error']),
   error: z.string().optional(),
   flows: z.number().int().nonnegative(),
@@ -110,32 +39,12 @@ const scenarioV1 = {
   durationMs: z.number().nonnegative(),
 };
 
-const watchWindow = z.looseObject({
-  lastStepAt: z.string(),
-  closedAt: z.string(),
-  ended: z.enum(['quiet', 'maximum', 'soak']),
-  quietMs: z.number().nonnegative(),
-  minMs: z.number().nonnegative(),
-  maxMs: z.number().nonnegative(),
-  soakMs: z.number().nonnegative().optional(),
-  lastActivityAt: z.string().optional(),
-  inFlightAtClose: z.number().int().nonnegative(),
-});
-
 const scenarioV2 = {
   ...scenarioV1,
   sealed: z.boolean(),
-  consent: z.enum(['granted', 'declined', 'none']),
-  watch: watchWindow.optional(),
-  flushPoints: z
-    .array(
-      z.looseObject({
-        point: z.enum(['close-and-relaunch', 'background', 'force-stop-and-relaunch']),
-        graceful: z.boolean().optional(),
-        watch: watchWindow,
-      }),
-    )
-    .optional(),
+  consent: consentSchema,
+  watch: watchWindowSchema.optional(),
+  flushPoints: z.array(flushPointSchema).optional(),
   retries: z.number().int().nonnegative().optional(),
   firstAttemptError: z.string().optional(),
   device: z
@@ -156,7 +65,7 @@ const cellV1 = {
   target: z.string().min(1),
   status,
   reason: z.string(),
-  evidence: z.array(evidence),
+  evidence: z.array(evidenceSchema),
 };
 
 const cellV2 = {
@@ -165,7 +74,7 @@ const cellV2 = {
 };
 
 function runFields(
-  gap: typeof gapV1 | typeof gapV2,
+  gap: typeof gapV1 | typeof gapSchema,
   scenario: typeof scenarioV1 | typeof scenarioV2,
   cell: typeof cellV1 | typeof cellV2,
 ) {
@@ -183,24 +92,15 @@ function runFields(
     }),
     sealed: z.boolean(),
     interrupted: z.boolean().optional(),
-    targets: z.array(target),
+    targets: z.array(targetRecordSchema),
     claims: z.array(
       z.looseObject({ id: z.string().min(1), says: z.string(), source: z.string().optional() }),
     ),
     cells: z.array(z.looseObject(cell)),
     scenarios: z.array(z.looseObject(scenario)),
     gaps: z.array(gap),
-    phoneHome: z.array(
-      z.looseObject({
-        target: z.string(),
-        scenario: z.string(),
-        host: z.string(),
-        requests: z.number().int().nonnegative(),
-        bytes: z.number().nonnegative(),
-        dataClasses: z.array(dataClass),
-      }),
-    ),
-    findings: z.array(finding),
+    phoneHome: z.array(phoneHomeRowSchema),
+    findings: z.array(findingSchema),
     files: z.looseObject({
       har: z.string().optional(),
       flows: z.array(z.string()),
@@ -219,9 +119,9 @@ export const runRecordSchemaV1 = z.looseObject({
 /** phonehome/run@2: what `phonehome run` writes now. */
 export const runRecordSchemaV2 = z.looseObject({
   schema: z.literal(RUN_SCHEMA),
-  ...runFields(gapV2, scenarioV2, cellV2),
+  ...runFields(gapSchema, scenarioV2, cellV2),
   acceptUnsealed: z.boolean().optional(),
-  deviceFindings: z.array(deviceFinding).optional(),
+  deviceFindings: z.array(deviceFindingSchema).optional(),
 });
 
 export const runRecordSchema = z.discriminatedUnion('schema', [runRecordSchemaV1, runRecordSchemaV2]).meta({

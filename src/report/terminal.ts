@@ -1,5 +1,6 @@
 import { styleText } from 'node:util';
-import type { Evidence, VerdictStatus } from '../claims/verdict.ts';
+import type { CellRecord, RunRecord, TargetRecord } from '../model/run-record.ts';
+import type { Evidence, VerdictStatus } from '../model/verdict.ts';
 import {
   buildMatrix,
   cellSymbol,
@@ -8,7 +9,6 @@ import {
   STATUS_WORD,
   UNSEALED_LEGEND,
 } from './matrix.ts';
-import type { CellRecord, RunRecord, TargetRecord } from './run-record.ts';
 import { clip, inert, pad, retriedLines, width } from './text.ts';
 import { watchLines } from './watch-window.ts';
 

@@ -1,4 +1,4 @@
-import type { RunRecord } from './run-record.ts';
+import type { RunRecord } from '../model/run-record.ts';
 
 /**
  * Text helpers shared by the renderers. Everything in a run.json that came from traffic is hostile:

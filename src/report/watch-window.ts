@@ -1,4 +1,4 @@
-import type { FlushPointRecord, RunRecord, WatchWindow } from './run-record.ts';
+import type { FlushPointRecord, RunRecord, WatchWindow } from '../model/run-record.ts';
 
 /** What the sentence needs of a scenario: a ScenarioRecord or run.json's summary of it. */
 type Watched = {

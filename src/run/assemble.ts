@@ -1,7 +1,7 @@
 import { availableParallelism, hostname } from 'node:os';
-import type { Flow } from '../capture/flow.ts';
 import { evaluate } from '../claims/evaluate.ts';
 import type { Claim } from '../claims/schema.ts';
+import type { Flow } from '../model/flow.ts';
 import {
   type CellRecord,
   type DeviceRecord,
@@ -10,7 +10,7 @@ import {
   type RunRecord,
   type ScenarioRecord,
   type TargetRecord,
-} from '../report/run-record.ts';
+} from '../model/run-record.ts';
 import { watchSentence } from '../report/watch-window.ts';
 
 export interface AssembleInput {

@@ -10,13 +10,14 @@ import type {
 } from '@playwright/test/reporter';
 import { consentOf } from '../../drivers/consent.ts';
 import type { TargetConfig } from '../../drivers/driver.ts';
-import type { Mode } from '../capture/flow.ts';
 import { defaultClaims } from '../claims/catalog/index.ts';
 import { loadClaims } from '../claims/load.ts';
-import type { ScenarioRecord } from '../report/run-record.ts';
+import type { Mode } from '../model/flow.ts';
+import type { ScenarioRecord } from '../model/run-record.ts';
 import { renderTerminalMatrix } from '../report/terminal.ts';
 import { acceptUnsealedFromEnv } from './accept-unsealed.ts';
 import { assembleRun } from './assemble.ts';
+import { checkScenarioRecord } from './read-record.ts';
 import { projectCommit, readRecordFlows, writeRun } from './write-run.ts';
 
 const RECORD_ATTACHMENT = 'phonehome-record';
@@ -48,15 +49,21 @@ export default class MatrixReporter implements Reporter {
     this.done += 1;
     if (result.status === 'skipped') return;
     const attachment = result.attachments.find((a) => a.name === RECORD_ATTACHMENT && a.path);
+    let problem: string | undefined;
     if (attachment?.path) {
       try {
-        this.records.push(JSON.parse(readFileSync(attachment.path, 'utf8')) as ScenarioRecord);
-        return;
-      } catch {
-        // Fall through: an unreadable record is a broken harness.
+        const checked = checkScenarioRecord(JSON.parse(readFileSync(attachment.path, 'utf8')));
+        if ('record' in checked) {
+          this.records.push(checked.record);
+          return;
+        }
+        problem = `its scenario record does not hold (${checked.problem})`;
+      } catch (error) {
+        // An unreadable record is a broken harness.
+        problem = `its scenario record cannot be read (${(error as Error).message})`;
       }
     }
-    this.records.push(errorRecord(test, result));
+    this.records.push(errorRecord(test, result, problem));
   }
 
   async onEnd(result: FullResult): Promise<void> {
@@ -106,13 +113,14 @@ export default class MatrixReporter implements Reporter {
 }
 
 /** A record for a test that ended without one (crash, timeout before the capture started). */
-function errorRecord(test: TestCase, result: TestResult): ScenarioRecord {
+function errorRecord(test: TestCase, result: TestResult, problem?: string): ScenarioRecord {
   const project = test.parent.project();
   const use = (project?.use ?? {}) as { target?: TargetConfig; mode?: Mode };
   const target = use.target;
   const mode = use.mode ?? 'normal';
   const scenario = test.title.split(':')[0] ?? test.title;
-  const reason = result.errors[0]?.message?.split('\n')[0] ?? `test ended with status ${result.status}`;
+  const reason =
+    problem ?? result.errors[0]?.message?.split('\n')[0] ?? `test ended with status ${result.status}`;
   return {
     runId: process.env.PHONEHOME_RUN_ID ?? 'unknown',
     target: {

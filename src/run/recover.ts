@@ -1,17 +1,19 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { cleanLeftoverDisplays } from '../../drivers/x-display.ts';
-import { type Flow, flowHost } from '../capture/flow.ts';
+import { flowHost } from '../capture/flow.ts';
 import { readFlowLog } from '../capture/flow-log.ts';
-import type { Gap } from '../capture/gap.ts';
 import { writeHar } from '../capture/har.ts';
 import { defaultClaims } from '../claims/catalog/index.ts';
 import type { Claim } from '../claims/schema.ts';
+import type { Flow } from '../model/flow.ts';
+import type { Gap } from '../model/gap.ts';
+import type { Consent, PhoneHomeRow, RunRecord, ScenarioRecord, TargetRecord } from '../model/run-record.ts';
 import { renderMarkdown } from '../report/markdown.ts';
-import type { Consent, PhoneHomeRow, RunRecord, ScenarioRecord, TargetRecord } from '../report/run-record.ts';
 import { cleanLeftoverNamespaces, isAlive } from '../seal/namespace.ts';
 import { killLeftoverProcesses, type PidFile } from '../seal/pid-files.ts';
 import { assembleRun } from './assemble.ts';
+import { checkScenarioRecord } from './read-record.ts';
 import { projectCommit, readRecordFlows } from './write-run.ts';
 
 /**
@@ -178,9 +180,11 @@ export function recordOfCapture(
   dir: string,
 ): { record: ScenarioRecord; flows: Flow[] } | undefined {
   const logPath = join(dir, 'flows.ndjson');
-  const finished = readJson<ScenarioRecord>(join(dir, 'record.json'));
-  // The record counts its flows: a log that cannot give them all back is a capture-lost gap.
-  if (finished) return readRecordFlows(runDir, finished);
+  const written = readJson<unknown>(join(dir, 'record.json'));
+  const checked = written === undefined ? undefined : checkScenarioRecord(written);
+  // The record counts its flows: a log that cannot give them all back is a capture-lost gap. A
+  // record that does not hold is treated as never written: the scenario reads as stopped.
+  if (checked && 'record' in checked) return readRecordFlows(runDir, checked.record);
   let text = '';
   let unreadable: string | undefined;
   try {

@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { Flow } from '../capture/flow.ts';
 import { readFlowLog } from '../capture/flow-log.ts';
-import type { Gap } from '../capture/gap.ts';
 import { writeHar } from '../capture/har.ts';
+import type { Flow } from '../model/flow.ts';
+import type { Gap } from '../model/gap.ts';
+import type { RunRecord, ScenarioRecord } from '../model/run-record.ts';
 import { writeReports } from '../report/publish.ts';
-import { sha256File } from '../report/publish-run.ts';
-import type { RunRecord, ScenarioRecord } from '../report/run-record.ts';
+import { sha256File } from './publish-run.ts';
 
 /** The project commit, or `unknown` outside a git checkout. */
 export function projectCommit(cwd = process.cwd()): string {

@@ -1,4 +1,4 @@
-import type { Gap } from '../capture/gap.ts';
+import type { Gap } from '../model/gap.ts';
 
 /**
  * Reading what tried to leave a sealed namespace: a pcap file (as tcpdump -w writes it) of the

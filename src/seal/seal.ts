@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import type { Gap } from '../capture/gap.ts';
+import type { Gap } from '../model/gap.ts';
 import {
   createSealedNamespace,
   deleteNamespace,

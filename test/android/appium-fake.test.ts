@@ -16,7 +16,7 @@ import type { ProxyEndpoint, TargetConfig } from '../../drivers/driver.ts';
 import { watchThroughFlushPoints } from '../../fixtures/run-scenario.ts';
 import { searchScenario } from '../../fixtures/scenarios.ts';
 import { ActivityTracker } from '../../src/capture/activity.ts';
-import type { FlushPointRecord, WatchWindow } from '../../src/report/run-record.ts';
+import type { FlushPointRecord, WatchWindow } from '../../src/model/run-record.ts';
 import { type FakeDevice, type FakeWorld, fakeDevice, makeCaPem } from './fake-device.ts';
 
 /**

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { Flow } from '../../src/capture/flow.ts';
-import type { Gap } from '../../src/capture/gap.ts';
 import type { EvaluationContext } from '../../src/claims/evaluate.ts';
 import { runView } from '../../src/claims/run-view.ts';
-import type { ScenarioRecord } from '../../src/report/run-record.ts';
+import type { Flow } from '../../src/model/flow.ts';
+import type { Gap } from '../../src/model/gap.ts';
+import type { ScenarioRecord } from '../../src/model/run-record.ts';
 
 /** A real capture from fixtures/captures (recorded by fixtures/captures/record.ts). */
 export interface Capture {

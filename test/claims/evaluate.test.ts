@@ -3,7 +3,7 @@ import { evaluate } from '../../src/claims/evaluate.ts';
 import { runView } from '../../src/claims/run-view.ts';
 import { defineClaims } from '../../src/claims/schema.ts';
 import { analyzeFlows } from '../../src/detect/analyze.ts';
-import type { Token } from '../../src/detect/token.ts';
+import type { Token } from '../../src/model/token.ts';
 import { addGap, type Capture, cell, flowTo, loadCapture } from './captures.ts';
 
 const [searchOnlyToEngine, searchNotToVendor, encrypted, unlinkable, declared, declaredWithDdg, titles] =

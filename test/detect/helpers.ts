@@ -1,5 +1,5 @@
-import type { Flow, Header } from '../../src/capture/flow.ts';
-import type { Token } from '../../src/detect/token.ts';
+import type { Flow, Header } from '../../src/model/flow.ts';
+import type { Token } from '../../src/model/token.ts';
 
 /** A flow as the capture would record it, for tests. */
 export function makeFlow(url: string, body: Buffer | string = '', headers: Header[] = [], seq = 0): Flow {

@@ -1,10 +1,10 @@
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import type { Header } from '../../src/capture/flow.ts';
 import { Analyzer } from '../../src/detect/analyze.ts';
 import { MIN_PREFIX, tokenForms, typedSpellings } from '../../src/detect/forms.ts';
 import { Matcher } from '../../src/detect/matcher.ts';
-import type { Token } from '../../src/detect/token.ts';
+import type { Header } from '../../src/model/flow.ts';
+import type { Token } from '../../src/model/token.ts';
 import { makeFlow } from './helpers.ts';
 
 const PHRASES = ['new york pizza', 'café crème', '東京 天気', '🍕 near me', 'a&b+c/d%e'];

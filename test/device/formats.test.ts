@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { compressBlock, compressBound } from 'lz4js';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Token } from '../../src/detect/token.ts';
 import { scanDeviceFiles } from '../../src/device/scan.ts';
+import type { Token } from '../../src/model/token.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'phonehome-device-formats-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

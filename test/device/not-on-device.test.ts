@@ -6,8 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { scanWhatStaysOnDevice } from '../../fixtures/device-evidence.ts';
 import { evaluate } from '../../src/claims/evaluate.ts';
 import { defineClaims } from '../../src/claims/schema.ts';
-import type { Token } from '../../src/detect/token.ts';
-import type { ScenarioRecord, TargetRecord } from '../../src/report/run-record.ts';
+import type { ScenarioRecord, TargetRecord } from '../../src/model/run-record.ts';
+import type { Token } from '../../src/model/token.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'phonehome-not-on-device-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,11 +7,11 @@ import type { Driver, TargetConfig } from '../../drivers/driver.ts';
 import { firefoxDriver } from '../../drivers/firefox.ts';
 import { isHarnessFile } from '../../fixtures/device-evidence.ts';
 import { createWebSink, SEARCH_ENGINE_URL } from '../../fixtures/web/web-sink.ts';
-import type { Mode } from '../../src/capture/flow.ts';
 import { type Sink, startCapture } from '../../src/capture/proxy.ts';
-import type { Token } from '../../src/detect/token.ts';
-import type { DeviceFinding } from '../../src/device/device-finding.ts';
 import { scanDeviceFiles } from '../../src/device/scan.ts';
+import type { DeviceFinding } from '../../src/model/finding.ts';
+import type { Mode } from '../../src/model/flow.ts';
+import type { Token } from '../../src/model/token.ts';
 
 /**
  * Real browsers write the files: Chromium's History, LevelDB (log, then a Snappy table) and disk

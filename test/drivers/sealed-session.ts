@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Driver, Session, TargetConfig } from '../../drivers/driver.ts';
 import { createWebSink } from '../../fixtures/web/web-sink.ts';
-import type { Mode } from '../../src/capture/flow.ts';
 import { type Capture, startCapture } from '../../src/capture/proxy.ts';
+import type { Mode } from '../../src/model/flow.ts';
 import { openSeal } from '../../src/seal/seal.ts';
 
 /**

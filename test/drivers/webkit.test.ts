@@ -4,7 +4,7 @@ import type { ProxyEndpoint, TargetConfig } from '../../drivers/driver.ts';
 import { webkitDriver } from '../../drivers/webkit.ts';
 import { websiteDataPaths } from '../../drivers/webkitgtk.ts';
 import { SEARCH_ENGINE_URL } from '../../fixtures/web/web-sink.ts';
-import type { Mode } from '../../src/capture/flow.ts';
+import type { Mode } from '../../src/model/flow.ts';
 import { sealUnavailable } from '../../src/seal/namespace.ts';
 import { describeUnless } from '../skip-reason.ts';
 import { behindCapture, type Launched, tlsOpaqueSeen, untrustedCa } from './behind-capture.ts';

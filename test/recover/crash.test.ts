@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFlowLog } from '../../src/capture/flow-log.ts';
-import type { RunRecord } from '../../src/report/run-record.ts';
+import type { RunRecord } from '../../src/model/run-record.ts';
 import { runRecordSchema } from '../../src/report/run-schema.ts';
 import { recoverAtStart, STOPPED_REASON, unfinishedRuns } from '../../src/run/recover.ts';
 import { ip, isAlive } from '../../src/seal/namespace.ts';

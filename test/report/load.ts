@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { RunRecord } from '../../src/report/run-record.ts';
+import type { RunRecord } from '../../src/model/run-record.ts';
 
 /** Path of a sample run folder under test/fixtures/runs. */
 export function runDir(name: string): string {

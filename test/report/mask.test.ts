@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { RunRecord } from '../../src/model/run-record.ts';
 import { renderHtml } from '../../src/report/html.ts';
 import { renderJunit } from '../../src/report/junit.ts';
 import { renderMarkdown } from '../../src/report/markdown.ts';
 import { maskIdentifier, maskRun } from '../../src/report/mask.ts';
-import type { RunRecord } from '../../src/report/run-record.ts';
 
 const real = JSON.parse(
   readFileSync(new URL('../fixtures/runs/real/run.json', import.meta.url), 'utf8'),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { RunRecord } from '../../src/model/run-record.ts';
 import { renderHtml } from '../../src/report/html.ts';
 import { renderMarkdown } from '../../src/report/markdown.ts';
-import type { RunRecord } from '../../src/report/run-record.ts';
 import { renderTerminalMatrix } from '../../src/report/terminal.ts';
 import { loadRun } from './load.ts';
 

@@ -6,7 +6,7 @@ import { readFlowLog } from '../../src/capture/flow-log.ts';
 import { evaluate } from '../../src/claims/evaluate.ts';
 import { runView } from '../../src/claims/run-view.ts';
 import { defineClaims } from '../../src/claims/schema.ts';
-import type { ScenarioRecord } from '../../src/report/run-record.ts';
+import type { ScenarioRecord } from '../../src/model/run-record.ts';
 import { recordOfCapture } from '../../src/run/recover.ts';
 import { readRecordFlows } from '../../src/run/write-run.ts';
 import { loadCapture } from '../claims/captures.ts';

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { Flow } from '../../src/capture/flow.ts';
 import { writeHar } from '../../src/capture/har.ts';
 import { scanFiles } from '../../src/commands/scan.ts';
 import type { CipherSpec } from '../../src/decode/cipher.ts';
 import { AnalyzerPool, analyzeInOrder } from '../../src/detect/pool.ts';
+import type { Flow } from '../../src/model/flow.ts';
 import { CANARY, canary, makeFlow } from '../detect/helpers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type ScanFinding, scanFiles } from '../../src/commands/scan.ts';
-import type { Token } from '../../src/detect/token.ts';
+import type { Token } from '../../src/model/token.ts';
 
 /** The phrases fixtures/sdk-captures/record.ts searched (each in the page URL of one page load). */
 const PHRASES = ['new york pizza', 'café crème', '東京 天気', '🍕 near me', 'a&b+c/d%e'];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ScenarioRecord, WatchWindow } from '../../src/report/run-record.ts';
+import type { ScenarioRecord, WatchWindow } from '../../src/model/run-record.ts';
 import { watchLines, watchSentence } from '../../src/report/watch-window.ts';
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 29, 3, 0, s)).toISOString();

@@ -1,10 +1,9 @@
-import type { Gap } from '../capture/gap.ts';
-import type { Evidence, VerdictStatus } from '../claims/verdict.ts';
-import type { Finding } from '../detect/finding.ts';
-import type { DataClass, Token } from '../detect/token.ts';
-import type { DeviceFinding } from '../device/device-finding.ts';
-import type { DeviceScanSummary } from '../device/scan.ts';
-
+import { z } from 'zod';
+import { type DeviceFinding, deviceFindingSchema, type Finding, findingSchema } from './finding.ts';
+import { modeSchema } from './flow.ts';
+import { type Gap, gapSchema } from './gap.ts';
+import { type DataClass, dataClassSchema, type Token, tokenSchema } from './token.ts';
+import type { Evidence, VerdictStatus } from './verdict.ts';
 /**
  * run.json: the one record of a run. Every report (terminal table, HTML, Markdown, JUnit, diff) is
  * rendered from it alone. Fields are only ever added, never renamed. `schema` names the version:
@@ -235,3 +234,113 @@ export interface DeviceRecord {
   findings: DeviceFinding[];
   summary?: DeviceScanSummary;
 }
+
+/** What one scan of a folder read, for the record: counts, bytes, formats and time. */
+export interface DeviceScanSummary {
+  /** Files read. */
+  files: number;
+  bytes: number;
+  /** Files left alone: not modified during the scenario, or written by the harness. */
+  unchanged: number;
+  harness: number;
+  /** Files read per format (`sqlite`, `leveldb-log`, …, `raw`). */
+  formats: Record<string, number>;
+  durationMs: number;
+}
+
+// zod schemas of the records above. Unknown fields are allowed (records only ever gain fields); a
+// compile-time check below keeps each schema and its type from drifting apart.
+
+export const consentSchema = z.enum(['granted', 'declined', 'none']);
+
+export const targetRecordSchema = z.looseObject({
+  id: z.string().min(1),
+  name: z.string(),
+  engine: z.string(),
+  version: z.string(),
+  mode: modeSchema,
+  base: z.string().min(1),
+  firmware: z.string().optional(),
+  reference: z.boolean().optional(),
+});
+
+export const watchWindowSchema = z.looseObject({
+  lastStepAt: z.string(),
+  closedAt: z.string(),
+  ended: z.enum(['quiet', 'maximum', 'soak']),
+  quietMs: z.number().nonnegative(),
+  minMs: z.number().nonnegative(),
+  maxMs: z.number().nonnegative(),
+  soakMs: z.number().nonnegative().optional(),
+  lastActivityAt: z.string().optional(),
+  inFlightAtClose: z.number().int().nonnegative(),
+});
+
+export const flushPointSchema = z.looseObject({
+  point: z.enum(['close-and-relaunch', 'background', 'force-stop-and-relaunch']),
+  graceful: z.boolean().optional(),
+  watch: watchWindowSchema,
+});
+
+export const phoneHomeRowSchema = z.looseObject({
+  target: z.string(),
+  scenario: z.string(),
+  host: z.string(),
+  requests: z.number().int().nonnegative(),
+  bytes: z.number().nonnegative(),
+  dataClasses: z.array(dataClassSchema),
+});
+
+export const deviceScanSummarySchema = z.looseObject({
+  files: z.number().int().nonnegative(),
+  bytes: z.number().nonnegative(),
+  unchanged: z.number().int().nonnegative(),
+  harness: z.number().int().nonnegative(),
+  formats: z.record(z.string(), z.number()),
+  durationMs: z.number().nonnegative(),
+});
+
+export const deviceRecordSchema = z.looseObject({
+  scanned: z.string(),
+  notScanned: z.string().optional(),
+  findings: z.array(deviceFindingSchema),
+  summary: deviceScanSummarySchema.optional(),
+});
+
+/**
+ * A scenario record as it crosses a process boundary (worker → matrix reporter, record.json →
+ * recovery): what is checked before a record is trusted.
+ */
+export const scenarioRecordSchema = z.looseObject({
+  runId: z.string(),
+  target: targetRecordSchema,
+  scenario: z.string().min(1),
+  status: z.enum(['finished', 'interrupted', 'error']),
+  error: z.string().optional(),
+  startedAt: z.string(),
+  durationMs: z.number().nonnegative(),
+  flowsFile: z.string(),
+  flows: z.number().int().nonnegative(),
+  tokens: z.array(tokenSchema),
+  findings: z.array(findingSchema),
+  gaps: z.array(gapSchema),
+  recipients: z.looseObject({
+    searchEngine: z.array(z.string()),
+    sites: z.array(z.string()),
+    vendor: z.array(z.string()),
+  }),
+  sealed: z.boolean(),
+  consent: consentSchema,
+  phoneHome: z.array(phoneHomeRowSchema),
+  watch: watchWindowSchema.optional(),
+  flushPoints: z.array(flushPointSchema).optional(),
+  retries: z.number().int().nonnegative().optional(),
+  firstAttemptError: z.string().optional(),
+  firstAttemptFlows: z.number().int().nonnegative().optional(),
+  device: deviceRecordSchema.optional(),
+  fixtureConstants: z.array(z.string()).optional(),
+});
+
+// Compile-time: whatever the schema accepts is a ScenarioRecord (tsc fails here when the two drift apart).
+const _isScenarioRecord = (parsed: z.infer<typeof scenarioRecordSchema>): ScenarioRecord => parsed;
+void _isScenarioRecord;

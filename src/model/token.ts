@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Tokens are the values phonehome looks for in traffic: canaries it planted (search terms, visited
  * URLs, page titles) and identifiers of the device under test.
@@ -30,3 +32,16 @@ export interface Token {
    */
   typed?: boolean;
 }
+
+export const dataClassSchema = z.enum(DATA_CLASSES as readonly [DataClass, ...DataClass[]]);
+
+export const tokenSchema = z.looseObject({
+  value: z.string(),
+  kind: z.enum(['canary', 'device-id', 'device-info']),
+  dataClass: dataClassSchema,
+  label: z.string(),
+  origin: z
+    .looseObject({ target: z.string(), scenario: z.string(), mode: z.enum(['normal', 'incognito']) })
+    .optional(),
+  typed: z.boolean().optional(),
+});

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** Verdicts: the outcome of one claim on one target (with mode). */
 
 export type VerdictStatus = 'pass' | 'fail' | 'inconclusive' | 'error';
@@ -35,3 +37,17 @@ export interface Verdict {
    */
   unsealed?: { accepted: boolean; says: string };
 }
+
+export const evidenceSchema = z.looseObject({
+  flow: z.string(),
+  host: z.string(),
+  url: z.string(),
+  where: z.string(),
+  chain: z.array(z.string()),
+  token: z.string(),
+  label: z.string().optional(),
+  dataClass: z.string().optional(),
+  excerpt: z.string().optional(),
+  method: z.string().optional(),
+  says: z.string().optional(),
+});

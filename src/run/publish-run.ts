@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Flow } from '../capture/flow.ts';
 import { flowsToHar } from '../capture/har.ts';
-import { maskIdentifier, maskRun } from './mask.ts';
-import type { RunRecord } from './run-record.ts';
+import type { Flow } from '../model/flow.ts';
+import type { RunRecord } from '../model/run-record.ts';
+import { maskIdentifier, maskRun } from '../report/mask.ts';
 
 /** What replaces a part of a flow that carried a device identifier, in published flow logs and HARs. */
 export const WITHHELD =

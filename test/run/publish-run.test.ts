@@ -4,12 +4,12 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Flow } from '../../src/capture/flow.ts';
 import { readFlowLog } from '../../src/capture/flow-log.ts';
 import { analyzeFlows } from '../../src/detect/analyze.ts';
-import type { Token } from '../../src/detect/token.ts';
+import type { Flow } from '../../src/model/flow.ts';
+import type { RunRecord } from '../../src/model/run-record.ts';
+import type { Token } from '../../src/model/token.ts';
 import { readRun } from '../../src/report/read-run.ts';
-import type { RunRecord } from '../../src/report/run-record.ts';
 import { writeRun } from '../../src/run/write-run.ts';
 
 const IMEI = '356938035643809';

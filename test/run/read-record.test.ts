@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import type { ScenarioRecord } from '../../src/model/run-record.ts';
+import { checkScenarioRecord } from '../../src/run/read-record.ts';
+
+const record: ScenarioRecord = {
+  runId: 'r1',
+  target: {
+    id: 'chromium:normal',
+    name: 'Chromium',
+    engine: 'chromium',
+    version: '1',
+    mode: 'normal',
+    base: 'chromium',
+  },
+  scenario: 'search',
+  status: 'finished',
+  startedAt: '2026-01-01T00:00:00.000Z',
+  durationMs: 10,
+  flowsFile: 'captures/chromium-normal-search/flows.ndjson',
+  flows: 1,
+  tokens: [{ value: 'canary-1', kind: 'canary', dataClass: 'search-terms', label: 'search term' }],
+  findings: [],
+  gaps: [{ kind: 'bypass', reason: 'a DNS query', observed: true }],
+  recipients: { searchEngine: ['search.test'], sites: [], vendor: [] },
+  sealed: true,
+  consent: 'none',
+  phoneHome: [],
+};
+
+describe('checkScenarioRecord', () => {
+  it('should return a valid record as it was written, unknown fields kept', () => {
+    const written = { ...record, addedLater: 1 };
+    const checked = checkScenarioRecord(JSON.parse(JSON.stringify(written)));
+    expect(checked).toEqual({ record: written });
+  });
+
+  it('should name the field and reason of a record that does not hold', () => {
+    expect(checkScenarioRecord({ ...record, flows: 'one' })).toEqual({
+      problem: 'flows: Invalid input: expected number, received string',
+    });
+    const { consent: _, ...withoutConsent } = record;
+    expect(checkScenarioRecord(withoutConsent)).toMatchObject({
+      problem: expect.stringMatching(/^consent: /),
+    });
+  });
+
+  it('should refuse a gap of a kind no run.json version knows', () => {
+    const checked = checkScenarioRecord({ ...record, gaps: [{ kind: 'made-up', reason: 'x' }] });
+    expect(checked).toMatchObject({ problem: expect.stringMatching(/^gaps\[0\]\.kind: /) });
+  });
+});
