@@ -1,9 +1,10 @@
 import type { Token } from '../model/token.ts';
 import type { Verdict } from '../model/verdict.ts';
+import { RECIPIENT_CLASSES, type Recipient, type RecipientClass } from './claim-terms.ts';
 import { evaluate, evaluateWith } from './evaluate.ts';
 import { provenRecipient, recipientDomains, recipientsText } from './recipients.ts';
 import type { RunView } from './run-view.ts';
-import { type Claim, RECIPIENT_CLASSES, type Recipient, type RecipientClass } from './schema.ts';
+import type { Claim } from './schema.ts';
 
 /**
  * Assertions on a RunView, as pure functions returning `{ pass, message }` in the shape

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMap, isNode, isScalar, type LineCounter } from 'yaml';
 import { FileInputError, parseYamlSource, type YamlSource } from '../input/file-error.ts';
-import { type Claim, ClaimError, formatPath, parseClaims, RULE_KINDS } from './schema.ts';
+import { RULE_KINDS } from './rules/registry.ts';
+import { type Claim, ClaimError, formatPath, parseClaims } from './schema.ts';
 
 /**
  * A claim file that cannot be used. Its message is one line, `file:line: field: reason`, e.g.

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { getDomain } from 'tldts';
 import type { ScenarioRecord } from '../model/run-record.ts';
-import type { Recipient, RecipientClass } from './schema.ts';
+import type { Recipient, RecipientClass } from './claim-terms.ts';
 
 /**
  * Recipient classes, by registrable domain (eTLD+1, from the public suffix list via tldts): a host is

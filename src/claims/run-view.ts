@@ -1,12 +1,30 @@
 import type { Flow } from '../model/flow.ts';
 import type { ScenarioRecord, TargetRecord } from '../model/run-record.ts';
-import type { EvaluationContext } from './evaluate.ts';
 
 /**
- * What assertions look at: one target (with its mode) of a run, the scenario records of its base
- * target in both modes and their flows. It is exactly an EvaluationContext, so `evaluate` takes it.
+ * Everything one cell (claim × target with mode) is judged on, and what assertions look at: one
+ * target (with its mode) of a run, the scenario records of its base target in both modes and their
+ * flows. `evaluate` takes it.
  */
-export type RunView = EvaluationContext;
+export interface RunView {
+  /** The cell's target (id includes the mode). */
+  target: TargetRecord;
+  /** All scenario records of the same base target, both modes, with findings, gaps, recipients and status. */
+  records: ScenarioRecord[];
+  /** All flows of those records. */
+  flows: Flow[];
+  /**
+   * False: treat every scenario as unsealed, whatever its record says. Otherwise each record's own
+   * `sealed` (and `not-sealed` gaps) decide, so one unsealed record (an Android run) changes only the
+   * cells of its own target.
+   */
+  sealed?: boolean;
+  /**
+   * The user accepts the risk of unsealed scenarios (`--accept-unsealed`): claims that need to see all
+   * traffic get a verdict on them anyway, and its reason says that traffic around the proxy was not seen.
+   */
+  acceptUnsealed?: boolean;
+}
 
 export interface RunViewOptions {
   /** Target id with mode, e.g. `chromium:incognito`; needed when the records hold several. */

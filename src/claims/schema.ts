@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { fieldPath } from '../input/file-error.ts';
-import { DATA_CLASSES, type DataClass } from '../model/token.ts';
+import { type ClaimBase, DATA_SELECTORS, type DataSelector } from './claim-terms.ts';
+import { RULE_KEYS, RULES, type Rule, type RuleKey } from './rules/registry.ts';
+import type { RuleKindDefinition } from './rules/rule-kind.ts';
 
 /**
  * Claims are data: a sentence a maker says (`says`), when it applies (`when`), which personal data it
@@ -9,101 +11,21 @@ import { DATA_CLASSES, type DataClass } from '../model/token.ts';
  * the tagged form `evaluate` runs (`rule: { kind: 'may-go-to', recipients: [...] }`).
  */
 
-/** Recipient classes a rule can name; anything else in a recipient list must be a domain. */
-export const RECIPIENT_CLASSES = ['search-engine', 'site', 'vendor', 'third-party'] as const;
-export type RecipientClass = (typeof RECIPIENT_CLASSES)[number];
-
-/** A recipient: a class, or an explicit domain (matches the domain itself and its subdomains). */
-export type Recipient = RecipientClass | { domain: string };
-
-/** What data a claim is about: a data class, or `any-canary` (every planted canary, whatever its class). */
-export type DataSelector = DataClass | 'any-canary';
-export const DATA_SELECTORS: readonly DataSelector[] = [...DATA_CLASSES, 'any-canary'];
-
-export type RuleKind =
-  | 'may-go-to'
-  | 'must-not-go-to'
-  | 'encrypted-in-transit'
-  | 'unlinkable-modes'
-  | 'declared-recipients-only'
-  | 'not-on-device';
-export const RULE_KINDS: readonly RuleKind[] = [
-  'may-go-to',
-  'must-not-go-to',
-  'encrypted-in-transit',
-  'unlinkable-modes',
-  'declared-recipients-only',
-  'not-on-device',
-];
-
-export type Rule =
-  /** The claim's data may go only to these recipients (an empty list: to no one). */
-  | { kind: 'may-go-to'; recipients: Recipient[] }
-  /** The claim's data must not go to any of these recipients. */
-  | { kind: 'must-not-go-to'; recipients: Recipient[] }
-  /** The claim's data never travels over plain `http` or `ws`. */
-  | { kind: 'encrypted-in-transit' }
-  /**
-   * No high-entropy value (at least `minLength` characters, not a canary, not a fixture constant, not
-   * matching `ignore`) is sent in both normal and incognito flows to the same non-first-party domain.
-   */
-  | { kind: 'unlinkable-modes'; minLength: number; ignore: string[] }
-  /** Every flow goes to one of these recipients. */
-  | { kind: 'declared-recipients-only'; recipients: Recipient[] }
-  /** The claim's data is in no file the browser wrote once the scenario closed (the device side). */
-  | { kind: 'not-on-device' };
-
-export interface ClaimWhen {
-  mode: 'normal' | 'incognito' | 'any';
-  consent: 'granted' | 'declined' | 'any';
-}
-
 /** A validated claim, as `evaluate` takes it. */
-export interface Claim {
-  /** kebab-case, unique within a claim set. */
-  id: string;
-  /** The sentence shown in reports. */
-  says: string;
-  /** Policy quote or link the claim comes from. */
-  source?: string;
-  when: ClaimWhen;
-  /** Data the rule is about; empty for rules that look at whole flows (unlinkable-modes, declared-recipients-only). */
-  data: DataSelector[];
+export interface Claim extends ClaimBase {
   rule: Rule;
 }
 
-function isRegExp(source: string): boolean {
-  try {
-    new RegExp(source);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-// A domain as written in a claim: labels of letters, digits and hyphens, at least one dot.
-const DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
-
-const recipientInput = z
-  .string()
-  .refine((s) => (RECIPIENT_CLASSES as readonly string[]).includes(s) || DOMAIN.test(s), {
-    error: (issue) =>
-      `unknown recipient ${JSON.stringify(issue.input)}; use ${RECIPIENT_CLASSES.join(', ')} or a domain such as example.com`,
-  });
 
 const dataInput = z.enum(DATA_SELECTORS as [DataSelector, ...DataSelector[]], {
   error: (issue) => `unknown data ${JSON.stringify(issue.input)}; use one of ${DATA_SELECTORS.join(', ')}`,
 });
 
-const RULE_KEYS = [
-  'mayGoTo',
-  'mustNotGoTo',
-  'encryptedInTransit',
-  'unlinkableModes',
-  'declaredRecipientsOnly',
-  'notOnDevice',
-] as const;
+type RuleInputs = { [K in RuleKey]: z.ZodOptional<(typeof RULES)[K]['input']> };
+const ruleInputs = Object.fromEntries(
+  RULE_KEYS.map((key) => [key, RULES[key].input.optional()]),
+) as RuleInputs;
 
 /** The written form of one claim, in YAML or in a TypeScript claim file. */
 export const ClaimInputSchema = z
@@ -120,26 +42,7 @@ export const ClaimInputSchema = z
       })
       .default({ mode: 'any', consent: 'any' }),
     data: z.array(dataInput).min(1, { error: 'must name at least one kind of data' }).optional(),
-    /** The data may go only to these recipients; `[]` means to no one. */
-    mayGoTo: z.array(recipientInput).optional(),
-    mustNotGoTo: z.array(recipientInput).min(1, { error: 'must name at least one recipient' }).optional(),
-    encryptedInTransit: z.literal(true, { error: 'must be true when present' }).optional(),
-    unlinkableModes: z
-      .union([
-        z.literal(true),
-        z.strictObject({
-          minLength: z.int().min(4).max(256).optional(),
-          ignore: z
-            .array(z.string().min(1).refine(isRegExp, { error: 'is not a valid regular expression' }))
-            .optional(),
-        }),
-      ])
-      .optional(),
-    declaredRecipientsOnly: z
-      .array(recipientInput)
-      .min(1, { error: 'must name at least one recipient' })
-      .optional(),
-    notOnDevice: z.literal(true, { error: 'must be true when present' }).optional(),
+    ...ruleInputs,
   })
   .check((ctx) => {
     const claim = ctx.value;
@@ -156,12 +59,7 @@ export const ClaimInputSchema = z
       });
       return;
     }
-    const needsData =
-      present[0] === 'mayGoTo' ||
-      present[0] === 'mustNotGoTo' ||
-      present[0] === 'encryptedInTransit' ||
-      present[0] === 'notOnDevice';
-    if (needsData && claim.data === undefined) {
+    if (RULES[present[0]!].needsData && claim.data === undefined) {
       ctx.issues.push({
         code: 'custom',
         input: claim,
@@ -179,43 +77,18 @@ export const ClaimFileSchema = z.union([
   z.array(z.unknown()),
 ]);
 
-function toRecipient(s: string): Recipient {
-  return (RECIPIENT_CLASSES as readonly string[]).includes(s)
-    ? (s as RecipientClass)
-    : { domain: s.toLowerCase() };
-}
-
 /** Turn a parsed (valid) written claim into the tagged form. */
 export function normalizeClaim(input: z.output<typeof ClaimInputSchema>): Claim {
-  const rule: Rule =
-    input.mayGoTo !== undefined
-      ? { kind: 'may-go-to', recipients: input.mayGoTo.map(toRecipient) }
-      : input.mustNotGoTo !== undefined
-        ? { kind: 'must-not-go-to', recipients: input.mustNotGoTo.map(toRecipient) }
-        : input.encryptedInTransit !== undefined
-          ? { kind: 'encrypted-in-transit' }
-          : input.notOnDevice !== undefined
-            ? { kind: 'not-on-device' }
-            : input.unlinkableModes !== undefined
-              ? {
-                  kind: 'unlinkable-modes',
-                  minLength:
-                    (input.unlinkableModes === true ? undefined : input.unlinkableModes.minLength) ?? 8,
-                  ignore: (input.unlinkableModes === true ? undefined : input.unlinkableModes.ignore) ?? [],
-                }
-              : {
-                  kind: 'declared-recipients-only',
-                  recipients: (input.declaredRecipientsOnly ?? []).map(toRecipient),
-                };
+  const key = RULE_KEYS.find((k) => input[k] !== undefined);
+  if (key === undefined) throw new Error(`normalizeClaim: claim "${input.id}" has no rule`);
+  const kind = RULES[key] as unknown as RuleKindDefinition<Rule, z.ZodType>;
+  const rule = kind.toRule(input[key]);
   return {
     id: input.id,
     says: input.says,
     ...(input.source !== undefined ? { source: input.source } : {}),
     when: input.when,
-    data:
-      rule.kind === 'unlinkable-modes' || rule.kind === 'declared-recipients-only'
-        ? []
-        : [...new Set(input.data ?? [])],
+    data: kind.needsData ? [...new Set(input.data ?? [])] : [],
     rule,
   };
 }

@@ -1,10 +1,9 @@
 import type { Budget } from './bounds.ts';
 import type { Decoder, DecodeStep } from './decoder.ts';
-import { layerIsForm } from './form.ts';
 import { layerJson } from './json.ts';
 import type { Layer } from './layer.ts';
+import { layerIsForm, layerIsUrl } from './layer-shape.ts';
 import { isHexLike, isPlausibleDecode } from './sniff.ts';
-import { layerIsUrl } from './url.ts';
 
 const WHOLE = /^[A-Za-z0-9+/_-]+={0,2}$/;
 const RUN = /[A-Za-z0-9+/_-]{16,}={0,2}/g;

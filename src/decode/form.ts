@@ -1,22 +1,7 @@
 import type { Decoder, DecodeStep } from './decoder.ts';
 import type { Layer } from './layer.ts';
+import { layerIsForm } from './layer-shape.ts';
 import { percentDecode, percentDecodeValue, percentStep } from './percent.ts';
-
-// name=value pairs joined by &; names from the characters forms use (no quotes, braces, slashes,
-// so JSON and URLs are not mistaken for forms); the whole text must have this shape.
-const NAME = '[\\w.\\-\\[\\]%$*~!@|,:;]{1,256}';
-const FORM_SHAPE = new RegExp(`^${NAME}=[^&]*(?:&${NAME}(?:=[^&]*)?)*&?$`);
-
-/** Whether the whole text is form-urlencoded (`a=1&b=2`). */
-export function isFormShaped(text: string): boolean {
-  return text.length >= 2 && text.includes('=') && FORM_SHAPE.test(text);
-}
-
-/** isFormShaped of a layer's trimmed text, memoised: the percent, form and base64 decoders all ask. */
-export function layerIsForm(layer: Layer): boolean {
-  if (layer.memoForm === undefined) layer.memoForm = isFormShaped(layer.trimmed) && !layer.binary;
-  return layer.memoForm;
-}
 
 /** Splits `a=1&b=2` into decoded name/value pairs; `+` is a space, as in HTML form posts. */
 export function parseForm(text: string): Array<[string, string]> {

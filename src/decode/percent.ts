@@ -1,9 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import type { Decoder, DecodeStep } from './decoder.ts';
-import { layerIsForm } from './form.ts';
 import { layerJson } from './json.ts';
 import type { Layer } from './layer.ts';
-import { layerIsUrl } from './url.ts';
+import { layerIsForm, layerIsUrl } from './layer-shape.ts';
 
 const HAS_ESCAPE = /%[0-9A-Fa-f]{2}/;
 const ESCAPE_RUNS = /((?:%[0-9A-Fa-f]{2})+)/;

@@ -1,25 +1,14 @@
 import type { Decoder, DecodeStep } from './decoder.ts';
 import { parseFormValues } from './form.ts';
 import type { Layer } from './layer.ts';
+import { layerIsUrl } from './layer-shape.ts';
 import { percentDecode, percentStep } from './percent.ts';
 
-/** Longer text is not parsed as a URL: browsers cap URLs near 2 MB, SDK fields far below. */
-const MAX_URL = 64 * 1024;
 /** Path, query value or fragment shorter than this holds no token (MIN_TOKEN_LENGTH). */
 const MIN_PART = 4;
 
 // A run of base64 characters as long as base64.ts looks for inside text ("/" splits path segments).
 const BASE64_RUN = /[A-Za-z0-9+_-]{16,}/;
-
-// An absolute http(s) or ws(s) URL, or a protocol-relative one, as the whole (trimmed) layer.
-const URL_START = /^(?:(?:https?|wss?):)?\/\/[^\s/?#]/i;
-
-/** Whether a layer's whole text is a URL the url decoder peels (percent leaves those to it). */
-export function layerIsUrl(layer: Layer): boolean {
-  if (layer.size > MAX_URL * 3) return false;
-  const t = layer.trimmed;
-  return t.length <= MAX_URL && URL_START.test(t) && !/\s/.test(t);
-}
 
 /**
  * Peels a URL held anywhere (a Referer header, a JSON string such as `$current_url`, a form or

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { EvaluationContext } from '../../src/claims/evaluate.ts';
-import { runView } from '../../src/claims/run-view.ts';
+import { type RunView, runView } from '../../src/claims/run-view.ts';
 import type { Flow } from '../../src/model/flow.ts';
 import type { Gap } from '../../src/model/gap.ts';
 import type { ScenarioRecord } from '../../src/model/run-record.ts';
@@ -20,12 +19,7 @@ export function loadCapture(target: 'chromium' | 'reference'): Capture {
 }
 
 /** The evaluation context of one cell, e.g. `chromium:incognito`, of a capture. */
-export function cell(
-  capture: Capture,
-  target: string,
-  sealed = true,
-  acceptUnsealed = false,
-): EvaluationContext {
+export function cell(capture: Capture, target: string, sealed = true, acceptUnsealed = false): RunView {
   // The captures were recorded without a network namespace; tests choose what each record says.
   for (const r of capture.records) r.sealed = sealed;
   return runView(capture.records, capture.flows, { target, acceptUnsealed });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CATALOG, defaultClaims, REQUIRED_CLAIM_IDS } from '../../src/claims/catalog/index.ts';
 import { evaluate } from '../../src/claims/evaluate.ts';
 import { explainClaim, getClaim, ruleKind, ruleKinds } from '../../src/claims/explain.ts';
-import { RULE_KINDS } from '../../src/claims/schema.ts';
+import { RULE_KINDS } from '../../src/claims/rules/registry.ts';
 import { cell, loadCapture } from './captures.ts';
 
 describe('default catalog', () => {
