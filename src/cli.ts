@@ -9,6 +9,7 @@ Usage:
   phonehome report RUN_JSON_OR_DIR [--out DIR] [--format html,md,junit]
                                                                       render reports from run.json
   phonehome diff BEFORE AFTER [--json]                                regressions between two runs
+  phonehome merge BASE OTHER... [--out DIR]                           one run from runs of different targets
 
 Run "phonehome COMMAND --help" for a command's options.`;
 
@@ -19,6 +20,7 @@ const commands: Record<string, () => Promise<Command>> = {
   scan: async () => (await import('./commands/scan.ts')).scanCommand,
   report: async () => (await import('./commands/report.ts')).reportCommand,
   diff: async () => (await import('./commands/diff.ts')).diffCommand,
+  merge: async () => (await import('./commands/merge.ts')).mergeCommand,
 };
 
 /** Entry point: returns the exit code. Never throws: unexpected errors are one line on stderr. */

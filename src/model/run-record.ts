@@ -62,6 +62,22 @@ export interface RunRecord {
      */
     sha256?: Record<string, string>;
   };
+  /**
+   * The runs this one was merged from (`phonehome merge`: the nightly's desktop matrix and its
+   * Android job), each with where and when it ran and its targets; absent for a run of one machine.
+   * A part's flow logs are under `parts/<runId>/` (the first part's stay where they were).
+   */
+  parts?: RunPart[];
+}
+
+/** One run merged into another: its provenance and the targets it judged. */
+export interface RunPart {
+  runId: string;
+  commit: string;
+  startedAt: string;
+  finishedAt: string;
+  machine: RunRecord['machine'];
+  targets: string[];
 }
 
 export interface TargetRecord {

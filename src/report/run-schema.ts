@@ -122,6 +122,24 @@ export const runRecordSchemaV2 = z.looseObject({
   ...runFields(gapSchema, scenarioV2, cellV2),
   acceptUnsealed: z.boolean().optional(),
   deviceFindings: z.array(deviceFindingSchema).optional(),
+  parts: z
+    .array(
+      z.looseObject({
+        runId: z.string().min(1),
+        commit: z.string(),
+        startedAt: z.string(),
+        finishedAt: z.string(),
+        machine: z.looseObject({
+          hostname: z.string(),
+          platform: z.string(),
+          arch: z.string(),
+          node: z.string(),
+          cpus: z.number().int().nonnegative(),
+        }),
+        targets: z.array(z.string()),
+      }),
+    )
+    .optional(),
 });
 
 export const runRecordSchema = z.discriminatedUnion('schema', [runRecordSchemaV1, runRecordSchemaV2]).meta({

@@ -11,6 +11,7 @@ const PENDING = new Set(['scripts/android-nightly.sh']);
 
 interface Step {
   name?: string;
+  env?: Record<string, string>;
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
@@ -94,7 +95,7 @@ describe.each(['ci.yml', 'nightly.yml'])('workflow %s', (file) => {
         expect(Object.keys(pkg.scripts), `${file}: npm ${name}`).toContain(name);
       }
       for (const m of script.matchAll(/bin\/phonehome\.js (\w+)/g)) {
-        expect(['run', 'scan', 'report', 'diff'], `${file}: phonehome ${m[1]}`).toContain(m[1]);
+        expect(['run', 'scan', 'report', 'diff', 'merge'], `${file}: phonehome ${m[1]}`).toContain(m[1]);
       }
     }
   });
@@ -146,6 +147,46 @@ describe('the workflows do what the project needs', () => {
         expect(String(step.with?.path), `${job}: ${step.name}`).not.toMatch(/reports\//);
       }
     }
+  });
+
+  it('should upload from each shard only its sealed artifact, and open it only in the merge', () => {
+    const wf = load('nightly.yml');
+    const uploads = (wf.jobs.matrix?.steps ?? []).filter((st) => st.uses?.startsWith('actions/upload'));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a template
+    expect(uploads.map((st) => String(st.with?.path))).toEqual(['shard-${{ matrix.shard }}.tar.gz.enc']);
+    const runsOf = (job: string) => (wf.jobs[job]?.steps ?? []).map((st) => st.run ?? '').join('\n');
+    expect(runsOf('matrix')).toContain('bash scripts/shard-artifact.sh seal');
+    expect(runsOf('merge')).toContain('bash scripts/shard-artifact.sh open');
+    const secret = (job: string) =>
+      (wf.jobs[job]?.steps ?? []).filter((st) => st.run?.includes('shard-artifact.sh'));
+    for (const job of ['matrix', 'merge']) {
+      for (const step of secret(job)) {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a template
+        expect(step.env?.PHONEHOME_SHARD_KEY).toBe('${{ secrets.PHONEHOME_SHARD_KEY }}');
+      }
+    }
+  });
+
+  it("should merge the Android job's run into the published run.json before the diff and the report", () => {
+    const wf = load('nightly.yml');
+    expect([wf.jobs.merge?.needs].flat()).toEqual(expect.arrayContaining(['matrix', 'android']));
+    const steps = (wf.jobs.merge?.steps ?? []).map(
+      (st) => `${st.uses ?? ''} ${st.run ?? ''} ${JSON.stringify(st.with ?? {})}`,
+    );
+    const at = (re: RegExp) => steps.findIndex((st) => re.test(st));
+    expect(at(/"name":"android-run"/)).toBeGreaterThan(at(/merge-reports/));
+    expect(at(/phonehome\.js merge "reports\/\$PHONEHOME_RUN_ID" android-run/)).toBeGreaterThan(
+      at(/"name":"android-run"/),
+    );
+    expect(at(/phonehome\.js diff /)).toBeGreaterThan(at(/phonehome\.js merge /));
+    expect(at(/phonehome\.js report /)).toBeGreaterThan(at(/phonehome\.js merge /));
+    expect(at(/bash scripts\/pages-site\.sh public published\/runs site/)).toBeGreaterThan(
+      at(/phonehome\.js report /),
+    );
+    // The Android job uploads what the merge downloads, in published form.
+    const android = (wf.jobs.android?.steps ?? []).find((st) => st.uses?.startsWith('actions/upload'));
+    expect(android?.with?.name).toBe('android-run');
+    expect(android?.with?.path).toBe('android-public/');
   });
 });
 
