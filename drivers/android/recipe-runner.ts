@@ -12,6 +12,7 @@ export interface StepTarget {
   elementClick(elementId: string): Promise<unknown>;
   elementClear(elementId: string): Promise<unknown>;
   elementSendKeys(elementId: string, text: string): Promise<unknown>;
+  getElementAttribute(elementId: string, name: string): Promise<string | null>;
   performActions(actions: object[]): Promise<unknown>;
   releaseActions(): Promise<unknown>;
   execute(script: string, ...args: unknown[]): Promise<unknown>;
@@ -35,7 +36,8 @@ export interface RunnerOptions {
 /** What happened to one step, for the session's log and for tests. */
 export interface StepOutcome {
   step: string;
-  outcome: 'done' | 'skipped';
+  /** `unchanged`: a toggle that was read and already in the state asked for (not tapped). */
+  outcome: 'done' | 'skipped' | 'unchanged';
 }
 
 const W3C_ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
@@ -72,6 +74,7 @@ export function fillTemplate(text: string, values: StepValues): string {
 export function describeStep(step: Step): string {
   const sel = (s: Selector) => `${s.by} "${s.value}"${s.verified ? '' : ' (unverified)'}`;
   if ('tap' in step) return `tap ${sel(step.tap)}`;
+  if ('set' in step) return `set ${sel(step.set)} ${step.checked ? 'on' : 'off'}`;
   if ('type' in step) return `type "${step.text}" into ${sel(step.type)}`;
   if ('key' in step) return `press ${step.key}`;
   if ('waitFor' in step) return `wait for ${sel(step.waitFor)}`;
@@ -117,7 +120,8 @@ export class RecipeRunner {
     for (const [index, step] of steps.entries()) {
       const label = describeStep(step);
       try {
-        outcomes.push({ step: label, outcome: (await this.runStep(step, values)) ? 'done' : 'skipped' });
+        const done = await this.runStep(step, values);
+        outcomes.push({ step: label, outcome: done === true ? 'done' : done === false ? 'skipped' : done });
       } catch (e) {
         throw new AndroidError(
           'recipe-step-failed',
@@ -128,8 +132,8 @@ export class RecipeRunner {
     return outcomes;
   }
 
-  /** Resolves true when done, false when an optional step was skipped. */
-  private async runStep(step: Step, values: StepValues): Promise<boolean> {
+  /** Resolves true when done, false when an optional step was skipped, `unchanged` for a toggle left as it was. */
+  private async runStep(step: Step, values: StepValues): Promise<boolean | 'unchanged'> {
     if ('sleep' in step) {
       await sleep(step.sleep);
       return true;
@@ -147,7 +151,8 @@ export class RecipeRunner {
       }
       return true;
     }
-    const selector = 'tap' in step ? step.tap : 'type' in step ? step.type : step.waitFor;
+    const selector =
+      'tap' in step ? step.tap : 'set' in step ? step.set : 'type' in step ? step.type : step.waitFor;
     const timeoutMs =
       step.timeoutMs ?? (step.optional ? this.options.optionalTimeoutMs : this.options.requiredTimeoutMs);
     const id = await this.find(selector, timeoutMs);
@@ -155,12 +160,31 @@ export class RecipeRunner {
       if (step.optional) return false;
       throw new Error(`no element after ${timeoutMs} ms`);
     }
+    if ('set' in step) return this.setToggle(id, step.checked);
     if ('tap' in step) await this.target.elementClick(id);
     else if ('type' in step) {
       await this.target.elementClear(id);
       await this.target.elementSendKeys(id, fillTemplate(step.text, values));
     }
     return true;
+  }
+
+  /** Reads the toggle, taps it only when it is not as wanted, and reads it again. */
+  private async setToggle(id: string, wanted: boolean): Promise<true | 'unchanged'> {
+    if (!(await this.checked(id, 'checkable'))) throw new Error('it is not a toggle (checkable is not true)');
+    if ((await this.checked(id, 'checked')) === wanted) return 'unchanged';
+    await this.target.elementClick(id);
+    const now = await this.checked(id, 'checked');
+    if (now !== wanted) throw new Error(`it is still ${now ? 'on' : 'off'} after the tap`);
+    return true;
+  }
+
+  /** A boolean attribute as UiAutomator2 reports it ("true"/"false"); anything else is unreadable. */
+  private async checked(id: string, name: 'checked' | 'checkable'): Promise<boolean> {
+    const value = await this.target.getElementAttribute(id, name);
+    if (value === 'true') return true;
+    if (value === 'false') return false;
+    throw new Error(`cannot read whether it is ${name} (${name}=${JSON.stringify(value)})`);
   }
 
   private async pressKey(key: 'enter' | 'back'): Promise<void> {

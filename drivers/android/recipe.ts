@@ -18,6 +18,11 @@ export const selectorSchema = z
     /** False until someone has seen this selector work on a real device; say which in `checkedOn`. */
     verified: z.boolean(),
     checkedOn: z.string().optional(),
+    /**
+     * Where the selector comes from: a public file (`owner/repo path@commit (field)`, listed in
+     * fixtures/android/public-sources/), or `unsourced: …` saying why there is none.
+     */
+    source: z.string().min(1),
   })
   .strict();
 export type Selector = z.infer<typeof selectorSchema>;
@@ -39,6 +44,20 @@ export const stepSchema = z.union([
     .object({
       type: selectorSchema,
       text: z.string(),
+      optional: z.boolean().optional(),
+      timeoutMs: timeout,
+      why: z.string().optional(),
+    })
+    .strict(),
+  /**
+   * Put a toggle (checkbox, switch) in a state: its `checked` is read first and it is tapped only
+   * when it differs, then read again; a toggle that cannot be read, is not checkable, or did not
+   * change fails the step. A tap without reading would turn on what was already off.
+   */
+  z
+    .object({
+      set: selectorSchema,
+      checked: z.boolean(),
       optional: z.boolean().optional(),
       timeoutMs: timeout,
       why: z.string().optional(),
@@ -159,6 +178,7 @@ export function recipeSelectors(recipe: Recipe): Selector[] {
   const out: Selector[] = [recipe.incognitoIndicator];
   for (const step of steps) {
     if ('tap' in step) out.push(step.tap);
+    else if ('set' in step) out.push(step.set);
     else if ('type' in step) out.push(step.type);
     else if ('waitFor' in step) out.push(step.waitFor);
     else if ('waitGone' in step) out.push(step.waitGone);

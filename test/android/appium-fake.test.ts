@@ -10,7 +10,7 @@ import { type AndroidSession, createAndroidDriver } from '../../drivers/android/
 import { androidTargetFromSpec } from '../../drivers/android/android-target.ts';
 import { readState } from '../../drivers/android/device-setup.ts';
 import type { AndroidError } from '../../drivers/android/errors.ts';
-import { getRecipe, loadRecipes, type Recipe, recipeSelectors } from '../../drivers/android/recipe.ts';
+import { getRecipe, loadRecipes, recipeSelectors } from '../../drivers/android/recipe.ts';
 import { RecipeRunner, type StepTarget, toLocator } from '../../drivers/android/recipe-runner.ts';
 import type { ProxyEndpoint, TargetConfig } from '../../drivers/driver.ts';
 import { watchThroughFlushPoints } from '../../fixtures/run-scenario.ts';
@@ -81,10 +81,20 @@ afterAll(() => {
   appium?.kill();
 });
 
-/** The fake Chrome screens, with or without the incognito indicator. */
-function chromeApp(device: FakeDevice, incognito: boolean): string {
-  const file = join(device.dir, `chrome-${incognito ? 'incognito' : 'normal'}.xml`);
-  writeFileSync(file, readFileSync(CHROME_XML, 'utf8').replace('<INDICATOR/>', incognito ? INDICATOR : ''));
+/**
+ * The fake Chrome screens, with or without the incognito indicator. The fake driver answers no
+ * attribute a screen file sets (only what its commands set: clicks, value), so a toggle's state
+ * cannot be read there: the usage-and-crash-reports box is left out unless a test shows what
+ * happens with a box that cannot be read (test/android/recipe-toggle.test.ts reads real states).
+ */
+function chromeApp(device: FakeDevice, incognito: boolean, metricsBox = false): string {
+  const file = join(device.dir, `chrome-${incognito ? 'incognito' : 'normal'}-${metricsBox}.xml`);
+  writeFileSync(
+    file,
+    readFileSync(CHROME_XML, 'utf8')
+      .replace('<INDICATOR/>', incognito ? INDICATOR : '')
+      .replace(/ *<android\.widget\.CheckBox [^>]*send_report_checkbox[^>]*\/>\n/, metricsBox ? '$&' : ''),
+  );
   return file;
 }
 
@@ -148,8 +158,7 @@ describe('android driver against Appium fake driver and fake adb', () => {
       expect(device.world().settings.global?.http_proxy).toBe('127.0.0.1:18200');
       expect(readState(device.stateDir, 'emulator-5554')?.reversePorts).toEqual([18200]);
 
-      // Declined: the metrics box was unticked, the terms accepted, nothing else tapped.
-      expect(await attr(browser, 'id', 'com.android.chrome:id/send_report_checkbox', 'clicks')).toBe('1');
+      // Declined: the terms accepted, nothing else tapped (the metrics box: see the next tests).
       expect(await attr(browser, 'id', 'com.android.chrome:id/terms_accept', 'clicks')).toBe('1');
       expect(await attr(browser, 'id', 'com.android.chrome:id/signin_fre_dismiss_button', 'clicks')).toBe(
         '1',
@@ -194,12 +203,27 @@ describe('android driver against Appium fake driver and fake adb', () => {
     })) as AndroidSession;
     try {
       const browser = browserOf(session);
-      expect(await attr(browser, 'id', 'com.android.chrome:id/send_report_checkbox', 'clicks')).toBe('');
       expect(await attr(browser, 'id', 'com.android.chrome:id/terms_accept', 'clicks')).toBe('1');
       expect(await attr(browser, 'xpath', '//*[@text="New Incognito tab"]', 'clicks')).toBe('');
       expect(await session.mode()).toMatchObject({ incognito: false });
     } finally {
       await session.close();
+    }
+  });
+
+  it('should stop, never tap blindly, when the metrics box is there but its state cannot be read', async () => {
+    for (const consent of ['declined', 'granted'] as const) {
+      const device = fakeDevice();
+      const before = device.world();
+      const target = fakeTarget(device, chromeApp(device, false, true), consent);
+      const error = (await createAndroidDriver(new Adb())
+        .launch({ target, mode: 'normal', proxy: proxyFor(device), workDir: device.dir })
+        .catch((e: unknown) => e)) as AndroidError;
+      expect(error.code, consent).toBe('recipe-step-failed');
+      expect(error.message).toContain(
+        `set id "com.android.chrome:id/send_report_checkbox" (unverified) ${consent === 'declined' ? 'off' : 'on'}) failed: cannot read whether it is checkable (checkable="")`,
+      );
+      expect(device.world().settings).toEqual(before.settings);
     }
   });
 
@@ -302,60 +326,142 @@ describe('android driver against Appium fake driver and fake adb', () => {
   });
 });
 
-/** Fake screens holding every element a recipe names, so each step can run. */
-function screensFor(recipe: Recipe): string {
-  const elements = recipeSelectors(recipe).map((s, i) => {
-    const { using, value } = toLocator(s);
-    if (using === 'xpath' && value.includes('android.webkit.WebView')) {
-      return `<android.webkit.WebView class="android.webkit.WebView"><MockInputField class="android.widget.EditText"/></android.webkit.WebView>`;
-    }
-    const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-    if (s.by === 'text') return `<android.widget.TextView text="${esc(s.value)}"/>`;
-    if (s.by === 'class name') return `<${s.value}/>`;
-    return `<MockInputField id="${esc(s.value)}" n="${i}"/>`;
-  });
-  return `<app width="1080" height="2400"><title>${recipe.name}</title>${elements.join('')}</app>`;
+/**
+ * The address-bar selectors a public runner uses on the real apps (privacytests.org's Android
+ * runner; fixtures/android/public-sources). No public UI dump of these apps was found, so this is
+ * the independent evidence the recipes are checked against: never the recipe's own selectors.
+ */
+interface PublicSource {
+  repository: string;
+  path: string;
+  commit: string;
+  sha256: string;
+  apps: Record<string, { key: string; urlBarClick: string; urlBarClick2?: string; urlBarKeys: string }>;
+}
+const PUBLIC = JSON.parse(
+  readFileSync(join(ROOT, 'fixtures/android/public-sources/privacytests-android.json'), 'utf8'),
+) as PublicSource;
+const PUBLIC_FIELDS = ['urlBarClick', 'urlBarClick2', 'urlBarKeys'] as const;
+
+/** A public selector as a recipe would write it: an XPath as it is, a bare id in the app's package. */
+function publicSelector(pkg: string, value: string): { by: 'id' | 'xpath'; value: string } {
+  return value.startsWith('/') ? { by: 'xpath', value } : { by: 'id', value: `${pkg}:id/${value}` };
 }
 
-describe('every shipped recipe against Appium fake driver', () => {
-  for (const recipe of loadRecipes().values()) {
-    it(`should run every ${recipe.id} step through WebDriver`, async () => {
+/** Screens holding one input per selector the public source names for the app, and nothing else. */
+function publicScreens(pkg: string): string {
+  const app = PUBLIC.apps[pkg];
+  if (!app) throw new Error(`no public source for ${pkg}`);
+  const elements = PUBLIC_FIELDS.flatMap((field) => (app[field] ? [app[field]] : [])).map((value) => {
+    const sel = publicSelector(pkg, value);
+    if (sel.by === 'id') return `<MockInputField id="${sel.value}" class="android.widget.EditText"/>`;
+    const byResourceId = /^\/\/\*\[@resource-id="([^"]+)"\]$/.exec(sel.value);
+    if (!byResourceId) throw new Error(`a public XPath this test cannot lay out: ${sel.value}`);
+    return `<MockInputField resource-id="${byResourceId[1]}" class="android.widget.EditText"/>`;
+  });
+  return `<app width="1080" height="2400"><title>${pkg}</title>${[...new Set(elements)].join('')}</app>`;
+}
+
+async function fakeSession(app: string) {
+  return remote({
+    hostname: '127.0.0.1',
+    port: Number(new URL(appiumUrl).port),
+    logLevel: 'silent',
+    capabilities: {
+      platformName: 'Fake',
+      'appium:automationName': 'Fake',
+      'appium:deviceName': 'Fake',
+      'appium:app': app,
+    } as WebdriverIO.Capabilities,
+  });
+}
+
+describe('recipes against what public sources say the real apps have', () => {
+  it('should give every selector a source and keep it unverified; a sourced one is what the public file says', () => {
+    const sourcePrefix = `${PUBLIC.repository} ${PUBLIC.path}@${PUBLIC.commit.slice(0, 12)} (`;
+    let sourced = 0;
+    for (const recipe of loadRecipes().values()) {
+      for (const selector of recipeSelectors(recipe)) {
+        expect(selector.verified, `${recipe.id}: ${selector.value}`).toBe(false);
+        expect(selector.source, `${recipe.id}: ${selector.value}`).toMatch(
+          /^(unsourced: .+|\S+\/\S+ \S+@[0-9a-f]{12} \(.+\))$/,
+        );
+        if (!selector.source.startsWith(sourcePrefix)) continue;
+        const [key, field] = selector.source.slice(sourcePrefix.length, -1).split('.') as [string, string];
+        const app = PUBLIC.apps[recipe.appPackage];
+        expect(app?.key, `${recipe.id} cites ${key}`).toBe(key);
+        const value = (app as Record<string, string> | undefined)?.[field] ?? '';
+        expect(publicSelector(recipe.appPackage, value)).toEqual({ by: selector.by, value: selector.value });
+        sourced += 1;
+      }
+    }
+    // Chrome, Firefox, Samsung Internet and Mi Browser each have their address bar from the source.
+    expect(sourced).toBeGreaterThanOrEqual(8);
+  });
+
+  for (const recipe of [...loadRecipes().values()].filter((r) => PUBLIC.apps[r.appPackage])) {
+    it(`should reach and type into ${recipe.name}'s address bar as the public source lays it out`, async () => {
       const device = fakeDevice();
-      const app = join(device.dir, `${recipe.id}.xml`);
-      writeFileSync(app, screensFor(recipe));
-      const browser = await remote({
-        hostname: '127.0.0.1',
-        port: Number(new URL(appiumUrl).port),
-        logLevel: 'silent',
-        capabilities: {
-          platformName: 'Fake',
-          'appium:automationName': 'Fake',
-          'appium:deviceName': 'Fake',
-          'appium:app': app,
-        } as WebdriverIO.Capabilities,
-      });
+      const app = join(device.dir, `${recipe.id}-public.xml`);
+      writeFileSync(app, publicScreens(recipe.appPackage));
+      const browser = await fakeSession(app);
       try {
         const runner = new RecipeRunner(browser as unknown as StepTarget, {
           androidKeys: false,
           optionalTimeoutMs: 200,
         });
-        const r = getRecipe(recipe.id);
-        const phases = [
-          r.firstRun,
-          r.consent.granted,
-          r.consent.declined,
-          r.openIncognito,
-          r.navigate,
-          r.pageSearch,
-        ];
-        for (const steps of phases) {
-          const outcomes = await runner.run(steps, { url: 'https://a.test/', query: 'q' });
-          expect(outcomes.every((o) => o.outcome === 'done')).toBe(true);
+        const outcomes = await runner.run(recipe.navigate, { url: 'https://a.test/' }, 'navigate');
+        // Every step the source backs was done, none skipped.
+        recipe.navigate.forEach((step, i) => {
+          const sel = 'tap' in step ? step.tap : 'type' in step ? step.type : undefined;
+          if (sel && !sel.source.startsWith('unsourced'))
+            expect(outcomes[i]?.outcome, sel.value).toBe('done');
+        });
+        const keys = publicSelector(recipe.appPackage, PUBLIC.apps[recipe.appPackage]?.urlBarKeys ?? '');
+        const [input] = await browser.findElements(keys.by, keys.value);
+        expect(await browser.getElementAttribute(input?.[W3C] ?? '', 'value')).toBe('https://a.test/');
+        // Every selector of the recipe is a locator WebDriver accepts (syntax; most find nothing here).
+        for (const selector of recipeSelectors(recipe)) {
+          const { using, value } = toLocator(selector);
+          await browser.findElements(using, value);
         }
-        expect(await runner.present(r.incognitoIndicator)).toBe(true);
       } finally {
         await browser.deleteSession();
       }
     });
   }
+
+  it('should fail a recipe whose address-bar selector is not the one the public source names', async () => {
+    const device = fakeDevice();
+    const wrong = {
+      chrome: { by: 'id', value: 'com.android.chrome:id/url_bar_text' },
+      // What the Firefox recipe typed into before: the toolbar the source says recent Firefox replaced.
+      firefox: { by: 'id', value: 'org.mozilla.firefox:id/mozac_browser_toolbar_edit_url_view' },
+    } as const;
+    for (const [id, selector] of Object.entries(wrong)) {
+      const recipe = getRecipe(id);
+      const app = join(device.dir, `${id}-public.xml`);
+      writeFileSync(app, publicScreens(recipe.appPackage));
+      const navigate = recipe.navigate.map((step) =>
+        'type' in step ? { ...step, type: { ...step.type, ...selector } } : step,
+      );
+      const browser = await fakeSession(app);
+      try {
+        const runner = new RecipeRunner(browser as unknown as StepTarget, {
+          androidKeys: false,
+          optionalTimeoutMs: 200,
+          requiredTimeoutMs: 500,
+        });
+        const error = (await runner
+          .run(navigate, { url: 'https://a.test/' }, 'navigate')
+          .catch((e) => e)) as AndroidError;
+        expect(error.code, id).toBe('recipe-step-failed');
+        expect(error.message).toContain(
+          `type "{url}" into id "${selector.value}" (unverified)) failed: no element after 500 ms`,
+        );
+      } finally {
+        await browser.deleteSession();
+      }
+    }
+  });
 });
