@@ -40,6 +40,10 @@ function candidates(layer: Layer): Candidate[] {
   // Forms, JSON and URLs are split by their own decoders, which name the field a value came from
   // (a URL's path, when it holds a long base64 run, is a layer of its own).
   if (layerIsForm(layer) || layerIsUrl(layer) || layerJson(layer) !== undefined) return [];
+  // Text the percent decoder (asked first) turned into text: the runs are looked for there. A run
+  // that no escape touches is in it as it is; one that does is there whole, where here it would
+  // start or end with an escape's hex digits (misaligned, so any decode is noise).
+  if (layer.memoPercentText === true) return [];
   // Query strings decode `+` to a space: a base64 value sent unescaped comes back with spaces.
   if (t.includes(' ') && countSpaces(t) * 20 <= t.length && !/\s\s/.test(t)) {
     const plus = t.replace(/ /g, '+');

@@ -12,6 +12,12 @@ export interface DecodeStep {
   steps?: string[];
   bytes?: Buffer;
   text?: string;
+  /**
+   * True when `text` is a piece of the layer's own text, character for character (a JSON string
+   * written without escapes, a form or query value with no `%` or `+`). What a search proved
+   * absent from the layer is then absent from this piece too (see LayerVisitor).
+   */
+  verbatim?: boolean;
 }
 
 /**

@@ -43,8 +43,12 @@ export const formDecoder: Decoder = {
     if (!layerIsForm(layer)) return [];
     const text = layer.trimmed;
     const out: DecodeStep[] = [];
+    // With no "%" and no "+" to decode, each value is written in the text as it is.
+    const verbatim = !text.includes('%') && !text.includes('+');
     for (const [name, value] of parseFormValues(text)) {
-      if (value.length > 0) out.push(percentStep(`form:${name}`, value));
+      if (value.length === 0) continue;
+      const step = percentStep(`form:${name}`, value);
+      out.push(verbatim ? { ...step, verbatim } : step);
     }
     return out;
   },

@@ -59,8 +59,10 @@ export const jsonDecoder: Decoder = {
   decode(layer: Layer, budget: Budget): DecodeStep[] {
     const parsed = layerJson(layer);
     if (parsed === undefined) return [];
+    // Without a backslash in the JSON, every string value is written in it as it is.
+    const verbatim = !layer.text.includes('\\');
     if (typeof parsed === 'string')
-      return parsed.length >= MIN_STRING ? [{ step: 'json:$', text: parsed }] : [];
+      return parsed.length >= MIN_STRING ? [{ step: 'json:$', text: parsed, verbatim }] : [];
     const out: DecodeStep[] = [];
     // Iterative walk: hostile JSON may nest thousands deep, which would overflow a recursive one.
     // Containers wait on the stack as they are; their children are pushed when they come off it.
@@ -70,7 +72,7 @@ export const jsonDecoder: Decoder = {
     while (stack.length > 0) {
       const { value, path, depth } = stack.pop()!;
       if (typeof value === 'string') {
-        if (value.length >= MIN_STRING) out.push({ step: `json:${path}`, text: value });
+        if (value.length >= MIN_STRING) out.push({ step: `json:${path}`, text: value, verbatim });
       } else if (typeof value === 'number') {
         if (Number.isSafeInteger(value) && Math.abs(value) >= 100000)
           out.push({ step: `json:${path}`, text: String(value) });

@@ -15,12 +15,14 @@ export class Layer {
   /**
    * Answers several decoders need about this layer, kept on it so each is worked out once (a
    * WeakMap per answer cost more than the answers). Written only by their owners in form.ts,
-   * json.ts and lz-string.ts.
+   * json.ts, lz-string.ts and percent.ts.
    */
   memoForm: boolean | undefined;
   memoJson: { value: unknown } | undefined;
   /** True once the lz-string decoder peeled readable text out of this layer. */
   memoLz: boolean | undefined;
+  /** True once the percent decoder peeled text (not bytes) out of this layer (percent.ts). */
+  memoPercentText: boolean | undefined;
 
   private constructor(chain: readonly string[], bytes: Buffer | undefined, text: string | undefined) {
     this.chain = chain;

@@ -1,16 +1,26 @@
 import { createHash } from 'node:crypto';
 import { BoundError, type Budget } from './bounds.ts';
+import type { DeadEnds } from './dead-ends.ts';
 import type { Decoder, DecodeStep } from './decoder.ts';
 import { Layer } from './layer.ts';
-import { textClass } from './plain.ts';
+import { textClass, textClassOf } from './plain.ts';
 
 /** Receives the layers of one root as they are peeled. */
 export interface LayerVisitor {
   /**
    * Called once for each layer: `index` numbers layers from 0 (the root) and `parent` is the index
-   * of the layer it came from (-1 for the root).
+   * of the layer it came from (-1 for the root). Return `false` when the layer holds nothing the
+   * visitor looks for, and could hold nothing in any piece of its text: peel then calls `clean`
+   * rather than `layer` for the verbatim pieces decoders peel out of it (DecodeStep.verbatim), and
+   * leaves out those that no decoder reads (plain text), which only visitors that return `false`
+   * never see. Return nothing (or `true`) to be called for every layer.
    */
-  layer(layer: Layer, index: number, parent: number): void;
+  layer(layer: Layer, index: number, parent: number): unknown;
+  /**
+   * Called instead of `layer` for a verbatim piece of a layer the visitor returned `false` for
+   * (or of such a piece): it holds nothing the visitor looks for, so it need not be searched.
+   */
+  clean?(layer: Layer, index: number, parent: number): void;
   /**
    * Called when a decoder peeled out of `parent` a layer identical to the one numbered `index`
    * (reached earlier another way): it is not visited again, but it is also a child of `parent`.
@@ -34,6 +44,17 @@ function dedupKey(layer: Layer): string {
 
 const NONE: DecodeStep[] = [];
 
+/** Expansion budget a layer must have had left to be remembered as a dead end (see DeadEnds). */
+const DEAD_END_HEADROOM = 16 * 1024 * 1024;
+
+interface Item {
+  layer: Layer;
+  parent: number;
+  index: number;
+  /** A verbatim piece of a layer the visitor found nothing in (see LayerVisitor). */
+  clean: boolean;
+}
+
 /** One decoder on one layer; a decoder bug on odd input must not lose the rest of the flow. */
 function run(d: Decoder, layer: Layer, budget: Budget): DecodeStep[] {
   try {
@@ -50,43 +71,82 @@ function run(d: Decoder, layer: Layer, budget: Budget): DecodeStep[] {
  * `maxDepth` (recorded with `budget.hit`); the time and expansion bounds throw BoundError, which
  * ends this root and is recorded too. Never throws.
  */
-export function peel(root: Layer, decoders: readonly Decoder[], budget: Budget, visit: LayerVisitor): void {
+export function peel(
+  root: Layer,
+  decoders: readonly Decoder[],
+  budget: Budget,
+  visit: LayerVisitor,
+  deadEnds?: DeadEnds,
+): void {
+  // A root seen to lead nowhere before is neither visited nor decoded again.
+  if (deadEnds && root.textOrigin && deadEnds.has(root.text)) return;
   const seen = new Map<string, number>([[dedupKey(root), 0]]);
-  const stack: Array<{ layer: Layer; parent: number; index: number }> = [
-    { layer: root, parent: -1, index: 0 },
-  ];
+  const stack: Item[] = [{ layer: root, parent: -1, index: 0, clean: false }];
+  // Plain text is read by no decoder when every decoder says so (a vendor cipher may not).
+  const plainIsEnd = decoders.every((d) => d.ignoresPlainText === true);
   let next = 1;
   try {
     while (stack.length > 0) {
-      const { layer, parent, index } = stack.pop()!;
-      visit.layer(layer, index, parent);
+      const { layer, parent, index, clean } = stack.pop()!;
+      let nothing: boolean;
+      if (clean && visit.clean) {
+        visit.clean(layer, index, parent);
+        nothing = true;
+      } else nothing = visit.layer(layer, index, parent) === false;
       budget.checkTime();
-      const children: Array<{ layer: Layer; parent: number; index: number }> = [];
+      const children: Item[] = [];
       // Most strings in telemetry are plain text, ids or numbers; the decoders that cannot read
       // them are not asked.
       const kind = textClass(layer);
       const plain = kind === 'plain';
       const hex = kind === 'hex';
+      const hitsBefore = budget.hits.length;
+      // Steps that became a layer, or matched one seen before: what keeps this layer from being a dead end.
+      let kept = 0;
       for (let di = 0; di < decoders.length; di++) {
         const d = decoders[di]!;
         if ((plain && d.ignoresPlainText === true) || (hex && d.ignoresHexText === true)) continue;
         const steps = run(d, layer, budget);
         for (let si = 0; si < steps.length; si++) {
           const s = steps[si]!;
+          if (deadEnds && s.text !== undefined && deadEnds.has(s.text)) {
+            budget.charge(s.text.length);
+            continue;
+          }
+          // A verbatim piece of a layer that holds nothing sought holds nothing either; when it is
+          // plain text no decoder reads it, so it is a dead end, not worth a layer. Charged all the
+          // same, so the expansion bound counts what it would have counted.
+          const cleanChild = nothing && s.verbatim === true && s.text !== undefined;
+          if (cleanChild && plainIsEnd && textClassOf(s.text!) === 'plain') {
+            budget.charge(s.text!.length);
+            continue;
+          }
           const chain = layer.chain.concat(s.steps ?? s.step);
           const child =
             s.bytes !== undefined ? Layer.fromBytes(s.bytes, chain) : Layer.fromText(s.text ?? '', chain);
           const key = dedupKey(child);
           const known = seen.get(key);
+          kept++;
           if (known !== undefined) {
             visit.alias?.(index, known, chain);
             continue;
           }
           budget.charge(child.size);
           seen.set(key, next);
-          children.push({ layer: child, parent: index, index: next++ });
+          children.push({ layer: child, parent: index, index: next++, clean: cleanChild });
         }
       }
+      // Remembered only when nothing could have cut the decoders short: no bound was hit, and the
+      // expansion budget left was far more than a short string expands to.
+      if (
+        deadEnds &&
+        nothing &&
+        kept === 0 &&
+        layer.textOrigin &&
+        budget.hits.length === hitsBefore &&
+        budget.remaining() >= DEAD_END_HEADROOM
+      )
+        deadEnds.add(layer.text);
       if (children.length > 0 && layer.depth >= budget.bounds.maxDepth) {
         budget.hit(`decode chains deeper than ${budget.bounds.maxDepth} steps were not followed`);
         continue;

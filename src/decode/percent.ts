@@ -93,6 +93,8 @@ export const percentDecoder: Decoder = {
     )
       return [];
     const out = percentDecodeValue(text, false);
-    return out === text ? [] : [percentStep('percent', out)];
+    if (out === text) return [];
+    if (typeof out === 'string') layer.memoPercentText = true;
+    return [percentStep('percent', out)];
   },
 };

@@ -41,8 +41,11 @@ export type TextClass = 'plain' | 'hex' | 'other';
 
 /** The class of a layer; see TextClass. */
 export function textClass(layer: Layer): TextClass {
-  const text = layer.text;
-  const t = layer.trimmed;
+  return textClassOf(layer.text, layer.trimmed);
+}
+
+/** textClass of a layer made from the string `text` (`t` is it trimmed), without making the layer. */
+export function textClassOf(text: string, t: string = text.trim()): TextClass {
   if (t.length === 0) return 'plain';
   const first = t.charCodeAt(0);
   // JSON, and multipart's "--boundary".

@@ -21,13 +21,15 @@ const BASE64_RUN = /[A-Za-z0-9+_-]{16,}/;
 /** One step per query value long enough to hold a token, named `query:NAME` after `chain`. */
 function queryValues(query: string, chain: string[], out: DecodeStep[]): void {
   if (query === '') return;
+  // With no "%" and no "+" to decode, names and values are written in the URL as they are.
+  const verbatim = !query.includes('%') && !query.includes('+');
   for (const [name, value] of parseFormValues(query)) {
     // A bare "?word" is a query too (some engines take the term so).
     if (value.length === 0 && name.length >= MIN_PART)
-      out.push({ step: 'url', steps: [...chain, 'query'], text: name });
+      out.push({ step: 'url', steps: [...chain, 'query'], text: name, verbatim });
     if (value.length < MIN_PART) continue;
     const step = percentStep(`query:${name}`, value);
-    out.push({ ...step, step: 'url', steps: [...chain, `query:${name}`] });
+    out.push({ ...step, step: 'url', steps: [...chain, `query:${name}`], verbatim });
   }
 }
 
@@ -51,7 +53,12 @@ export const urlDecoder: Decoder = {
     const path = q < 0 ? rest : rest.slice(0, q);
     // Peeled when escaped, or when it may hold base64 (which is not looked for in the whole URL).
     if (path.length >= MIN_PART && (path.includes('%') || BASE64_RUN.test(path))) {
-      out.push({ step: 'url', steps: ['url', 'path'], text: percentDecode(path, false) });
+      out.push({
+        step: 'url',
+        steps: ['url', 'path'],
+        text: percentDecode(path, false),
+        verbatim: !path.includes('%'),
+      });
     }
     const h = rest.indexOf('#');
     const query = q >= 0 && rest[q] === '?' ? rest.slice(q + 1, h < 0 ? undefined : h) : '';
@@ -61,10 +68,11 @@ export const urlDecoder: Decoder = {
       // Routers keep a page's own query in the fragment ("#/search?q=…"), others form pairs.
       const fq = fragment.indexOf('?');
       if (fq >= 0) queryValues(fragment.slice(fq + 1), ['url', 'fragment'], out);
-      else if (fragment.includes('=')) out.push({ step: 'url', steps: ['url', 'fragment'], text: fragment });
+      else if (fragment.includes('='))
+        out.push({ step: 'url', steps: ['url', 'fragment'], text: fragment, verbatim: true });
       else {
         const decoded = percentDecode(fragment, false);
-        out.push({ step: 'url', steps: ['url', 'fragment'], text: decoded });
+        out.push({ step: 'url', steps: ['url', 'fragment'], text: decoded, verbatim: decoded === fragment });
       }
     }
     return out;

@@ -1,5 +1,6 @@
 import { flowHost } from '../capture/flow.ts';
 import { type AnalyzeBounds, Budget, DEFAULT_BOUNDS } from '../decode/bounds.ts';
+import { DeadEnds } from '../decode/dead-ends.ts';
 import type { DecoderRegistry } from '../decode/decoder.ts';
 import { peel } from '../decode/peel.ts';
 import { defaultDecoders } from '../decode/registry.ts';
@@ -83,6 +84,8 @@ export class Analyzer {
   readonly skipped: FormsResult['skipped'];
   private readonly matcher: Matcher;
   private readonly registry: DecoderRegistry;
+  /** Strings earlier flows showed lead nowhere (see DeadEnds): shared by every flow analysed. */
+  private readonly deadEnds = new DeadEnds();
 
   constructor(
     tokens: readonly Token[],
@@ -116,27 +119,40 @@ export class Analyzer {
       // seldom (most parts hold none).
       const edges: number[] = [];
       const before = budget.hits.length;
-      peel(part.root, part.peel === false ? [] : decoders, budget, {
-        layer: (layer, index, parent) => {
-          if (parent >= 0) edges.push(parent, index);
-          depths[index] = layer.depth;
-          const text = layer.text;
-          for (const m of this.matcher.match(text)) {
-            hits.push({
-              layer: index,
-              chain: layer.chain,
-              match: m,
-              excerpt: excerpt(text, m.index, m.seen.length),
-            });
-          }
+      const whole = part.peel !== false;
+      peel(
+        part.root,
+        whole ? decoders : [],
+        budget,
+        {
+          layer: (layer, index, parent) => {
+            if (parent >= 0) edges.push(parent, index);
+            depths[index] = layer.depth;
+            const text = layer.text;
+            for (const m of this.matcher.match(text)) {
+              hits.push({
+                layer: index,
+                chain: layer.chain,
+                match: m,
+                excerpt: excerpt(text, m.index, m.seen.length),
+              });
+            }
+            return this.matcher.occurred;
+          },
+          clean: (layer, index, parent) => {
+            edges.push(parent, index);
+            depths[index] = layer.depth;
+          },
+          alias: (parent, index, chain) => {
+            edges.push(parent, index);
+            // A URL's part that equals a value seen elsewhere (the search term in a field of its own
+            // and again in the page URL) is still a place the token went: reported with its own chain.
+            if (chain[depths[parent] ?? 0] === 'url') urlAliases.push({ parent, index, chain });
+          },
+          // What leads nowhere with every decoder says nothing of a part searched without them.
         },
-        alias: (parent, index, chain) => {
-          edges.push(parent, index);
-          // A URL's part that equals a value seen elsewhere (the search term in a field of its own
-          // and again in the page URL) is still a place the token went: reported with its own chain.
-          if (chain[depths[parent] ?? 0] === 'url') urlAliases.push({ parent, index, chain });
-        },
-      });
+        whole ? this.deadEnds : undefined,
+      );
       for (const a of urlAliases) {
         const own = hits.filter((h) => h.layer === a.index);
         if (own.length === 0) continue;

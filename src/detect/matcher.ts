@@ -110,13 +110,22 @@ export class Matcher {
     this.minLength = forms.reduce((m, f) => Math.min(m, f.text.length), Number.POSITIVE_INFINITY);
   }
 
+  /**
+   * False after a `match` that found no occurrence of any form in the text, not even one that a
+   * boundary or the choice among overlapping matches then set aside: no piece of that text holds a
+   * form either. True otherwise.
+   */
+  occurred = false;
+
   /** Every match in `text`, in order of position (case-insensitive forms first). */
   match(text: string): Match[] {
+    this.occurred = false;
     if (text.length < this.minLength) return [];
     if (this.grams && !this.grams.mayMatch(text)) return [];
     const ci: Candidate[] = [];
     const cs: Candidate[] = [];
     this.automaton.scan(text, (p, start) => {
+      this.occurred = true;
       const length = this.texts[p]!.length;
       const end = start + length;
       const fi = this.ciOf[p];
