@@ -1,5 +1,5 @@
-import { Automaton } from './automaton.ts';
 import type { TokenForm } from './forms.ts';
+import { GramIndex } from './gram-index.ts';
 
 /** One place a token form occurs in a text. */
 export interface Match {
@@ -41,39 +41,20 @@ interface Candidate {
 }
 
 /**
- * Finds every token form in a text in one pass of an Aho-Corasick automaton (automaton.ts) over
- * all forms of all tokens, so the cost per character does not grow with the number of tokens.
+ * Finds every token form in a text in one sampled pass of a gram index (gram-index.ts) over all
+ * forms of all tokens, so the cost per character does not grow with the number of tokens.
  * Forms that are matched ignoring case (the token's spellings, hex) and those that are not
  * (base64) are then chosen among as a regular expression of each kind would: leftmost, then
  * longest, without overlap, so a token wins over its own prefix and a URL over its path.
  */
 export class Matcher {
-  private readonly automaton: Automaton;
+  private readonly index: GramIndex;
   /** Per pattern: its case-insensitive forms (all forms whose text folds to it) and its exact ones. */
   private readonly ciOf: Array<TokenForm[] | undefined>;
   private readonly csOf: Array<TokenForm[] | undefined>;
   private readonly texts: string[];
   readonly minLength: number;
   private readonly hasPrefixes: boolean;
-  private readonly grams: GramFilter | null;
-
-  private minLengthOf(forms: readonly TokenForm[]): number {
-    return forms.reduce((m, f) => Math.min(m, f.text.length), Number.POSITIVE_INFINITY);
-  }
-
-  /**
-   * A sampled look-up that proves most texts hold no form, far faster than any full pass; kept
-   * only while it is selective (under 1 bit in 256 set: a few tokens). With many tokens nearly
-   * every text passes it, and the automaton alone is faster.
-   */
-  private static prefilter(forms: readonly TokenForm[], min: number): GramFilter | null {
-    if (forms.length === 0 || min < GRAM) return null;
-    const f = new GramFilter(
-      forms.map((x) => x.text),
-      min,
-    );
-    return f.fill() < 1 / 256 ? f : null;
-  }
 
   constructor(forms: readonly TokenForm[]) {
     const ciByFold = new Map<string, TokenForm[]>();
@@ -104,8 +85,7 @@ export class Matcher {
       const n = id(text);
       this.csOf[n] = [...(this.csOf[n] ?? []), ...list];
     }
-    this.automaton = new Automaton(this.texts);
-    this.grams = Matcher.prefilter(forms, this.minLengthOf(forms));
+    this.index = new GramIndex(this.texts);
     this.hasPrefixes = forms.some((f) => f.prefix === true);
     this.minLength = forms.reduce((m, f) => Math.min(m, f.text.length), Number.POSITIVE_INFINITY);
   }
@@ -121,10 +101,9 @@ export class Matcher {
   match(text: string): Match[] {
     this.occurred = false;
     if (text.length < this.minLength) return [];
-    if (this.grams && !this.grams.mayMatch(text)) return [];
     const ci: Candidate[] = [];
     const cs: Candidate[] = [];
-    this.automaton.scan(text, (p, start) => {
+    this.index.scan(text, (p, start) => {
       this.occurred = true;
       const length = this.texts[p]!.length;
       const end = start + length;
@@ -186,63 +165,4 @@ function push(map: Map<string, TokenForm[]>, key: string, f: TokenForm): void {
   if (list) {
     if (!list.some((x) => x.text === f.text && x.token.value === f.token.value)) list.push(f);
   } else map.set(key, [f]);
-}
-
-const GRAM = 4;
-const FILTER_BITS = 1 << 20;
-
-/** A 4-character gram folded to a number: ASCII letters lower-cased, any other character above 7f as 80. */
-function gramAt(text: string, i: number): number {
-  let key = 0;
-  for (let k = 0; k < GRAM; k++) {
-    let c = text.charCodeAt(i + k);
-    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
-    else if (c > 0x7f) c = 0x80;
-    key = (key << 8) | c;
-  }
-  // Spread the bits before taking the low ones as the filter index.
-  return (Math.imul(key, 0x9e3779b1) >>> 12) & (FILTER_BITS - 1);
-}
-
-/**
- * A prefilter proving that no form occurs in a text. Every form is at least `min` characters long,
- * so any occurrence covers `min - GRAM + 1` consecutive gram starts, one of which is a multiple of
- * that stride: looking up only the grams at those positions (in a bitmap of every gram in every
- * form's first `min` characters, case-folded) finds every occurrence. A hit may be false; the
- * caller then runs the exact search.
- */
-class GramFilter {
-  private readonly bits = new Uint32Array(FILTER_BITS / 32);
-  private readonly stride: number;
-
-  constructor(texts: readonly string[], min: number) {
-    this.stride = Math.max(1, min - GRAM + 1);
-    for (const t of texts) {
-      for (let i = 0; i + GRAM <= Math.min(t.length, min); i++) {
-        const h = gramAt(t, i);
-        this.bits[h >>> 5]! |= 1 << (h & 31);
-      }
-    }
-  }
-
-  /** Share of the bitmap's bits set: a filter over many forms passes nearly every text. */
-  fill(): number {
-    let n = 0;
-    for (const w of this.bits) {
-      let x = w;
-      while (x !== 0) {
-        x &= x - 1;
-        n++;
-      }
-    }
-    return n / FILTER_BITS;
-  }
-
-  mayMatch(text: string): boolean {
-    for (let p = 0; p + GRAM <= text.length; p += this.stride) {
-      const h = gramAt(text, p);
-      if ((this.bits[h >>> 5]! & (1 << (h & 31))) !== 0) return true;
-    }
-    return false;
-  }
 }
