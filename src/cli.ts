@@ -1,5 +1,3 @@
-import { runCommand } from './commands/run.ts';
-
 export const HELP = `phonehome — end-to-end tests of browsers' and phones' privacy claims
 
 Usage:
@@ -15,8 +13,10 @@ Run "phonehome COMMAND --help" for a command's options.`;
 
 type Command = (argv: string[]) => Promise<number>;
 
+// Each command is loaded when asked for: `run` brings in the proxy and the browser drivers, which
+// `scan` (often run alone, on captures from anywhere) has no use for.
 const commands: Record<string, () => Promise<Command>> = {
-  run: async () => runCommand,
+  run: async () => (await import('./commands/run.ts')).runCommand,
   scan: async () => (await import('./commands/scan.ts')).scanCommand,
   report: async () => (await import('./commands/report.ts')).reportCommand,
   diff: async () => (await import('./commands/diff.ts')).diffCommand,
