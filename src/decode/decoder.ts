@@ -38,6 +38,12 @@ export interface Decoder {
   readonly ignoresPlainText?: boolean;
   /** The same for text that is only digits and hex letters of one case (see TextClass). */
   readonly ignoresHexText?: boolean;
+  /**
+   * A quick test, false only when `decode` would return `[]` for a layer made from this string.
+   * Peel asks it before making a layer of a piece known to hold nothing sought (see LayerVisitor):
+   * when no decoder may peel it, no layer is made. Leave unset when there is no such test.
+   */
+  mayPeel?(text: string): boolean;
 }
 
 /** A set of decoders by id; unknown ids fail with the list of known ones. */

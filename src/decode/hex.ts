@@ -9,6 +9,10 @@ export const hexDecoder: Decoder = {
   id: 'hex',
   ignoresPlainText: true,
   explain: () => 'Decodes a layer that is entirely hexadecimal into the bytes it spells.',
+  mayPeel: (text) => {
+    const t = text.trim();
+    return t.length >= 12 && t.length % 2 === 0 && HEX.test(t);
+  },
   decode(layer: Layer): DecodeStep[] {
     const t = layer.trimmed;
     if (t.length < 12 || t.length % 2 !== 0 || layer.binary || !HEX.test(t)) return [];

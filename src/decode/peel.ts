@@ -82,8 +82,11 @@ export function peel(
   if (deadEnds && root.textOrigin && deadEnds.has(root.text)) return;
   const seen = new Map<string, number>([[dedupKey(root), 0]]);
   const stack: Item[] = [{ layer: root, parent: -1, index: 0, clean: false }];
-  // Plain text is read by no decoder when every decoder says so (a vendor cipher may not).
+  // Plain text is read by no decoder when every decoder says so (a vendor cipher may not); hex
+  // text by those that say they may peel it.
   const plainIsEnd = decoders.every((d) => d.ignoresPlainText === true);
+  const hexReaders = decoders.filter((d) => d.ignoresHexText !== true);
+  const hexIsEnd = (text: string) => hexReaders.every((d) => d.mayPeel?.(text) === false);
   let next = 1;
   try {
     while (stack.length > 0) {
@@ -114,12 +117,15 @@ export function peel(
             continue;
           }
           // A verbatim piece of a layer that holds nothing sought holds nothing either; when it is
-          // plain text no decoder reads it, so it is a dead end, not worth a layer. Charged all the
-          // same, so the expansion bound counts what it would have counted.
+          // plain text, or hex no decoder may peel (a UUID, an odd number of digits), it is a dead
+          // end, not worth a layer. Charged all the same, so the expansion bound counts as before.
           const cleanChild = nothing && s.verbatim === true && s.text !== undefined;
-          if (cleanChild && plainIsEnd && textClassOf(s.text!) === 'plain') {
-            budget.charge(s.text!.length);
-            continue;
+          if (cleanChild) {
+            const c = textClassOf(s.text!);
+            if ((c === 'plain' && plainIsEnd) || (c === 'hex' && hexIsEnd(s.text!))) {
+              budget.charge(s.text!.length);
+              continue;
+            }
           }
           const chain = layer.chain.concat(s.steps ?? s.step);
           const child =
