@@ -8,7 +8,7 @@ import type { Finding } from '../model/finding.ts';
 import type { Flow } from '../model/flow.ts';
 import type { Gap } from '../model/gap.ts';
 import type { Token } from '../model/token.ts';
-import { type FormsResult, tokenForms } from './forms.ts';
+import { type FormsResult, type TokenForm, tokenForms } from './forms.ts';
 import { type Match, Matcher } from './matcher.ts';
 import { requestParts } from './parts.ts';
 
@@ -82,7 +82,8 @@ interface LayerHit {
 export class Analyzer {
   readonly bounds: AnalyzeBounds;
   readonly skipped: FormsResult['skipped'];
-  private readonly matcher: Matcher;
+  private readonly forms: TokenForm[];
+  private built: Matcher | undefined;
   private readonly registry: DecoderRegistry;
   /** Strings earlier flows showed lead nowhere (see DeadEnds): shared by every flow analysed. */
   private readonly deadEnds = new DeadEnds();
@@ -95,8 +96,17 @@ export class Analyzer {
     this.bounds = { ...DEFAULT_BOUNDS, ...bounds };
     const { forms, skipped } = tokenForms(tokens);
     this.skipped = skipped;
-    this.matcher = new Matcher(forms);
+    this.forms = forms;
     this.registry = registry;
+  }
+
+  /**
+   * The matcher, built on first use: a pool's own analyzer, kept for fallback and for `skipped`,
+   * often never analyses a flow, and the index over many tokens' forms is not free.
+   */
+  private get matcher(): Matcher {
+    if (this.built === undefined) this.built = new Matcher(this.forms);
+    return this.built;
   }
 
   /**
@@ -110,6 +120,7 @@ export class Analyzer {
     const perToken = new Map<string, number>();
     const host = flowHost(flow);
     const boundParts: string[] = [];
+    const matcher = this.matcher;
     for (const part of requestParts(flow)) {
       const hits: LayerHit[] = [];
       const urlAliases: Array<{ parent: number; index: number; chain: readonly string[] }> = [];
@@ -129,7 +140,7 @@ export class Analyzer {
             if (parent >= 0) edges.push(parent, index);
             depths[index] = layer.depth;
             const text = layer.text;
-            for (const m of this.matcher.match(text)) {
+            for (const m of matcher.match(text)) {
               hits.push({
                 layer: index,
                 chain: layer.chain,
@@ -137,7 +148,7 @@ export class Analyzer {
                 excerpt: excerpt(text, m.index, m.seen.length),
               });
             }
-            return this.matcher.occurred;
+            return matcher.occurred;
           },
           clean: (layer, index, parent) => {
             edges.push(parent, index);
