@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ndjsonLine } from '../../src/capture/capture-file.ts';
-import type { Flow } from '../../src/capture/flow.ts';
 import { Analyzer } from '../../src/detect/analyze.ts';
-import type { Finding } from '../../src/detect/finding.ts';
+import type { Finding } from '../../src/model/finding.ts';
+import type { Flow } from '../../src/model/flow.ts';
 import { CANARY, canary, deviceId, makeFlow } from './helpers.ts';
 
 const PHRASES = ['new york pizza', 'café crème', '東京 天気', '🍕 near me', 'a&b+c/d%e'];
