@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Session } from '../../drivers/driver.ts';
+import { CanaryBook } from '../../fixtures/canaries.ts';
 import { scenarioBudgetMs } from '../../fixtures/harness.ts';
 import { idleScenario, searchScenario } from '../../fixtures/scenarios.ts';
 import {
@@ -10,6 +12,7 @@ import {
   watchSettingsFromEnv,
   watchUntilQuiet,
 } from '../../fixtures/watch.ts';
+import { createWebFixture, SITE_HOSTS } from '../../fixtures/web/web-sink.ts';
 import type { CaptureActivity } from '../../src/capture/activity.ts';
 
 const settings: WatchSettings = { quietMs: 8_000, minMs: 20_000, maxMs: 60_000 };
@@ -149,5 +152,47 @@ describe('watch settings', () => {
     expect(scenarioBudgetMs(searchScenario, DEFAULT_WATCH, android)).toBeGreaterThan(search);
     const soak = scenarioBudgetMs(searchScenario, { ...DEFAULT_WATCH, soakMs: 600_000 }, chromium);
     expect(soak).toBeGreaterThan(2 * 600_000);
+  });
+});
+
+describe('search scenario', () => {
+  it('should declare the site of the first result before clicking it, so a cut-short click is no third party', async () => {
+    const sites: string[] = [];
+    const session = {
+      search: async () => {},
+      follow: async () => {
+        throw new Error('the page did not load in time');
+      },
+    } as unknown as Session;
+    await expect(
+      searchScenario.run({
+        session,
+        canaries: new CanaryBook({ target: 'c:normal', scenario: 'search', mode: 'normal' }),
+        sites,
+        web: createWebFixture(),
+        relaunch: async () => session,
+        target: { id: 'c', name: 'C', engine: 'chromium', vendorDomains: [] },
+        engines: [],
+      }),
+    ).rejects.toThrow(/did not load/);
+    expect(sites).toEqual([SITE_HOSTS[0]]);
+  });
+
+  it('should stop when the first result leads anywhere but the fixture’s first site', async () => {
+    const session = {
+      search: async () => {},
+      follow: async () => 'https://elsewhere.test/article/r1',
+    } as unknown as Session;
+    await expect(
+      searchScenario.run({
+        session,
+        canaries: new CanaryBook({ target: 'c:normal', scenario: 'search', mode: 'normal' }),
+        sites: [],
+        web: createWebFixture(),
+        relaunch: async () => session,
+        target: { id: 'c', name: 'C', engine: 'chromium', vendorDomains: [] },
+        engines: [],
+      }),
+    ).rejects.toThrow(/led to elsewhere.test, not news.site-a.test/);
   });
 });
