@@ -6,13 +6,15 @@
  * probe costs more than the rest of a short string's work).
  *
  * Bounded: strings longer than MAX_TEXT are not kept, and the set is emptied when it holds
- * MAX_CHARS characters, so memory stays flat whatever the input size.
+ * MAX_CHARS characters or MAX_STRINGS strings, so memory stays flat whatever the input size.
  */
 export class DeadEnds {
   /** Longer strings are seldom repeated word for word. */
   static readonly MAX_TEXT = 2048;
-  /** About 16 MB of UTF-16. */
+  /** About 16 MB of UTF-16 at most... */
   static readonly MAX_CHARS = 8 * 1024 * 1024;
+  /** ...and at most this many strings (each costs a set entry besides its characters). */
+  static readonly MAX_STRINGS = 65536;
   private readonly set = new Set<string>();
   private chars = 0;
 
@@ -22,7 +24,7 @@ export class DeadEnds {
 
   add(text: string): void {
     if (text.length > DeadEnds.MAX_TEXT) return;
-    if (this.chars + text.length > DeadEnds.MAX_CHARS) {
+    if (this.chars + text.length > DeadEnds.MAX_CHARS || this.set.size >= DeadEnds.MAX_STRINGS) {
       this.set.clear();
       this.chars = 0;
     }
