@@ -1,6 +1,12 @@
 import { defineConfig } from '@playwright/test';
 import type { TargetConfig } from './drivers/driver.ts';
-import { matrixScenarios, matrixTargets, runId, targetModes } from './fixtures/matrix-env.ts';
+import {
+  matrixReporterOptions,
+  matrixScenarios,
+  matrixTargets,
+  runId,
+  targetModes,
+} from './fixtures/matrix-env.ts';
 import { scenariosOf } from './fixtures/plan.ts';
 import { SCENARIO_IDS } from './fixtures/scenarios.ts';
 import { type WatchSettings, watchSettingsFromEnv } from './fixtures/watch.ts';
@@ -54,7 +60,7 @@ export default defineConfig<{ target: TargetConfig; mode: Mode; watch: WatchSett
   retries: 0,
   outputDir: 'test-results',
   reporter: matrix
-    ? [[process.env.CI ? 'line' : 'list'], ['./src/run/matrix-reporter.ts']]
+    ? [[process.env.CI ? 'line' : 'list'], ['./src/run/matrix-reporter.ts', matrixReporterOptions()]]
     : [[process.env.CI ? 'line' : 'list']],
   // The matrix checks every target before any scenario starts (exit 2 with one line per problem).
   ...(matrix ? { globalSetup: './fixtures/global-setup.ts' } : {}),

@@ -15,12 +15,23 @@ import { loadClaims } from '../claims/load.ts';
 import type { Mode } from '../model/flow.ts';
 import type { ScenarioRecord } from '../model/run-record.ts';
 import { renderTerminalMatrix } from '../report/terminal.ts';
-import { acceptUnsealedFromEnv } from './accept-unsealed.ts';
 import { assembleRun } from './assemble.ts';
 import { checkScenarioRecord } from './read-record.ts';
 import { projectCommit, readRecordFlows, writeRun } from './write-run.ts';
 
 const RECORD_ATTACHMENT = 'phonehome-record';
+
+/** What the matrix reporter is told by playwright.config.ts. */
+export interface MatrixReporterOptions {
+  /** The run id: run.json goes to `<reportsDir>/<runId>/`. */
+  runId?: string;
+  /** Folder of the run folders (default `reports`). */
+  reportsDir?: string;
+  /** A claim file to judge instead of the default catalog. */
+  claims?: string;
+  /** The config's twin of `--accept-unsealed`: verdicts on unsealed scenarios, each saying so. */
+  acceptUnsealed?: boolean;
+}
 
 /**
  * The matrix is a reporter over projects: it gathers every scenario record the tests attached,
@@ -33,11 +44,16 @@ export default class MatrixReporter implements Reporter {
   private startedAt = new Date();
   private total = 0;
   private done = 0;
-  private readonly acceptUnsealed: boolean;
+  private readonly options: Required<Omit<MatrixReporterOptions, 'claims'>> & { claims?: string };
 
-  /** `options.acceptUnsealed`: the config's twin of `--accept-unsealed` (so is PHONEHOME_ACCEPT_UNSEALED=1). */
-  constructor(options: { acceptUnsealed?: boolean } = {}) {
-    this.acceptUnsealed = options.acceptUnsealed === true || acceptUnsealedFromEnv();
+  /** Options from playwright.config.ts (`['./src/run/matrix-reporter.ts', matrixReporterOptions()]`). */
+  constructor(options: MatrixReporterOptions = {}) {
+    this.options = {
+      runId: options.runId ?? 'unknown',
+      reportsDir: options.reportsDir ?? 'reports',
+      acceptUnsealed: options.acceptUnsealed === true,
+      ...(options.claims ? { claims: options.claims } : {}),
+    };
   }
 
   onBegin(_config: FullConfig, suite: Suite): void {
@@ -63,12 +79,12 @@ export default class MatrixReporter implements Reporter {
         problem = `its scenario record cannot be read (${(error as Error).message})`;
       }
     }
-    this.records.push(errorRecord(test, result, problem));
+    this.records.push(errorRecord(this.options.runId, test, result, problem));
   }
 
   async onEnd(result: FullResult): Promise<void> {
-    const runId = process.env.PHONEHOME_RUN_ID ?? 'unknown';
-    const runDir = join(process.env.PHONEHOME_REPORTS_DIR ?? 'reports', runId);
+    const { runId, reportsDir, claims: claimsFile, acceptUnsealed } = this.options;
+    const runDir = join(reportsDir, runId);
     if (this.records.length === 0) {
       // Nothing ran (e.g. `--list`, or every scenario skipped): there is no run to record.
       process.stdout.write('phonehome: no scenario ran; no run.json written\n');
@@ -76,7 +92,6 @@ export default class MatrixReporter implements Reporter {
     }
     try {
       mkdirSync(runDir, { recursive: true });
-      const claimsFile = process.env.PHONEHOME_CLAIMS;
       const claims = claimsFile ? await loadClaims(claimsFile) : await defaultClaims();
       // A flow log that cannot be read back in full turns its record interrupted (capture-lost).
       const read = this.records.map((r) => readRecordFlows(runDir, r));
@@ -91,7 +106,7 @@ export default class MatrixReporter implements Reporter {
         claims,
         harFile: 'run.har',
         summaryFile: 'summary.md',
-        acceptUnsealed: this.acceptUnsealed,
+        acceptUnsealed,
       });
       await writeRun(run, runDir, [...flows.values()].flat());
       process.stdout.write(`\n${renderTerminalMatrix(run, { color: process.stdout.isTTY })}\n`);
@@ -113,7 +128,7 @@ export default class MatrixReporter implements Reporter {
 }
 
 /** A record for a test that ended without one (crash, timeout before the capture started). */
-function errorRecord(test: TestCase, result: TestResult, problem?: string): ScenarioRecord {
+function errorRecord(runId: string, test: TestCase, result: TestResult, problem?: string): ScenarioRecord {
   const project = test.parent.project();
   const use = (project?.use ?? {}) as { target?: TargetConfig; mode?: Mode };
   const target = use.target;
@@ -122,7 +137,7 @@ function errorRecord(test: TestCase, result: TestResult, problem?: string): Scen
   const reason =
     problem ?? result.errors[0]?.message?.split('\n')[0] ?? `test ended with status ${result.status}`;
   return {
-    runId: process.env.PHONEHOME_RUN_ID ?? 'unknown',
+    runId,
     target: {
       id: `${target?.id ?? 'unknown'}:${mode}`,
       name: target?.name ?? 'unknown',
