@@ -7,9 +7,9 @@ import {
   runId,
   targetModes,
 } from './fixtures/matrix-env.ts';
-import { scenariosOf } from './fixtures/plan.ts';
-import { SCENARIO_IDS } from './fixtures/scenarios.ts';
-import { type WatchSettings, watchSettingsFromEnv } from './fixtures/watch.ts';
+import { scenariosOf } from './src/harness/plan.ts';
+import { SCENARIO_IDS } from './src/harness/scenarios.ts';
+import { type WatchSettings, watchSettingsFromEnv } from './src/harness/watch.ts';
 import type { Mode } from './src/model/flow.ts';
 
 /**

@@ -18,8 +18,8 @@ import puppeteer from 'puppeteer-core';
 import { remote } from 'webdriverio';
 import type { TargetConfig } from '../drivers/driver.ts';
 import { DEFAULT_TARGETS } from '../drivers/targets.ts';
-import { IDLE_MS } from '../fixtures/scenarios.ts';
-import { createWebSink, SEARCH_ENGINE_URL } from '../fixtures/web/web-sink.ts';
+import { IDLE_MS } from '../src/harness/scenarios.ts';
+import { createWebSink, SEARCH_ENGINE_URL } from '../src/harness/web/web-sink.ts';
 import type { Mode } from '../src/model/flow.ts';
 
 const { values } = parseArgs({

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { chromiumArgs } from '../../drivers/chromium.ts';
 import { DEFAULT_TARGETS } from '../../drivers/targets.ts';
 import { expect, test } from '../../fixtures/harness.ts';
-import { addressBarScenario, searchScenario } from '../../fixtures/scenarios.ts';
+import { addressBarScenario, searchScenario } from '../../src/harness/scenarios.ts';
 
 const chromium = DEFAULT_TARGETS.find((t) => t.id === 'chromium')!;
 

@@ -1,10 +1,10 @@
 import { DEFAULT_TARGETS } from '../../drivers/targets.ts';
 import { test } from '../../fixtures/harness.ts';
 import { expect } from '../../fixtures/matchers.ts';
-import { searchScenario } from '../../fixtures/scenarios.ts';
 import { defaultClaims } from '../../src/claims/catalog/index.ts';
 import { getClaim } from '../../src/claims/explain.ts';
 import { runView } from '../../src/claims/run-view.ts';
+import { searchScenario } from '../../src/harness/scenarios.ts';
 
 const target = (id: string) => DEFAULT_TARGETS.find((t) => t.id === id)!;
 

@@ -1,8 +1,8 @@
 import { DEFAULT_TARGETS } from '../../drivers/targets.ts';
 import { expect, test } from '../../fixtures/harness.ts';
-import { searchScenario } from '../../fixtures/scenarios.ts';
 import { flowBody } from '../../src/capture/flow.ts';
 import { defaultClaims } from '../../src/claims/catalog/index.ts';
+import { searchScenario } from '../../src/harness/scenarios.ts';
 import { assembleRun } from '../../src/run/assemble.ts';
 
 const reference = DEFAULT_TARGETS.find((t) => t.id === 'reference')!;

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import type { TargetConfig } from '../../drivers/driver.ts';
 import { DEFAULT_TARGETS } from '../../drivers/targets.ts';
 import { expect, test } from '../../fixtures/harness.ts';
-import type { ScenarioResult } from '../../fixtures/run-scenario.ts';
-import { type Scenario, searchScenario } from '../../fixtures/scenarios.ts';
-import { DEFAULT_WATCH, type WatchSettings } from '../../fixtures/watch.ts';
-import { BEACON_URL } from '../../fixtures/web/web-sink.ts';
 import { flowBody } from '../../src/capture/flow.ts';
 import { defaultClaims } from '../../src/claims/catalog/index.ts';
+import type { ScenarioResult } from '../../src/harness/run-scenario.ts';
+import { type Scenario, searchScenario } from '../../src/harness/scenarios.ts';
+import { DEFAULT_WATCH, type WatchSettings } from '../../src/harness/watch.ts';
+import { BEACON_URL } from '../../src/harness/web/web-sink.ts';
 import type { CellRecord, WatchWindow } from '../../src/model/run-record.ts';
 import { assembleRun } from '../../src/run/assemble.ts';
 
@@ -22,7 +22,7 @@ const chromium = DEFAULT_TARGETS.find((t) => t.id === 'chromium') as TargetConfi
 const reference = DEFAULT_TARGETS.find((t) => t.id === 'reference') as TargetConfig;
 const BEACON_HOST = new URL(BEACON_URL).hostname;
 
-/** Opens a fixture page that keeps sending as `query` says (fixtures/web/web-sink.ts, senderPage). */
+/** Opens a fixture page that keeps sending as `query` says (src/harness/web/web-sink.ts, senderPage). */
 function senderScenario(query: string): Scenario {
   return {
     id: 'sender',

@@ -1,5 +1,5 @@
 import { runMatrixScenario, test } from '../../fixtures/harness.ts';
-import { idleScenario } from '../../fixtures/scenarios.ts';
+import { idleScenario } from '../../src/harness/scenarios.ts';
 
 test(`idle: ${idleScenario.says}`, ({ harness, target, watch }) =>
   runMatrixScenario(idleScenario, { harness, target, watch }));

@@ -1,5 +1,5 @@
 import { runMatrixScenario, test } from '../../fixtures/harness.ts';
-import { restartScenario } from '../../fixtures/scenarios.ts';
+import { restartScenario } from '../../src/harness/scenarios.ts';
 
 test(`restart: ${restartScenario.says}`, ({ harness, target, watch }) =>
   runMatrixScenario(restartScenario, { harness, target, watch }));

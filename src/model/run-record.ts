@@ -132,7 +132,7 @@ export interface ScenarioSummary {
   flushPoints?: FlushPointRecord[];
   /**
    * How many times the scenario was launched again after its first attempt failed for the harness
-   * (a virtual display, port or network namespace of phonehome's own; fixtures/launch-retry.ts).
+   * (a virtual display, port or network namespace of phonehome's own; src/harness/launch-retry.ts).
    */
   retries?: number;
   /** Why the first attempt failed, when it was retried: `display: …`, `port: …` or `namespace: …`. */

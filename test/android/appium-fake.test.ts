@@ -13,9 +13,9 @@ import type { AndroidError } from '../../drivers/android/errors.ts';
 import { getRecipe, loadRecipes, recipeSelectors } from '../../drivers/android/recipe.ts';
 import { RecipeRunner, type StepTarget, toLocator } from '../../drivers/android/recipe-runner.ts';
 import type { ProxyEndpoint, TargetConfig } from '../../drivers/driver.ts';
-import { watchThroughFlushPoints } from '../../fixtures/run-scenario.ts';
-import { searchScenario } from '../../fixtures/scenarios.ts';
 import { ActivityTracker } from '../../src/capture/activity.ts';
+import { watchThroughFlushPoints } from '../../src/harness/run-scenario.ts';
+import { searchScenario } from '../../src/harness/scenarios.ts';
 import type { FlushPointRecord, WatchWindow } from '../../src/model/run-record.ts';
 import { type FakeDevice, type FakeWorld, fakeDevice, makeCaPem } from './fake-device.ts';
 

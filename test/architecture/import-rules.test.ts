@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -65,6 +65,13 @@ describe('import rules', () => {
     expect(graph.get('src/claims/evaluate.ts')?.files).toContain('src/model/verdict.ts');
   });
 
+  it('should resolve every relative import to a file (TypeScript does not check side-effect imports)', () => {
+    const missing = [...graph.entries()].flatMap(([file, { files }]) =>
+      files.filter((t) => !existsSync(join(root, t))).map((t) => `${file} → ${t}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
   it('should keep src/model to itself and zod: the shared records import no stage', () => {
     expect(importsOutside('src/model', ['src/model'])).toEqual([]);
     const packages = [...graph.entries()]
@@ -88,6 +95,10 @@ describe('import rules', () => {
 
   it('should keep drivers apart from claims and from the harness', () => {
     expect(importsInto('drivers', ['src/claims', 'fixtures'])).toEqual([]);
+  });
+
+  it('should keep the harness in src/: src imports nothing of fixtures/ (the Playwright glue)', () => {
+    expect(importsInto('src', ['fixtures'])).toEqual([]);
   });
 
   it('should have no import cycle', () => {

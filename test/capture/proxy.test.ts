@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as mockttp from 'mockttp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWebSink } from '../../fixtures/web/web-sink.ts';
 import { readFlowLog } from '../../src/capture/flow-log.ts';
 import { type Capture, startCapture } from '../../src/capture/proxy.ts';
+import { createWebSink } from '../../src/harness/web/web-sink.ts';
 import { httpsViaProxy, httpViaProxy } from './proxy-client.ts';
 
 const provenance = { runId: 'test', target: 'probe:normal', scenario: 'unit', mode: 'normal' as const };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TARGETS } from '../../drivers/targets.ts';
-import { buildConstants } from '../../fixtures/build-constants.ts';
+import { buildConstants } from '../../src/harness/build-constants.ts';
 import type { Flow } from '../../src/model/flow.ts';
 
 const chromium = DEFAULT_TARGETS.find((t) => t.id === 'chromium')!;

@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { scanWhatStaysOnDevice } from '../../fixtures/device-evidence.ts';
 import { evaluate } from '../../src/claims/evaluate.ts';
 import { defineClaims } from '../../src/claims/schema.ts';
+import { scanWhatStaysOnDevice } from '../../src/harness/device-evidence.ts';
 import type { ScenarioRecord, TargetRecord } from '../../src/model/run-record.ts';
 import type { Token } from '../../src/model/token.ts';
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as mockttp from 'mockttp';
 import type { Driver, ProxyEndpoint, Session, TargetConfig } from '../../drivers/driver.ts';
-import { createWebSink } from '../../fixtures/web/web-sink.ts';
 import { type Capture, startCapture } from '../../src/capture/proxy.ts';
+import { createWebSink } from '../../src/harness/web/web-sink.ts';
 import type { Mode } from '../../src/model/flow.ts';
 
 /** A driver's browser launched behind a real capture, for the driver tests. */

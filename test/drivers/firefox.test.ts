@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProxyEndpoint, TargetConfig } from '../../drivers/driver.ts';
 import { FIREFOX_SILENCING_PREFS, firefoxDriver } from '../../drivers/firefox.ts';
-import { SEARCH_ENGINE_URL } from '../../fixtures/web/web-sink.ts';
+import { SEARCH_ENGINE_URL } from '../../src/harness/web/web-sink.ts';
 import type { Mode } from '../../src/model/flow.ts';
 import { sealUnavailable } from '../../src/seal/namespace.ts';
 import { describeUnless } from '../skip-reason.ts';

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Driver, Session, TargetConfig } from '../../drivers/driver.ts';
-import { createWebSink } from '../../fixtures/web/web-sink.ts';
 import { type Capture, startCapture } from '../../src/capture/proxy.ts';
+import { createWebSink } from '../../src/harness/web/web-sink.ts';
 import type { Mode } from '../../src/model/flow.ts';
 import { openSeal } from '../../src/seal/seal.ts';
 

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { getDriver } from '../../drivers/driver.ts';
 import '../../drivers/registry.ts';
 import { loadTargetsConfig, parseTargetsConfig, TargetConfigError } from '../../drivers/targets-config.ts';
-import { createWebSink, SEARCH_ENGINE_URL } from '../../fixtures/web/web-sink.ts';
 import { startCapture } from '../../src/capture/proxy.ts';
+import { createWebSink, SEARCH_ENGINE_URL } from '../../src/harness/web/web-sink.ts';
 
 const valid = `targets:
   - id: debian-chromium

@@ -3,9 +3,9 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWebSink } from '../../fixtures/web/web-sink.ts';
 import { readFlowLog } from '../../src/capture/flow-log.ts';
 import { type Capture, startCapture } from '../../src/capture/proxy.ts';
+import { createWebSink } from '../../src/harness/web/web-sink.ts';
 
 /** The capture's activity against a real mockttp proxy and raw HTTP on loopback. */
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Session } from '../../drivers/driver.ts';
-import { CanaryBook } from '../../fixtures/canaries.ts';
 import { scenarioBudgetMs } from '../../fixtures/harness.ts';
-import { idleScenario, searchScenario } from '../../fixtures/scenarios.ts';
+import type { CaptureActivity } from '../../src/capture/activity.ts';
+import { CanaryBook } from '../../src/harness/canaries.ts';
+import { idleScenario, searchScenario } from '../../src/harness/scenarios.ts';
 import {
   DEFAULT_WATCH,
   parseDuration,
@@ -11,9 +12,8 @@ import {
   watchDecision,
   watchSettingsFromEnv,
   watchUntilQuiet,
-} from '../../fixtures/watch.ts';
-import { createWebFixture, SITE_HOSTS } from '../../fixtures/web/web-sink.ts';
-import type { CaptureActivity } from '../../src/capture/activity.ts';
+} from '../../src/harness/watch.ts';
+import { createWebFixture, SITE_HOSTS } from '../../src/harness/web/web-sink.ts';
 
 const settings: WatchSettings = { quietMs: 8_000, minMs: 20_000, maxMs: 60_000 };
 
