@@ -236,8 +236,11 @@ async function recoverLeftovers(reportsDir: string): Promise<void> {
   for (const f of report.failed) process.stderr.write(`phonehome: could not recover ${f}\n`);
 }
 
-/** Targets by id from the defaults, or Android devices by `android:SERIAL[:RECIPE]`. */
-async function selectTargets(ids: string[], file: string | undefined): Promise<TargetConfig[]> {
+/**
+ * Targets by id from the targets file when one is given (else the defaults), or Android devices by
+ * `android:SERIAL[:RECIPE]`. An unknown id fails with the ids there are.
+ */
+export async function selectTargets(ids: string[], file: string | undefined): Promise<TargetConfig[]> {
   const known = file ? loadTargetsConfig(file) : DEFAULT_TARGETS;
   if (ids.length === 0) return known;
   const targets: TargetConfig[] = [];
@@ -247,10 +250,10 @@ async function selectTargets(ids: string[], file: string | undefined): Promise<T
       targets.push(androidTargetFromSpec(id));
       continue;
     }
-    const target = DEFAULT_TARGETS.find((t) => t.id === id);
+    const target = known.find((t) => t.id === id);
     if (!target) {
       throw new Error(
-        `unknown target "${id}"; known targets: ${DEFAULT_TARGETS.map((t) => t.id).join(', ')}, android:SERIAL`,
+        `unknown target "${id}"${file ? ` in ${file}` : ''}; known targets: ${known.map((t) => t.id).join(', ')}, android:SERIAL`,
       );
     }
     targets.push(target);

@@ -1,14 +1,14 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { cleanLeftoverDisplays } from '../../drivers/x-display.ts';
-import { flowHost } from '../capture/flow.ts';
 import { readFlowLog } from '../capture/flow-log.ts';
 import { writeHar } from '../capture/har.ts';
+import { phoneHomeRows } from '../capture/phone-home.ts';
 import { defaultClaims } from '../claims/catalog/index.ts';
 import type { Claim } from '../claims/schema.ts';
 import type { Flow } from '../model/flow.ts';
 import type { Gap } from '../model/gap.ts';
-import type { Consent, PhoneHomeRow, RunRecord, ScenarioRecord, TargetRecord } from '../model/run-record.ts';
+import type { Consent, RunRecord, ScenarioRecord, TargetRecord } from '../model/run-record.ts';
 import { renderMarkdown } from '../report/markdown.ts';
 import { cleanLeftoverNamespaces, isAlive } from '../seal/namespace.ts';
 import { killLeftoverProcesses, type PidFile } from '../seal/pid-files.ts';
@@ -217,7 +217,8 @@ export function recordOfCapture(
         : `lines ${log.badLines.join(', ')} of the flow log could not be read, so what they held is unknown`,
     });
   }
-  record.phoneHome = phoneHome(started.target, started.scenario, log.flows);
+  // The same rows a finished scenario writes; its findings died with the runner, so no data classes.
+  record.phoneHome = phoneHomeRows(started.target, started.scenario, log.flows, []);
   // A namespace was opened for the scenario when the packet capture exists.
   record.sealed = existsSync(join(dir, 'bypass.pcap'));
   return { record, flows: log.flows };
@@ -254,18 +255,6 @@ function stoppedRecord(runId: string, s: StartedFile, reason: string): ScenarioR
     consent: s.consent ?? 'none',
     phoneHome: [],
   };
-}
-
-function phoneHome(target: string, scenario: string, flows: Flow[]): PhoneHomeRow[] {
-  const rows = new Map<string, PhoneHomeRow>();
-  for (const flow of flows) {
-    const host = flowHost(flow);
-    const row = rows.get(host) ?? { target, scenario, host, requests: 0, bytes: 0, dataClasses: [] };
-    row.requests += 1;
-    row.bytes += flow.request.url.length + flow.request.bodySize;
-    rows.set(host, row);
-  }
-  return [...rows.values()].sort((a, b) => b.requests - a.requests || a.host.localeCompare(b.host));
 }
 
 function readJson<T>(path: string): T | undefined {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { readFlowLog } from '../capture/flow-log.ts';
 import { writeHar } from '../capture/har.ts';
@@ -101,7 +101,8 @@ export async function writeRun(run: RunRecord, runDir: string, flows: Flow[]): P
   run.files.har ??= 'run.har';
   run.files.sha256 = Object.fromEntries(
     [run.files.har, ...run.files.flows]
-      .filter((relative) => existsSync(join(runDir, relative)))
+      // A record that captured nothing names no flow log (''): it has no file to hash.
+      .filter((relative) => relative !== '' && existsSync(join(runDir, relative)))
       .map((relative) => [relative, sha256File(join(runDir, relative))]),
   );
   writeFileSync(join(runDir, 'run.json'), `${JSON.stringify(run, null, 2)}\n`);
@@ -109,15 +110,22 @@ export async function writeRun(run: RunRecord, runDir: string, flows: Flow[]): P
   pointLatest(runDir);
 }
 
-/** reports/latest → this run (a symlink; a copy of run.json where links are not possible). */
-function pointLatest(runDir: string): void {
+/**
+ * reports/latest → this run (a symlink; a folder holding a copy of run.json where links are not
+ * possible). `link` is the symlink call, given by tests to stand for a file system without links.
+ */
+export function pointLatest(
+  runDir: string,
+  link: (target: string, path: string) => void = symlinkSync,
+): void {
   const latest = join(dirname(runDir), 'latest');
   try {
     if (existsSync(latest) || lstatSync(latest, { throwIfNoEntry: false }))
       rmSync(latest, { recursive: true });
-    symlinkSync(basename(runDir), latest);
+    link(basename(runDir), latest);
   } catch {
     rmSync(latest, { recursive: true, force: true });
+    mkdirSync(latest, { recursive: true });
     writeFileSync(join(latest, 'run.json'), readFileSync(join(runDir, 'run.json')));
   }
 }
