@@ -60,12 +60,17 @@ export interface DeviceFinding {
   fileBytes: number;
 }
 
-export const findingSchema = z.looseObject({
+/** What every finding says of its token, network or device side. */
+const tokenFoundFields = {
   token: z.string(),
   tokenKind: z.enum(['canary', 'device-id', 'device-info']),
   dataClass: dataClassSchema,
   label: z.string(),
   form: z.string().optional(),
+};
+
+export const findingSchema = z.looseObject({
+  ...tokenFoundFields,
   flowId: z.string(),
   seq: z.number().int(),
   target: z.string(),
@@ -82,11 +87,7 @@ export const findingSchema = z.looseObject({
 
 /** A token found in a file the browser wrote (the device side; new in @2). */
 export const deviceFindingSchema = z.looseObject({
-  token: z.string(),
-  tokenKind: z.enum(['canary', 'device-id', 'device-info']),
-  dataClass: dataClassSchema,
-  label: z.string(),
-  form: z.string().optional(),
+  ...tokenFoundFields,
   target: z.string(),
   scenario: z.string(),
   mode: modeSchema,

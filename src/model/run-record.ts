@@ -3,7 +3,7 @@ import { type DeviceFinding, deviceFindingSchema, type Finding, findingSchema } 
 import { modeSchema } from './flow.ts';
 import { type Gap, gapSchema } from './gap.ts';
 import { type DataClass, dataClassSchema, type Token, tokenSchema } from './token.ts';
-import type { Evidence, VerdictStatus } from './verdict.ts';
+import type { Verdict } from './verdict.ts';
 /**
  * run.json: the one record of a run. Every report (terminal table, HTML, Markdown, JUnit, diff) is
  * rendered from it alone. Fields are only ever added, never renamed. `schema` names the version:
@@ -103,15 +103,8 @@ export interface ClaimRecord {
   source?: string;
 }
 
-export interface CellRecord {
-  claim: string;
-  target: string;
-  status: VerdictStatus;
-  reason: string;
-  evidence: Evidence[];
-  /** @2: the cell's scenarios ran without a network seal (accepted or not); the sentence is in `reason` too. */
-  unsealed?: { accepted: boolean; says: string };
-}
+/** One cell of the matrix: the verdict of one claim on one target (with mode), as run.json keeps it. */
+export type CellRecord = Verdict;
 
 export interface ScenarioSummary {
   target: string;
