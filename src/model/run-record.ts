@@ -80,6 +80,21 @@ export interface RunPart {
   targets: string[];
 }
 
+/**
+ * What the browser itself says about its private mode, in its words, read from the page a private
+ * window opens with (src/promise/): shown beside the column, and a reworded one is a change in diff.
+ */
+export interface BrowserPromise {
+  /** The text, normalised: one line per block of the page, whitespace folded. */
+  text: string;
+  /** Where the words are, e.g. `browser UI: chrome://newtab/ (the incognito new tab page)`. */
+  source: string;
+  /** Browser name and version the text was read from. */
+  version: string;
+  /** The UI locale the page was shown in, e.g. `en-US`. */
+  locale: string;
+}
+
 export interface TargetRecord {
   /** Target id with mode, e.g. `chromium:incognito`: the matrix column key. */
   id: string;
@@ -95,6 +110,10 @@ export interface TargetRecord {
   firmware?: string;
   /** True for the deliberately leaky reference target. */
   reference?: boolean;
+  /** The browser's own words about its private mode (private-mode targets whose browser shows them). */
+  promise?: BrowserPromise;
+  /** Why the promise could not be read, where the driver tried. */
+  promiseUnread?: string;
 }
 
 export interface ClaimRecord {
@@ -271,6 +290,10 @@ export const targetRecordSchema = z.looseObject({
   base: z.string().min(1),
   firmware: z.string().optional(),
   reference: z.boolean().optional(),
+  promise: z
+    .looseObject({ text: z.string(), source: z.string(), version: z.string(), locale: z.string() })
+    .optional(),
+  promiseUnread: z.string().optional(),
 });
 
 export const watchWindowSchema = z.looseObject({

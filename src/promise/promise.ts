@@ -4,16 +4,7 @@
  * running browser under test. It goes into run.json as `targets[].promise` so a verdict can be read
  * beside what the vendor says, and `phonehome diff` reports a reworded promise.
  */
-export interface BrowserPromise {
-  /** The text, normalised (see normalisePromise): one line per block of the page. */
-  text: string;
-  /** Where the words are, e.g. `browser UI: chrome://newtab/ (incognito new tab page)`. */
-  source: string;
-  /** Browser name and version the text was read from. */
-  version: string;
-  /** The UI locale the browser showed the page in (e.g. `en-US`). */
-  locale: string;
-}
+export type { BrowserPromise } from '../model/run-record.ts';
 
 /**
  * Whitespace folded inside each line, blank lines dropped, link labels that stand alone ("Learn

@@ -9,7 +9,13 @@ export type RegressionKind = 'newly-failing' | 'new-host' | 'new-data-class' | '
 
 /** One change between two runs, stated as a sentence plus the fields it is about. */
 export interface Change {
-  kind: RegressionKind | 'newly-passing' | 'status-changed' | 'target-added' | 'target-removed';
+  kind:
+    | RegressionKind
+    | 'newly-passing'
+    | 'status-changed'
+    | 'target-added'
+    | 'target-removed'
+    | 'promise-reworded';
   /** Target key: base id and mode, e.g. `chromium:incognito` (versions and firmware may differ). */
   target: string;
   claim?: string;
@@ -95,10 +101,32 @@ export function diffRuns(before: RunRecord, after: RunRecord): DiffResult {
       after: build(a),
     });
     compareCells(before, after, b, a, key, result);
+    comparePromise(b, a, key, result);
     compareRecipients(before, after, b, a, key, result);
     compareOpaque(before, after, b, a, key, result);
   }
   return result;
+}
+
+/**
+ * The browser's own words about its private mode, compared line by line: a reworded promise is a
+ * change of its own (a promise read in only one of the runs is not: it says nothing of the words).
+ */
+function comparePromise(b: TargetRecord, a: TargetRecord, key: string, out: DiffResult): void {
+  if (!b.promise || !a.promise || b.promise.text === a.promise.text) return;
+  const was = new Set(b.promise.text.split('\n'));
+  const now = new Set(a.promise.text.split('\n'));
+  const gone = [...was].filter((l) => !now.has(l));
+  const added = [...now].filter((l) => !was.has(l));
+  const lines = [
+    ...gone.map((l) => `no longer says “${inert(l)}”`),
+    ...added.map((l) => `now says “${inert(l)}”`),
+  ];
+  out.changes.push({
+    kind: 'promise-reworded',
+    target: key,
+    says: `${key}'s own promise (${a.promise.source}, ${a.promise.version}) was reworded: ${lines.join('; ')}.`,
+  });
 }
 
 function compareCells(

@@ -104,6 +104,7 @@ export function renderHtml(original: RunRecord, history: RunRecord[] = []): stri
     '<main>',
     matrixHtml(run, m, earlier, popovers),
     `<div class="popovers">${popovers.join('\n')}</div>`,
+    promisesHtml(run),
     phoneHomeHtml(run),
     gapsHtml(run.gaps),
     scenariosHtml(run),
@@ -257,6 +258,30 @@ function highlight(ev: Evidence): string {
     return `${esc(excerpt.slice(0, at))}<mark>${esc(ev.token)}</mark>${esc(excerpt.slice(at + ev.token.length))}`;
   }
   return excerpt ? esc(excerpt) : `<mark>${esc(ev.token)}</mark>`;
+}
+
+/** What each browser itself says about its private mode, beside the column it is judged in. */
+function promisesHtml(run: RunRecord): string {
+  const read = run.targets.filter((t) => t.promise || t.promiseUnread);
+  if (read.length === 0) return '';
+  const items = read.map((t) => {
+    const head = `<h3>${esc(t.name)} <span class="mode">${esc(t.mode)}</span></h3>`;
+    if (!t.promise)
+      return `<section>${head}<p>Its promise could not be read: ${esc(t.promiseUnread ?? '')}</p></section>`;
+    const p = t.promise;
+    return `<section>${head}<blockquote>${p.text
+      .split('\n')
+      .map((l) => `<p>${esc(l)}</p>`)
+      .join(
+        '',
+      )}</blockquote><p class="says">${esc(p.source)} · ${esc(p.version)} · locale ${esc(p.locale)}</p></section>`;
+  });
+  return [
+    '<section aria-labelledby="promises-title">',
+    '<h2 id="promises-title">In the browser’s own words: what its private mode promises</h2>',
+    ...items,
+    '</section>',
+  ].join('\n');
 }
 
 function phoneHomeHtml(run: RunRecord): string {

@@ -55,6 +55,17 @@ export function renderMarkdown(original: RunRecord, opts: MarkdownOptions = {}):
     out.push(`| ${code(claim.id)} ${md(claim.says)} | ${cells.join(' | ')} |`);
   }
   out.push('', legend(), '');
+  const promised = run.targets.filter((t) => t.promise);
+  if (promised.length > 0) {
+    out.push('## In the browser’s own words: what its private mode promises', '');
+    for (const t of promised) {
+      out.push(
+        `**${md(targetLabel(t))}** (${md(t.promise!.source)}, ${md(t.promise!.version)}, ${md(t.promise!.locale)}):`,
+        '',
+      );
+      out.push(...t.promise!.text.split('\n').map((l) => `> ${md(l)}`), '');
+    }
+  }
   if (run.cells.some((c) => c.unsealed)) out.push(md(UNSEALED_LEGEND), '');
   // A pass says nothing was seen in the windows watched: how long they were, per column.
   const watched = watchLines(run);

@@ -111,14 +111,22 @@ function withWindow(cell: CellRecord, related: ScenarioRecord[]): CellRecord {
   return sentence ? { ...cell, reason: `${cell.reason.replace(/\.?$/, '.')} ${sentence}` } : cell;
 }
 
-/** One target per id; the version is the first one a scenario could read. */
+/** One target per id; the version is the first one a scenario could read, the promise the first one read. */
 function collectTargets(records: ScenarioRecord[]): TargetRecord[] {
   const byId = new Map<string, TargetRecord>();
   for (const record of records) {
     const known = byId.get(record.target.id);
-    if (!known || (known.version === 'unknown' && record.target.version !== 'unknown')) {
-      byId.set(record.target.id, record.target);
-    }
+    const base =
+      !known || (known.version === 'unknown' && record.target.version !== 'unknown') ? record.target : known;
+    // One scenario that could not read the promise does not hide one another scenario read.
+    const promise = known?.promise ?? record.target.promise;
+    const unread = promise ? undefined : (known?.promiseUnread ?? record.target.promiseUnread);
+    const { promise: _promise, promiseUnread: _unread, ...rest } = base;
+    byId.set(record.target.id, {
+      ...rest,
+      ...(promise ? { promise } : {}),
+      ...(unread ? { promiseUnread: unread } : {}),
+    });
   }
   return [...byId.values()];
 }

@@ -63,6 +63,31 @@ describe('diffRuns', () => {
     ]);
   });
 
+  it('should report a reworded promise as a change of its own, line by line, and not an unread one', () => {
+    const before = loadRun('sample');
+    const after = loadRun('sample');
+    const promise = {
+      text: 'You’ve gone Incognito\nChromium won’t save:\nCookies and site data',
+      source: 'browser UI: chrome://newtab/ (the incognito new tab page)',
+      version: 'Chromium 156.0.8078.108',
+      locale: 'en-US',
+    };
+    before.targets[0]!.promise = promise;
+    after.targets[0]!.promise = {
+      ...promise,
+      text: promise.text.replace('Cookies and site data', 'Site data'),
+    };
+    const diff = diffRuns(before, after);
+    expect(diff.regressions).toEqual([]);
+    const reworded = diff.changes.filter((c) => c.kind === 'promise-reworded');
+    expect(reworded).toHaveLength(1);
+    expect(reworded[0]!.says).toContain('no longer says “Cookies and site data”; now says “Site data”');
+    expect(renderDiff(diff)).toContain('was reworded');
+    delete after.targets[0]!.promise;
+    expect(diffRuns(before, after).changes.filter((c) => c.kind === 'promise-reworded')).toEqual([]);
+    expect(diffRuns(before, before).changes).toEqual([]);
+  });
+
   it('should match targets across firmware by base id and mode', () => {
     const before = loadRun('sample');
     const after = loadRun('sample');

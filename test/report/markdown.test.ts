@@ -53,6 +53,22 @@ describe('renderMarkdown', () => {
     expect(markdown).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
   });
 
+  it("should quote each browser's own promise as block quotes, with where it was read", () => {
+    const run = loadRun('sample');
+    run.targets[0]!.promise = {
+      text: 'You’ve gone Incognito\nChromium won’t save: <b>forms</b>',
+      source: 'browser UI: chrome://newtab/ (the incognito new tab page)',
+      version: 'Chromium 156.0.8078.108',
+      locale: 'en-US',
+    };
+    const out = renderMarkdown(run);
+    expect(out).toContain('## In the browser’s own words: what its private mode promises');
+    expect(out).toContain('> You’ve gone Incognito');
+    expect(out).toContain('chrome\\://newtab/');
+    expect(out).not.toContain('<b>forms</b>');
+    expect(renderMarkdown(loadRun('sample'))).not.toContain('own words');
+  });
+
   it('should say when the run was not network-sealed', () => {
     const run = loadRun('sample');
     run.sealed = false;

@@ -84,4 +84,30 @@ describe('assembleRun', () => {
     }
     expect(run.cells.filter((c) => c.target.startsWith('chromium:')).every((c) => !c.unsealed)).toBe(true);
   });
+
+  it('should give each target the promise its browser showed, the first one read standing, and say why where none was read', async () => {
+    const capture = loadCapture('chromium');
+    const incognito = capture.records.filter((r) => r.target.id === 'chromium:incognito');
+    expect(incognito.length).toBeGreaterThan(1);
+    const promise = {
+      text: 'You’ve gone Incognito\nChromium won’t save:',
+      source: 'browser UI: chrome://newtab/ (the incognito new tab page)',
+      version: 'Chromium 156.0.8078.108',
+      locale: 'en-US',
+    };
+    // The first record could not read it, the second did: the target carries the one read.
+    incognito[0]!.target = { ...incognito[0]!.target, promiseUnread: 'the page did not load' };
+    incognito[1]!.target = { ...incognito[1]!.target, promise };
+    const run = await assemble(capture);
+    const target = run.targets.find((t) => t.id === 'chromium:incognito')!;
+    expect(target.promise).toEqual(promise);
+    expect(target.promiseUnread).toBeUndefined();
+    expect(parseRunRecord(JSON.parse(JSON.stringify(run)), 'run.json').targets).toEqual(run.targets);
+    // None read anywhere: the reason stays, never an empty promise.
+    for (const r of incognito)
+      r.target = { ...r.target, promise: undefined, promiseUnread: 'the page did not load' };
+    const unread = (await assemble(capture)).targets.find((t) => t.id === 'chromium:incognito')!;
+    expect(unread.promise).toBeUndefined();
+    expect(unread.promiseUnread).toBe('the page did not load');
+  });
 });
