@@ -46,6 +46,25 @@ function desktopNeeds(driver: string, target: TargetConfig, headed: boolean): Ne
         XVFB,
         [SYSTEM_CA_BUNDLE, 'ca-certificates'],
       ];
+    case 'falkon':
+    case 'qutebrowser':
+      // QtWebEngine browsers always run in a window; their CA trust needs certutil and openssl.
+      return [
+        [target.executablePath ?? `/usr/bin/${driver}`, driver],
+        XVFB,
+        XDOTOOL,
+        ['/usr/bin/certutil', 'libnss3-tools'],
+        ['/usr/bin/openssl', 'openssl'],
+      ];
+    case 'epiphany':
+      return [
+        [target.executablePath ?? '/usr/bin/epiphany-browser', 'epiphany-browser'],
+        XVFB,
+        XDOTOOL,
+        ['/usr/bin/xclip', 'xclip'],
+        ['/usr/bin/dbus-run-session', 'dbus-daemon'],
+        ['/usr/bin/openssl', 'openssl'],
+      ];
     default:
       return undefined;
   }

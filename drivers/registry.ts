@@ -9,3 +9,6 @@ registerDriver('android', async () => (await import('./android/android-driver.ts
 registerDriver('firefox', async () => (await import('./firefox.ts')).firefoxDriver);
 registerDriver('webkit', async () => (await import('./webkit.ts')).webkitDriver);
 registerDriver('webkit-webdriver', async () => (await import('./webkit-webdriver.ts')).webkitWebDriverDriver);
+registerDriver('falkon', async () => (await import('./falkon.ts')).falkonDriver);
+registerDriver('qutebrowser', async () => (await import('./qutebrowser.ts')).qutebrowserDriver);
+registerDriver('epiphany', async () => (await import('./epiphany.ts')).epiphanyDriver);

@@ -32,6 +32,10 @@ export const ENGINE_DRIVERS: Record<Exclude<Engine, 'android'>, string> = {
  */
 export const OTHER_DRIVERS: Record<string, { engine: Exclude<Engine, 'android'>; modes?: ['incognito'] }> = {
   'webkit-webdriver': { engine: 'webkit', modes: ['incognito'] },
+  // Browsers with drivers of their own (their binary in executablePath, or Debian's).
+  epiphany: { engine: 'webkit' },
+  falkon: { engine: 'chromium' },
+  qutebrowser: { engine: 'chromium' },
 };
 
 /**

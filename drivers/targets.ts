@@ -37,8 +37,40 @@ export const DEFAULT_TARGETS: TargetConfig[] = [
     addressBarEngine: ['google.com'],
   },
   {
+    id: 'falkon',
+    name: 'Falkon',
+    engine: 'chromium',
+    driver: 'falkon',
+    executablePath: '/usr/bin/falkon',
+    // KDE's browser on QtWebEngine; its filter lists come from Adblock Plus's and GitHub's servers.
+    vendorDomains: ['kde.org', 'falkon.org'],
+    // Falkon's address bar and search box suggest and search with DuckDuckGo by default.
+    addressBarEngine: ['duckduckgo.com'],
+  },
+  {
+    id: 'qutebrowser',
+    name: 'qutebrowser',
+    engine: 'chromium',
+    driver: 'qutebrowser',
+    executablePath: '/usr/bin/qutebrowser',
+    vendorDomains: ['qutebrowser.org'],
+    // Its default start page and search engine are DuckDuckGo's.
+    addressBarEngine: ['duckduckgo.com'],
+  },
+  {
+    id: 'gnome-web',
+    name: 'GNOME Web',
+    engine: 'webkit',
+    driver: 'epiphany',
+    executablePath: '/usr/bin/epiphany-browser',
+    // GNOME's browser on WebKitGTK; its content filter comes from Adblock Plus's servers.
+    vendorDomains: ['gnome.org'],
+    // GNOME Web's address bar searches DuckDuckGo by default.
+    addressBarEngine: ['duckduckgo.com'],
+  },
+  {
     id: 'webkitgtk',
-    name: 'WebKitGTK MiniBrowser',
+    name: "WebKitGTK MiniBrowser (WebKitGTK's test shell)",
     engine: 'webkit',
     executablePath: '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
     // Driven by keys on a virtual display (drivers/webkit.ts): normal and --private.

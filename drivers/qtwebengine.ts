@@ -1,0 +1,279 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { join } from 'node:path';
+import { writePidFile } from '../src/seal/pid-files.ts';
+import { CdpPage } from './cdp-page.ts';
+import { LAUNCH_WITH_TRUST_DIR, trustCaInNssHome, writeTrustDir } from './desktop-trust.ts';
+import type { LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
+import { commandLineWithEnv } from './keyboard-browser.ts';
+import { exitsWithin, killGroup, sleep, waitForEndpoint, withTimeout } from './process.ts';
+import { browserHome, mountNamespaceArgs } from './webkitgtk.ts';
+import { startXDisplay, waitForWindow, type XDisplay } from './x-display.ts';
+
+/** What the QtWebEngine browsers (Falkon, qutebrowser) share: proxy, CA trust, home, version. */
+
+/** Debian's QtWebEngine library; its file name carries the version (libQt5WebEngineCore.so.5.15.13). */
+const QTWEBENGINE_LIBRARY = '/usr/lib/x86_64-linux-gnu/libQt5WebEngineCore.so.5';
+
+/** QtWebEngine's version from the library the browser loads, or `unknown`. */
+export function qtWebEngineVersion(): string {
+  try {
+    return realpathSync(QTWEBENGINE_LIBRARY).match(/\.so\.(\d+\.\d+\.\d+)$/)?.[1] ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The environment variables a QtWebEngine browser is told things through (shown in commandLine()). */
+export const QT_ENV_NAMES = [
+  'QTWEBENGINE_CHROMIUM_FLAGS',
+  'QTWEBENGINE_DISABLE_SANDBOX',
+  'http_proxy',
+  'https_proxy',
+] as const;
+
+/**
+ * The environment of a QtWebEngine browser, each variable with why. Nothing here changes what the
+ * browser sends by itself.
+ */
+export function qtEnv(base: NodeJS.ProcessEnv, proxyUrl: string, chromiumFlags: string[]): NodeJS.ProcessEnv {
+  return {
+    ...base,
+    // Qt's own network stack (filter-list downloads and the like) takes the system proxy from here.
+    http_proxy: proxyUrl,
+    https_proxy: proxyUrl,
+    // QtWebEngine's Chromium reads its switches from here; empty when the browser has a flag of its own.
+    ...(chromiumFlags.length > 0 ? { QTWEBENGINE_CHROMIUM_FLAGS: chromiumFlags.join(' ') } : {}),
+    // phonehome runs as root in CI, where Chromium refuses to start with its sandbox (as --no-sandbox does).
+    ...(process.getuid?.() === 0 ? { QTWEBENGINE_DISABLE_SANDBOX: '1' } : {}),
+  };
+}
+
+/**
+ * Prepares a QtWebEngine browser's home and trust, and returns the command that runs `binary` in a
+ * mount namespace of its own with the trust folder over the system one (Qt's network stack), wrapped
+ * for the seal when there is one. The NSS db in the home is QtWebEngine's Chromium's trust.
+ */
+export async function prepareQtBrowser(
+  options: LaunchOptions,
+  binary: string,
+  argv: string[],
+): Promise<{ homeDir: string; env: NodeJS.ProcessEnv; command: string; args: string[] }> {
+  const { homeDir, env } = browserHome(options.workDir);
+  await trustCaInNssHome(homeDir, options.proxy).catch((error: Error) => {
+    throw new Error(`${options.target.id}: could not trust the run CA with certutil: ${error.message}`);
+  });
+  const trustDir = writeTrustDir(options.workDir, options.proxy);
+  const inner = [
+    ...mountNamespaceArgs(),
+    '--',
+    'sh',
+    '-c',
+    LAUNCH_WITH_TRUST_DIR,
+    'sh',
+    trustDir,
+    binary,
+    ...argv,
+  ];
+  const { command, args } = options.seal?.wrap('unshare', inner) ?? { command: 'unshare', args: inner };
+  return { homeDir, env, command, args };
+}
+
+/** The browser's command line and the Qt variables it runs with. */
+export function qtCommandLine(pid: number | undefined): string[] {
+  return commandLineWithEnv(pid, QT_ENV_NAMES);
+}
+
+/** The log file of a launch. */
+export const logPathOf = (workDir: string, name: string): string => join(workDir, `${name}.log`);
+
+/** DevTools port inside a sealed namespace (its loopback is its own, so a fixed port is free). */
+export const SEALED_DEVTOOLS_PORT = 9222;
+
+/**
+ * The DevTools port to ask QtWebEngine for: the fixed one inside a seal, else a loopback port free
+ * now (QtWebEngine refuses port 0: "Invalid port given for the inspector server").
+ */
+export async function devtoolsPort(options: LaunchOptions): Promise<number> {
+  if (options.seal) return SEALED_DEVTOOLS_PORT;
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** What a QtWebEngine driver gives to launch its browser. */
+export interface QtLaunch {
+  /** Product name, for messages (`Falkon`). */
+  name: string;
+  /** X window class of its browser window. */
+  windowClass: string;
+  /** Binary and its arguments (the DevTools port already among them or in `chromiumFlags`). */
+  binary: string;
+  argv: string[];
+  /** Chromium switches given through QTWEBENGINE_CHROMIUM_FLAGS. */
+  chromiumFlags: string[];
+  /** Reads the browser's version. */
+  version: () => string;
+  /** Which mode the browser says it is in, from its window title, command line and home. */
+  mode: (title: string, argv: string[], homeDir: string) => ModeEvidence;
+}
+
+/** How long a navigation may take before the step fails (a loaded 2-core machine took 20 s). */
+const LOAD_TIMEOUT_MS = 45_000;
+
+/**
+ * A QtWebEngine browser in a window on a virtual display of its own. Pages are driven over the
+ * DevTools protocol of its page target (CdpPage); the browser itself (its mode, its quitting) as a
+ * person sees and does it: its window title, Ctrl+Q.
+ */
+class QtSession implements Session {
+  readonly pid: number | undefined;
+  private closed = false;
+  /** True when close() had to kill the browser (it did not quit by itself). */
+  forced = false;
+
+  constructor(
+    private readonly proc: ChildProcess,
+    private readonly x: XDisplay,
+    private readonly window: string,
+    private readonly cdp: CdpPage,
+    private readonly spec: QtLaunch,
+    private readonly homeDir: string,
+    private readonly forgetPid: () => void,
+  ) {
+    this.pid = proc.pid;
+  }
+
+  async version(): Promise<string> {
+    return this.spec.version();
+  }
+
+  title(): Promise<string> {
+    return this.x.xdotool('getwindowname', this.window);
+  }
+
+  async visit(url: string): Promise<void> {
+    const loaded = this.cdp.next('Page.loadEventFired', LOAD_TIMEOUT_MS, `visit ${url}`);
+    // Whatever happens below, a load that never comes is not an unhandled rejection.
+    loaded.catch(() => {});
+    const { errorText } = await this.cdp.send<{ errorText?: string }>('Page.navigate', { url });
+    if (errorText) {
+      throw new Error(`visit ${url}: ${this.spec.name} could not load it (${errorText})`);
+    }
+    await loaded;
+  }
+
+  async search(query: string, options: SearchOptions): Promise<void> {
+    if (options.via === 'address-bar') {
+      throw new Error(`searching from the address bar is not supported yet by the ${this.spec.name} driver`);
+    }
+    await this.visit(options.engineUrl);
+    // Key events reach only a focused window's page: the window gets the focus as a click would give it.
+    await this.x.xdotool('windowfocus', '--sync', this.window);
+    const found = await this.cdp.evaluate<boolean>(
+      "(() => { const box = document.querySelector('input[name=q]'); if (!box) return false; box.focus(); return true; })()",
+    );
+    if (!found) throw new Error(`search for ${query}: the engine page has no search box (input[name=q])`);
+    // Typed key by key, as a person would: suggestion requests fire per keystroke.
+    for (const c of query) {
+      await this.cdp.send('Input.insertText', { text: c });
+      await sleep(25);
+    }
+    const typed = await this.cdp.evaluate<string>("document.querySelector('input[name=q]').value");
+    if (typed !== query) throw new Error(`search for ${query}: the search box reads "${typed}" after typing`);
+    const loaded = this.cdp.next('Page.loadEventFired', LOAD_TIMEOUT_MS, `search for ${query}`);
+    loaded.catch(() => {});
+    // Sent as Enter in a text field sends it (a submit event); QtWebEngine's window has no window
+    // manager to make it active, and a DevTools key event then reaches no field.
+    await this.cdp.evaluate("document.querySelector('input[name=q]').form.requestSubmit()");
+    await loaded;
+  }
+
+  async follow(selector: string): Promise<string> {
+    const loaded = this.cdp.next('Page.loadEventFired', LOAD_TIMEOUT_MS, `follow ${selector}`);
+    loaded.catch(() => {});
+    const clicked = await this.cdp.evaluate<boolean>(
+      `(() => { const a = document.querySelector(${JSON.stringify(selector)}); if (!a) return false; a.click(); return true; })()`,
+    );
+    if (!clicked) {
+      throw new Error(`follow ${selector}: the page has no such element`);
+    }
+    await loaded;
+    return this.cdp.evaluate<string>('location.href');
+  }
+
+  async idle(ms: number): Promise<void> {
+    await sleep(ms);
+  }
+
+  async mode(): Promise<ModeEvidence> {
+    return this.spec.mode(await this.title(), qtCommandLine(this.pid), this.homeDir);
+  }
+
+  async commandLine(): Promise<string[]> {
+    return qtCommandLine(this.pid);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.cdp.close();
+    // Ctrl+Q quits as a person would, so the browser writes its profile and sends what it sends at exit.
+    const quit = async (): Promise<void> => {
+      await this.x.xdotool('windowfocus', '--sync', this.window);
+      await this.x.xdotool('key', '--clearmodifiers', 'ctrl+q');
+    };
+    await withTimeout(quit(), 5000, 'ctrl+q').catch(() => {});
+    if (!(await exitsWithin(this.proc, 8000))) {
+      this.forced = true;
+      killGroup(this.proc, 'SIGTERM');
+      if (!(await exitsWithin(this.proc, 3000))) killGroup(this.proc, 'SIGKILL');
+    }
+    await this.x.stop();
+    this.forgetPid();
+  }
+}
+
+/**
+ * Launches a QtWebEngine browser on a virtual display of its own behind the capture proxy (trust
+ * as prepareQtBrowser), waits for its DevTools endpoint and its window, and connects to its page.
+ * On failure everything started is stopped and the error says which step failed.
+ */
+export async function launchQtBrowser(options: LaunchOptions, spec: QtLaunch): Promise<Session> {
+  const { homeDir, env, command, args } = await prepareQtBrowser(options, spec.binary, spec.argv);
+  const x = await startXDisplay();
+  const proc = spawn(command, args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+    env: { ...qtEnv(env, options.proxy.url, spec.chromiumFlags), DISPLAY: x.display },
+  });
+  const forgetPid = writePidFile(proc.pid, `${spec.name} for ${options.target.id}:${options.mode}`);
+  let cdp: CdpPage | undefined;
+  try {
+    const ws = await waitForEndpoint(proc, {
+      pattern: /DevTools listening on (ws:\/\/\S+)/,
+      logPath: logPathOf(options.workDir, spec.windowClass),
+      timeoutMs: 60_000,
+      browser: spec.name,
+      endpoint: 'DevTools',
+    });
+    let port = Number(new URL(ws).port);
+    if (options.seal) port = options.seal.hostPort(SEALED_DEVTOOLS_PORT);
+    const window = await waitForWindow(x, spec.windowClass);
+    cdp = await CdpPage.connect(`http://127.0.0.1:${port}`);
+    return new QtSession(proc, x, window, cdp, spec, homeDir, forgetPid);
+  } catch (error) {
+    cdp?.close();
+    killGroup(proc, 'SIGKILL');
+    await exitsWithin(proc, 3000);
+    await x.stop();
+    forgetPid();
+    throw error;
+  }
+}
