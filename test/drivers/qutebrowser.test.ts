@@ -4,7 +4,7 @@ import { qutebrowserDriver } from '../../drivers/qutebrowser.ts';
 import { SEARCH_ENGINE_URL } from '../../fixtures/web/web-sink.ts';
 import { sealUnavailable } from '../../src/seal/namespace.ts';
 import { describeUnless } from '../skip-reason.ts';
-import { behindCapture, type Launched, untrustedCa } from './behind-capture.ts';
+import { behindCapture, type Launched } from './behind-capture.ts';
 import { withSealedSession } from './sealed-session.ts';
 
 const target: TargetConfig = {
@@ -73,24 +73,6 @@ describe.each(['normal', 'incognito'] as const)('qutebrowser driver, %s mode', (
 
   it('should name the qutebrowser and QtWebEngine versions', async () => {
     expect(await qb.session.version()).toMatch(/^qutebrowser \d+\.\d+\.\d+ \(QtWebEngine \d+\.\d+\.\d+\)$/);
-  });
-});
-
-describe('qutebrowser driver, certificates', () => {
-  it('should not load the page, nor ignore the error, when the proxy signs with a CA the browser does not trust', {
-    timeout: 120_000,
-  }, async () => {
-    const ca = await untrustedCa();
-    const { session, capture } = await browsers.launch('normal', { proxy: ca.proxy });
-    // QtWebEngine's Chromium refuses the certificate after the handshake has completed, without an
-    // alert the proxy could see (no tls-opaque gap is recorded; the capture's own finding), and
-    // shows its error page, which never fires the page's load: what is checked is that no request
-    // of the page was sent over the connection it refused.
-    session.visit(SEARCH_ENGINE_URL).catch(() => {});
-    // (qutebrowser asks its user whether to go on, its default; nobody answers.)
-    await new Promise((r) => setTimeout(r, 15_000));
-    expect(capture.flows().some((f) => f.request.url === SEARCH_ENGINE_URL)).toBe(false);
-    ca.remove();
   });
 });
 
