@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TargetConfig } from '../../drivers/driver.ts';
 import { falkonDriver, falkonWebsiteData } from '../../drivers/falkon.ts';
-import { SEARCH_ENGINE_URL } from '../../fixtures/web/web-sink.ts';
+import { SEARCH_ENGINE_URL } from '../../src/harness/web/web-sink.ts';
 import { sealUnavailable } from '../../src/seal/namespace.ts';
 import { describeUnless } from '../skip-reason.ts';
 import { behindCapture, type Launched, untrustedCa } from './behind-capture.ts';
