@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -105,6 +105,18 @@ async function scan(workDir: string, values: string[]): Promise<DeviceFinding[]>
   return result.findings;
 }
 
+/** Waits until a file in `folder` holds `value` as bytes (Latin-1), up to `ms`; throws saying so after. */
+async function waitForFileHolding(folder: string, value: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  const bytes = Buffer.from(value, 'latin1');
+  for (;;) {
+    const files = existsSync(folder) ? readdirSync(folder) : [];
+    if (files.some((f) => readFileSync(join(folder, f)).includes(bytes))) return;
+    if (Date.now() > deadline) throw new Error(`no file in ${folder} held ${value} after ${ms / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 const show = (fs: DeviceFinding[]) => fs.map((f) => `${f.where} ${f.chain.join(' → ')}`).join('\n');
 
 describe('device scan: what real Chromium leaves in its profile', () => {
@@ -125,6 +137,10 @@ describe('device scan: what real Chromium leaves in its profile', () => {
       await session.search(searched, { engineUrl: SEARCH_ENGINE_URL, via: 'page' });
       await session.visit(`${STORE_HOST}/cache?q=${cached}`);
       await session.visit(`${STORE_HOST}/store`);
+      // Chromium commits Local Storage to its LevelDB log a moment later, from another process: on a
+      // loaded machine the close came first and the value never reached the disk (a CI run at
+      // load ~8). Wait until the log holds it, as a user who stays on the page a few seconds would.
+      await waitForFileHolding(join(workDir, 'profile/Default/Local Storage/leveldb'), stored, 60_000);
     });
     const findings = await scan(workDir, [searched, cached, stored]);
     const of = (value: string) => findings.filter((f) => f.token === value);
