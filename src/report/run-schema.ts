@@ -59,6 +59,15 @@ const scenarioV2 = {
   firstAttemptFlows: z.number().int().nonnegative().optional(),
 };
 
+/** The machine a run (or a merged run's part) ran on. */
+const machineSchema = z.looseObject({
+  hostname: z.string(),
+  platform: z.string(),
+  arch: z.string(),
+  node: z.string(),
+  cpus: z.number().int().nonnegative(),
+});
+
 /** The fields both versions share; `gap` and `scenario` are the version's own. */
 const cellV1 = {
   claim: z.string().min(1),
@@ -83,13 +92,7 @@ function runFields(
     commit: z.string(),
     startedAt: z.string(),
     finishedAt: z.string(),
-    machine: z.looseObject({
-      hostname: z.string(),
-      platform: z.string(),
-      arch: z.string(),
-      node: z.string(),
-      cpus: z.number().int().nonnegative(),
-    }),
+    machine: machineSchema,
     sealed: z.boolean(),
     interrupted: z.boolean().optional(),
     targets: z.array(targetRecordSchema),
@@ -129,13 +132,7 @@ export const runRecordSchemaV2 = z.looseObject({
         commit: z.string(),
         startedAt: z.string(),
         finishedAt: z.string(),
-        machine: z.looseObject({
-          hostname: z.string(),
-          platform: z.string(),
-          arch: z.string(),
-          node: z.string(),
-          cpus: z.number().int().nonnegative(),
-        }),
+        machine: machineSchema,
         targets: z.array(z.string()),
       }),
     )
