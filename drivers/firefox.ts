@@ -268,15 +268,16 @@ class FirefoxSession implements Session {
       'moz:scope': 'chrome',
     });
     let tab: string | undefined;
-    for (let i = 0; i < 40 && !tab; i += 1) {
+    for (const deadline = Date.now() + 30_000; !tab && Date.now() < deadline; ) {
       const contexts = (await bidi.send('browsingContext.getTree', {})).result.contexts ?? [];
       tab = contexts.find((c) => c.url === PRIVATE_PAGE)?.context;
       if (!tab) await sleep(250);
     }
-    if (!tab) throw new Error(`Firefox did not open ${PRIVATE_PAGE} within 10 s`);
+    if (!tab) throw new Error(`Firefox did not open ${PRIVATE_PAGE} within 30 s`);
     try {
       let read: { text: string; locale: string } | undefined;
-      for (let i = 0; i < 40 && !read?.text; i += 1) {
+      // Fluent fills the page's text after it loads; on a busy machine that took more than 10 s.
+      for (const deadline = Date.now() + 30_000; !read?.text && Date.now() < deadline; ) {
         const r = await bidi.send('script.evaluate', {
           expression:
             'JSON.stringify({ text: document.querySelector(".info")?.innerText ?? "", locale: document.documentElement.lang })',
@@ -287,7 +288,19 @@ class FirefoxSession implements Session {
         if (!read.text) await sleep(250);
       }
       const text = normalisePromise(read?.text ?? '');
-      if (text === '') throw new Error(`${PRIVATE_PAGE} showed no .info block to read the promise from`);
+      if (text === '') {
+        const shown = await bidi
+          .send('script.evaluate', {
+            expression: 'document.body?.innerText.slice(0, 200) ?? ""',
+            target: { context: tab },
+            awaitPromise: false,
+          })
+          .then((r) => JSON.stringify(r.result.result?.value ?? ''))
+          .catch((e: Error) => `unreadable: ${e.message}`);
+        throw new Error(
+          `${PRIVATE_PAGE} showed no .info block to read the promise from within 30 s (it showed ${shown})`,
+        );
+      }
       return {
         text,
         source: `browser UI: ${PRIVATE_PAGE} (a new tab of a private window)`,

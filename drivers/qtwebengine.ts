@@ -176,10 +176,24 @@ class QtSession implements Session {
     await this.visit(options.engineUrl);
     // Key events reach only a focused window's page: the window gets the focus as a click would give it.
     await this.x.xdotool('windowfocus', '--sync', this.window);
-    const found = await this.cdp.evaluate<boolean>(
-      "(() => { const box = document.querySelector('input[name=q]'); if (!box) return false; box.focus(); return true; })()",
-    );
-    if (!found) throw new Error(`search for ${query}: the engine page has no search box (input[name=q])`);
+    // The load event awaited above may be the start page's, when it finishes after the navigation
+    // began (seen under load): the engine page's box is waited for, not assumed.
+    let found = false;
+    let at = '';
+    for (const deadline = Date.now() + LOAD_TIMEOUT_MS; !found && Date.now() < deadline; ) {
+      found = await this.cdp.evaluate<boolean>(
+        "(() => { const box = document.querySelector('input[name=q]'); if (!box) return false; box.focus(); return true; })()",
+      );
+      if (!found) {
+        at = await this.cdp.evaluate<string>('location.href');
+        await sleep(250);
+      }
+    }
+    if (!found) {
+      throw new Error(
+        `search for ${query}: the engine page has no search box (input[name=q]); the page is at ${at}`,
+      );
+    }
     // Typed key by key, as a person would: suggestion requests fire per keystroke.
     for (const c of query) {
       await this.cdp.send('Input.insertText', { text: c });
