@@ -7,6 +7,7 @@ import {
   runId,
   targetModes,
 } from './fixtures/matrix-env.ts';
+import { BUSY_SLOTS_ENV } from './src/harness/busy-gate.ts';
 import { scenariosOf } from './src/harness/plan.ts';
 import { SCENARIO_IDS } from './src/harness/scenarios.ts';
 import { type WatchSettings, watchSettingsFromEnv } from './src/harness/watch.ts';
@@ -50,13 +51,20 @@ async function matrixProjects() {
   return projects;
 }
 
+const quick = process.env.PHONEHOME_MATRIX === 'quick';
+// The matrix's busy phases (launch, steps, relaunch) take turns three at a time across workers
+// (src/harness/busy-gate.ts); set here, before the workers start, so each of them inherits it.
+if (matrix) process.env[BUSY_SLOTS_ENV] ??= '3';
+
 export default defineConfig<{ target: TargetConfig; mode: Mode; watch: WatchSettings }>({
   timeout: 180_000,
   expect: { timeout: 10_000 },
   fullyParallel: true,
-  // Scenarios mostly wait (idle, settle): four browsers at a time fit two cores (1.4 min vs 1.8 min
-  // with three for the default matrix, same verdicts).
-  workers: Number(process.env.PHONEHOME_WORKERS ?? (matrix ? 4 : 2)),
+  // Scenarios mostly wait (their watch windows): four browsers at a time fit two cores (1.4 min vs
+  // 1.8 min with three for the full matrix, same verdicts). The quick matrix runs one search per
+  // target and mode, fourteen in all: with seven workers they take two turns instead of four, and
+  // the busy gate keeps seven launches from sharing two cores at once.
+  workers: Number(process.env.PHONEHOME_WORKERS ?? (matrix ? (quick ? 7 : 4) : 2)),
   retries: 0,
   outputDir: 'test-results',
   reporter: matrix

@@ -20,13 +20,22 @@ export class HarnessError extends Error {
 /**
  * Which part of the harness an error says failed, or undefined when it is not the harness's doing.
  * Besides HarnessError, a browser's own words can name the display or the port: GTK's "cannot open
- * display", Firefox's and Chromium's "no DISPLAY"/"Missing X server", a port already in use.
+ * display", Qt's "could not connect to display", Firefox's and Chromium's "no DISPLAY"/"Missing X
+ * server", a port already in use.
  * Anything else (an exit, a crash, a timeout) counts as the browser's.
  */
 export function harnessPart(error: unknown): HarnessPart | undefined {
   if (error instanceof HarnessError) return error.part;
   const text = error instanceof Error ? error.message : String(error);
-  if (/cannot open display|Missing X server|no DISPLAY environment variable/i.test(text)) return 'display';
+  // Qt says it as "could not connect to display", then fails every platform plugin (its xcb one
+  // needs the display; the others are never picked under X).
+  if (
+    /cannot open display|could not connect to display|no Qt platform plugin could be initialized|Missing X server|no DISPLAY environment variable/i.test(
+      text,
+    )
+  ) {
+    return 'display';
+  }
   if (/EADDRINUSE|address already in use/i.test(text)) return 'port';
   return undefined;
 }
