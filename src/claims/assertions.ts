@@ -1,5 +1,6 @@
 import type { Token } from '../model/token.ts';
 import type { Verdict } from '../model/verdict.ts';
+import { notApplicableBecause } from './applicability.ts';
 import { RECIPIENT_CLASSES, type Recipient, type RecipientClass } from './claim-terms.ts';
 import { evaluate, evaluateWith } from './evaluate.ts';
 import { provenRecipient, recipientDomains, recipientsText } from './recipients.ts';
@@ -35,7 +36,9 @@ function evidenceLines(v: Verdict): string {
 export function satisfies(view: RunView, claim: Claim, isNot: boolean): AssertionResult {
   const verdict = evaluate(claim, view);
   if (!verdict) {
-    const says = `Claim “${claim.says}” does not apply to ${view.target.id} (it is about ${claim.when.mode} mode, consent ${claim.when.consent}), so it can neither hold nor fail.`;
+    const why =
+      notApplicableBecause(claim, view) ?? `Claim “${claim.says}” does not apply to ${view.target.id}.`;
+    const says = `${why} So it can neither hold nor fail.`;
     return { pass: isNot, message: () => says, verdict };
   }
   const text = `${verdict.reason}${evidenceLines(verdict)}`;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ClaimAppliesTo } from '../model/run-record.ts';
 import { DATA_CLASSES, type DataClass } from '../model/token.ts';
 
 /**
@@ -28,8 +29,14 @@ export interface ClaimBase {
   id: string;
   /** The sentence shown in reports. */
   says: string;
-  /** Policy quote or link the claim comes from. */
+  /** Where the claim's words are: a URL, or `browser UI: <page>`. */
   source?: string;
+  /** The vendor's own words, verbatim and short (from the browser or a published notice); needs `source`. */
+  quote?: string;
+  /** The targets (base ids, `*` as a wildcard) and engines the claim is about; absent: every target. */
+  appliesTo?: ClaimAppliesTo;
+  /** True for a claim that quotes no vendor: what users expect of any browser. */
+  generic?: boolean;
   when: ClaimWhen;
   /** Data the rule is about; empty for rules that look at whole flows (unlinkable-modes, declared-recipients-only). */
   data: DataSelector[];

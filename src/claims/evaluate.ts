@@ -1,6 +1,7 @@
 import type { Flow } from '../model/flow.ts';
-import type { Consent, ScenarioRecord } from '../model/run-record.ts';
+import type { ScenarioRecord } from '../model/run-record.ts';
 import type { Verdict } from '../model/verdict.ts';
+import { notApplicableBecause, scopeOf } from './applicability.ts';
 import { ruleText } from './explain.ts';
 import { Judgement, type JudgeScope } from './judgement.ts';
 import { type Rule, ruleKindOf } from './rules/registry.ts';
@@ -8,8 +9,9 @@ import type { RunView } from './run-view.ts';
 import type { Claim } from './schema.ts';
 
 /**
- * Judge one claim on one cell. Returns null when the claim does not apply to the cell (its `when.mode`
- * is the other mode, or no scenario ran with the consent it is about). Fails closed: fail when a
+ * Judge one claim on one cell. Returns null when the claim does not apply to the cell (its
+ * `appliesTo` names other targets, its `when.mode` is the other mode, or no scenario ran with the
+ * consent it is about: `notApplicableBecause` says which). Fails closed: fail when a
  * finding breaks the rule; else error when the harness broke; else inconclusive when something
  * relevant could not be seen (an unreadable TLS connection or request to a recipient that matters,
  * bypass traffic, a scenario without a network seal unless the risk was accepted, a decode bound on a
@@ -28,21 +30,9 @@ export interface EvaluateOptions {
 
 /** `evaluate`, narrowed to one token: what the matchers use. Same verdict rules. */
 export function evaluateWith(claim: Claim, view: RunView, options: EvaluateOptions): Verdict | null {
-  if (claim.when.mode !== 'any' && view.target.mode !== claim.when.mode) return null;
+  if (notApplicableBecause(claim, view) !== undefined) return null;
   const kind = ruleKindOf(claim.rule.kind);
-  // A rule that compares the two modes reads both; every other rule reads the cell's mode.
-  const inScope = view.records.filter(
-    (r) =>
-      r.target.base === view.target.base && (kind.comparesModes === true || r.target.id === view.target.id),
-  );
-  const records = inScope.filter((r) => consentMatches(r.consent, claim.when.consent));
-  // A record that does not say what consent it gave (written before consent was recorded) may or may
-  // not be one the claim is about: it can neither pass nor fail the claim.
-  const unknownConsent =
-    claim.when.consent === 'any'
-      ? []
-      : inScope.filter((r) => (r.consent as Consent | undefined) === undefined);
-  if (inScope.length > 0 && records.length === 0 && unknownConsent.length === 0) return null;
+  const { records, unknownConsent } = scopeOf(claim, view);
 
   const judged = new Judgement();
   if (records.length === 0 && unknownConsent.length === 0)
@@ -109,17 +99,6 @@ function judgeSeal(rule: Rule, records: ScenarioRecord[], view: RunView, judged:
     judged.blind.add(says);
     judged.unsealed = { accepted: false, says };
   }
-}
-
-/**
- * Which records a claim is about: a claim about declined consent covers `declined` and `none` (a
- * target that asked nothing was given no consent); one about granted consent only `granted`. A
- * record without a consent value matches neither (the caller makes it inconclusive).
- */
-function consentMatches(given: Consent | undefined, wanted: Claim['when']['consent']): boolean {
-  if (wanted === 'any') return true;
-  if (wanted === 'granted') return given === 'granted';
-  return given === 'declined' || given === 'none';
 }
 
 function flowsOf(records: ScenarioRecord[], flows: Flow[]): Flow[] {

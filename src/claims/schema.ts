@@ -17,6 +17,10 @@ export interface Claim extends ClaimBase {
 }
 
 const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+// A target base id (`chromium`, `android-mi-browser-emulator-5554`), `*` matching any run of characters.
+const TARGET_PATTERN = /^[a-z0-9*][a-z0-9*._-]*$/;
+/** Longest quote a claim may carry: a sentence or two, not a page. */
+export const QUOTE_MAX = 400;
 
 const dataInput = z.enum(DATA_SELECTORS as [DataSelector, ...DataSelector[]], {
   error: (issue) => `unknown data ${JSON.stringify(issue.input)}; use one of ${DATA_SELECTORS.join(', ')}`,
@@ -34,7 +38,39 @@ export const ClaimInputSchema = z
       .string()
       .regex(KEBAB, { error: 'must be kebab-case, e.g. incognito-search-terms-only-to-search-engine' }),
     says: z.string().trim().min(1, { error: 'must be a sentence' }),
-    source: z.string().optional(),
+    source: z
+      .string()
+      .trim()
+      .min(1, { error: 'must say where the words are: a URL or "browser UI: <page>"' })
+      .optional(),
+    quote: z
+      .string()
+      .trim()
+      .min(1, { error: "must be the vendor's words, verbatim" })
+      .max(QUOTE_MAX, {
+        error: `must be short (at most ${QUOTE_MAX} characters): quote the sentence the claim rests on`,
+      })
+      .optional(),
+    appliesTo: z
+      .strictObject({
+        targets: z
+          .array(
+            z.string().regex(TARGET_PATTERN, { error: 'must be a target id such as chromium, * allowed' }),
+          )
+          .optional(),
+        engines: z
+          .array(
+            z
+              .string()
+              .regex(KEBAB, { error: 'must be an engine such as chromium, firefox, webkit or android' }),
+          )
+          .optional(),
+      })
+      .refine((a) => (a.targets?.length ?? 0) + (a.engines?.length ?? 0) > 0, {
+        error: 'must name at least one target or engine',
+      })
+      .optional(),
+    generic: z.boolean().optional(),
     when: z
       .strictObject({
         mode: z.enum(['normal', 'incognito', 'any']).default('any'),
@@ -58,6 +94,23 @@ export const ClaimInputSchema = z
             : `has more than one rule (${present.join(', ')}); write one claim per rule`,
       });
       return;
+    }
+    if (claim.quote !== undefined && claim.source === undefined) {
+      ctx.issues.push({
+        code: 'custom',
+        input: claim,
+        path: ['source'],
+        message: 'is required with quote: say where the words are (a URL, or "browser UI: <page>")',
+      });
+    }
+    if (claim.quote !== undefined && claim.generic === true) {
+      ctx.issues.push({
+        code: 'custom',
+        input: claim,
+        path: ['generic'],
+        message:
+          "cannot be true with quote: a quoted claim is the vendor's, a generic one is what users expect",
+      });
     }
     if (RULES[present[0]!].needsData && claim.data === undefined) {
       ctx.issues.push({
@@ -87,6 +140,9 @@ export function normalizeClaim(input: z.output<typeof ClaimInputSchema>): Claim 
     id: input.id,
     says: input.says,
     ...(input.source !== undefined ? { source: input.source } : {}),
+    ...(input.quote !== undefined ? { quote: input.quote } : {}),
+    ...(input.appliesTo !== undefined ? { appliesTo: input.appliesTo } : {}),
+    ...(input.generic === true ? { generic: true } : {}),
     when: input.when,
     data: kind.needsData ? [...new Set(input.data ?? [])] : [],
     rule,
@@ -135,7 +191,7 @@ function issuePath(issue: z.core.$ZodIssue): PropertyKey[] {
 
 function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
-    return `unknown field; a claim has id, says, source, when, data and one rule (${RULE_KEYS.join(', ')})`;
+    return `unknown field; a claim has id, says, source, quote, appliesTo, generic, when, data and one rule (${RULE_KEYS.join(', ')})`;
   }
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
   return issue.message;

@@ -3,23 +3,27 @@ import { type DeviceFinding, deviceFindingSchema, type Finding, findingSchema } 
 import { modeSchema } from './flow.ts';
 import { type Gap, gapSchema } from './gap.ts';
 import { type DataClass, dataClassSchema, type Token, tokenSchema } from './token.ts';
-import type { Verdict } from './verdict.ts';
+import type { CellStatus, Verdict } from './verdict.ts';
 /**
  * run.json: the one record of a run. Every report (terminal table, HTML, Markdown, JUnit, diff) is
  * rendered from it alone. Fields are only ever added, never renamed. `schema` names the version:
  * @2 added gap kinds (`capture-lost`, `still-sending`) a reader of @1 would not know, and the
- * per-scenario `sealed` and `consent`; `report` and `diff` read @1 and @2, runs are written as @2.
+ * per-scenario `sealed` and `consent`; @3 added the cell status `not-applicable` (a claim that is not
+ * about a target gets a cell saying so instead of none) and the claims' `quote`, `appliesTo` and
+ * `generic`. `report` and `diff` read @1, @2 and @3; runs are written as @3.
  */
-export const RUN_SCHEMA = 'phonehome/run@2';
+export const RUN_SCHEMA = 'phonehome/run@3';
+/** The second version, still read: no `not-applicable` cells (such a claim left no cell). */
+export const RUN_SCHEMA_V2 = 'phonehome/run@2';
 /** The first version, still read (test/fixtures/runs keeps @1 runs). */
 export const RUN_SCHEMA_V1 = 'phonehome/run@1';
-export type RunSchemaVersion = typeof RUN_SCHEMA | typeof RUN_SCHEMA_V1;
+export type RunSchemaVersion = typeof RUN_SCHEMA | typeof RUN_SCHEMA_V2 | typeof RUN_SCHEMA_V1;
 
 /** Consent the scenario gave: `none` when the target showed no consent screen. */
 export type Consent = 'granted' | 'declined' | 'none';
 
 export interface RunRecord {
-  /** `phonehome/run@2` for every run written now; `phonehome/run@1` for older runs read back. */
+  /** `phonehome/run@3` for every run written now; @2 and @1 for older runs read back. */
   schema: RunSchemaVersion;
   runId: string;
   /** Project commit the run was made from (`git rev-parse HEAD`), or `unknown`. */
@@ -119,11 +123,31 @@ export interface TargetRecord {
 export interface ClaimRecord {
   id: string;
   says: string;
+  /** Where the claim's words are: a URL, or `browser UI: <page>`. */
   source?: string;
+  /** The vendor's own words, verbatim and short (@3): from the browser or a published notice. */
+  quote?: string;
+  /** The targets (base ids) and engines the claim is about (@3); absent: every target. */
+  appliesTo?: ClaimAppliesTo;
+  /** True for a claim no vendor's words are quoted for: what users expect (@3). */
+  generic?: boolean;
 }
 
-/** One cell of the matrix: the verdict of one claim on one target (with mode), as run.json keeps it. */
-export type CellRecord = Verdict;
+/** Which targets a claim is about: a target matches when its base id or its engine is listed. */
+export interface ClaimAppliesTo {
+  /** Target base ids (`chromium`), `*` matching any run of characters (`android-mi-browser-*`). */
+  targets?: string[];
+  /** Engines (`chromium`, `firefox`, `webkit`, `android`). */
+  engines?: string[];
+}
+
+/**
+ * One cell of the matrix, as run.json keeps it: the verdict of one claim on one target (with mode),
+ * or (@3) `not-applicable` with the reason the claim is not about that target, and no evidence.
+ */
+export interface CellRecord extends Omit<Verdict, 'status'> {
+  status: CellStatus;
+}
 
 export interface ScenarioSummary {
   target: string;

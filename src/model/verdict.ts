@@ -5,6 +5,15 @@ import { z } from 'zod';
 export type VerdictStatus = 'pass' | 'fail' | 'inconclusive' | 'error';
 export const VERDICT_STATUSES: readonly VerdictStatus[] = ['pass', 'fail', 'inconclusive', 'error'];
 
+/**
+ * A matrix cell's status in run.json: a verdict, or `not-applicable` (run@3) when the claim is not
+ * about that target (its `appliesTo` names other targets or engines, it is about the other mode, or
+ * about a consent the target's scenarios did not give). Not applicable is never a pass: no report or
+ * exit code counts it as one.
+ */
+export type CellStatus = VerdictStatus | 'not-applicable';
+export const CELL_STATUSES: readonly CellStatus[] = [...VERDICT_STATUSES, 'not-applicable'];
+
 /** One piece of evidence: a flow and where in it a token was found. */
 export interface Evidence {
   flow: string;

@@ -1,7 +1,7 @@
 import type { Gap, GapKind } from '../model/gap.ts';
 import type { RunRecord, TargetRecord } from '../model/run-record.ts';
 import type { DataClass } from '../model/token.ts';
-import type { VerdictStatus } from '../model/verdict.ts';
+import type { CellStatus } from '../model/verdict.ts';
 import { inert } from './text.ts';
 
 /** What got worse between two runs of the same target. */
@@ -19,8 +19,8 @@ export interface Change {
   /** Target key: base id and mode, e.g. `chromium:incognito` (versions and firmware may differ). */
   target: string;
   claim?: string;
-  before?: VerdictStatus;
-  after?: VerdictStatus;
+  before?: CellStatus;
+  after?: CellStatus;
   host?: string;
   dataClass?: DataClass;
   gapKind?: GapKind;
@@ -141,7 +141,9 @@ function compareCells(
   for (const cell of after.cells.filter((c) => c.target === a.id)) {
     const was = old.get(cell.claim);
     if (was === cell.status) continue;
-    const from = was ?? 'not evaluated';
+    // Before @3 a claim that did not apply left no cell: absent and not applicable say the same.
+    if (was === undefined && cell.status === 'not-applicable') continue;
+    const from = was === undefined ? 'not evaluated' : was === 'not-applicable' ? 'not applicable' : was;
     const base = { target: key, claim: cell.claim, before: was, after: cell.status };
     if (cell.status === 'fail') {
       out.regressions.push({
@@ -156,10 +158,11 @@ function compareCells(
         says: `${cell.claim} now passes on ${key} (was ${from}).`,
       });
     } else if (was !== undefined) {
+      // A claim that no longer applies is a change (its verdict is gone), never an improvement.
       out.changes.push({
         ...base,
         kind: 'status-changed',
-        says: `${cell.claim} on ${key} went from ${was} to ${cell.status}: ${cell.reason}`,
+        says: `${cell.claim} on ${key} went from ${from} to ${cell.status === 'not-applicable' ? 'not applicable' : cell.status}: ${cell.reason}`,
       });
     }
   }

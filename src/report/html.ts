@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Gap } from '../model/gap.ts';
 import type { CellRecord, ClaimRecord, RunRecord, TargetRecord } from '../model/run-record.ts';
-import type { Evidence, VerdictStatus } from '../model/verdict.ts';
+import type { CellStatus, Evidence } from '../model/verdict.ts';
 import { diffRuns } from './diff.ts';
 import { maskRun } from './mask.ts';
 import {
   buildMatrix,
   countsLine,
+  legendStatuses,
   type Matrix,
   STATUS_SYMBOL,
   STATUS_WORD,
@@ -39,7 +40,7 @@ pre{white-space:pre-wrap;background:var(--soft);padding:8px;border-radius:6px;ma
 .chip{display:inline-block;border-radius:999px;padding:1px 10px;color:#fff;font-weight:600;font-size:.85rem}
 .chip.pass,.cell.pass button{background:var(--pass)}.chip.fail,.cell.fail button{background:var(--fail)}
 .chip.inconclusive,.cell.inconclusive button{background:var(--inconclusive)}.chip.error,.cell.error button{background:var(--error)}
-.chip.none{background:var(--none)}
+.chip.none,.chip.not-applicable,.cell.not-applicable button{background:var(--none)}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;border:1px solid var(--line);border-radius:6px}
 table{border-collapse:collapse;width:100%}
 th,td{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}
@@ -59,7 +60,7 @@ thead th{background:var(--soft);font-weight:600}
 [popover]::backdrop{background:rgba(0,0,0,.35)}
 .popovers>[popover]:not(:popover-open){display:none}
 .close{float:right;border:1px solid var(--line);background:var(--soft);color:var(--fg);border-radius:6px;padding:2px 10px;font:inherit;cursor:pointer}
-.status-fail{color:var(--fail)}.status-pass{color:var(--pass)}.status-inconclusive{color:var(--inconclusive)}.status-error{color:var(--error)}
+.status-fail{color:var(--fail)}.status-pass{color:var(--pass)}.status-inconclusive{color:var(--inconclusive)}.status-error{color:var(--error)}.status-not-applicable{color:var(--none)}
 ol.evidence{padding-left:0;list-style:none}
 .evidence>li{border:1px solid var(--line);border-radius:6px;padding:8px;margin:8px 0}
 dl.ev{display:grid;grid-template-columns:max-content 1fr;gap:4px 12px;margin:.3rem 0}
@@ -132,7 +133,8 @@ export function renderHtml(original: RunRecord, history: RunRecord[] = []): stri
 }
 
 function headerHtml(run: RunRecord, m: Matrix): string {
-  const counts = (['pass', 'fail', 'inconclusive', 'error'] as const)
+  const counts = legendStatuses(m)
+    .filter((s) => s !== 'none')
     .map((s) => `<span class="chip ${s}">${STATUS_SYMBOL[s]} ${m.counts[s]} ${STATUS_WORD[s]}</span>`)
     .join('');
   return [
@@ -177,7 +179,7 @@ function matrixHtml(run: RunRecord, m: Matrix, earlier: RunRecord[], popovers: s
     });
     return `<tr><th scope="row"><code>${esc(claim.id)}</code><span class="says">${esc(claim.says)}</span></th>${cells.join('')}</tr>`;
   });
-  const legend = (['pass', 'fail', 'inconclusive', 'error', 'none'] as const)
+  const legend = legendStatuses(m)
     .map((s) => `<span><span class="status-${s}">${STATUS_SYMBOL[s]}</span> ${STATUS_WORD[s]}</span>`)
     .join('');
   return [
@@ -199,7 +201,7 @@ function cellPopover(
   cell: CellRecord,
   claim: ClaimRecord,
   t: TargetRecord,
-  history: (VerdictStatus | 'none')[],
+  history: (CellStatus | 'none')[],
 ): string {
   const parts = [
     `<div id="${id}" popover class="cell-popover">`,
@@ -372,7 +374,7 @@ function historyHtml(run: RunRecord, earlier: RunRecord[]): string {
 }
 
 /** Earlier verdicts of one claim on one target (matched by base id and mode), oldest first. */
-function cellHistory(earlier: RunRecord[], claim: string, t: TargetRecord): (VerdictStatus | 'none')[] {
+function cellHistory(earlier: RunRecord[], claim: string, t: TargetRecord): (CellStatus | 'none')[] {
   return earlier.map((r) => {
     const same = r.targets.find((x) => x.base === t.base && x.mode === t.mode);
     const cell = same ? r.cells.find((c) => c.claim === claim && c.target === same.id) : undefined;

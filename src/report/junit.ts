@@ -1,14 +1,14 @@
 import type { CellRecord, RunRecord, TargetRecord } from '../model/run-record.ts';
-import type { VerdictStatus } from '../model/verdict.ts';
+import type { CellStatus } from '../model/verdict.ts';
 import { maskRun } from './mask.ts';
-import { buildMatrix, targetLabel } from './matrix.ts';
+import { buildMatrix, emptyCounts, targetLabel } from './matrix.ts';
 import { evidenceLine } from './terminal.ts';
 
 /**
  * Renders a run as JUnit XML for CI: one <testsuite> per target (with mode), one <testcase> per
- * evaluated claim × target cell. fail → <failure> (reason and evidence), inconclusive → <skipped>
- * with the reason, error → <error>. Claims not evaluated on a target (not applicable) get no test
- * case. All text is XML-escaped and characters XML 1.0 cannot carry are written as `\uXXXX`. Pure.
+ * claim × target cell. fail → <failure> (reason and evidence), inconclusive → <skipped> with the
+ * reason, error → <error>, not applicable (@3) → <skipped> whose message starts `not applicable:`
+ * (counted as skipped, never as a pass). A pair with no cell (runs before @3) gets no test case. All text is XML-escaped and characters XML 1.0 cannot carry are written as `\uXXXX`. Pure.
  */
 export function renderJunit(original: RunRecord): string {
   // Published reports never show a device identifier in full.
@@ -27,7 +27,7 @@ export function renderJunit(original: RunRecord): string {
   const total = count(run.cells);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${attr(`phonehome ${run.runId}`)}" tests="${run.cells.length}" failures="${total.fail}" errors="${total.error}" skipped="${total.inconclusive}" time="${seconds}" timestamp="${attr(run.startedAt)}">`,
+    `<testsuites name="${attr(`phonehome ${run.runId}`)}" tests="${run.cells.length}" failures="${total.fail}" errors="${total.error}" skipped="${skipped(total)}" time="${seconds}" timestamp="${attr(run.startedAt)}">`,
     ...suites,
     '</testsuites>',
   ];
@@ -48,7 +48,7 @@ function suite(run: RunRecord, t: TargetRecord, cells: CellRecord[], says: Map<s
   ];
   if (t.firmware) props.push(['firmware', t.firmware]);
   const out = [
-    `  <testsuite name="${attr(targetLabel(t))}" tests="${cells.length}" failures="${n.fail}" errors="${n.error}" skipped="${n.inconclusive}" timestamp="${attr(run.startedAt)}" hostname="${attr(run.machine.hostname)}">`,
+    `  <testsuite name="${attr(targetLabel(t))}" tests="${cells.length}" failures="${n.fail}" errors="${n.error}" skipped="${skipped(n)}" timestamp="${attr(run.startedAt)}" hostname="${attr(run.machine.hostname)}">`,
     '    <properties>',
     ...props.map(([k, v]) => `      <property name="${attr(k)}" value="${attr(v)}"/>`),
     '    </properties>',
@@ -66,6 +66,8 @@ function testcase(t: TargetRecord, cell: CellRecord, says: string): string {
       return `${open}/>`;
     case 'inconclusive':
       return `${open}>\n      <skipped message="${reason}"/>\n    </testcase>`;
+    case 'not-applicable':
+      return `${open}>\n      <skipped message="${attr(`not applicable: ${cell.reason}`)}"/>\n    </testcase>`;
     case 'fail':
     case 'error': {
       const body = [cell.reason, ...cell.evidence.map(evidenceLine)].join('\n');
@@ -75,10 +77,15 @@ function testcase(t: TargetRecord, cell: CellRecord, says: string): string {
   }
 }
 
-function count(cells: CellRecord[]): Record<VerdictStatus, number> {
-  const n: Record<VerdictStatus, number> = { pass: 0, fail: 0, inconclusive: 0, error: 0 };
+function count(cells: CellRecord[]): Record<CellStatus, number> {
+  const n = emptyCounts();
   for (const c of cells) n[c.status] += 1;
   return n;
+}
+
+/** JUnit's skipped: what was neither passed nor failed nor broken. */
+function skipped(n: Record<CellStatus, number>): number {
+  return n.inconclusive + n['not-applicable'];
 }
 
 function durationSeconds(from: string, to: string): string {

@@ -6,6 +6,8 @@ import {
   buildMatrix,
   cellSymbol,
   countsLine,
+  legendStatuses,
+  type Matrix,
   STATUS_SYMBOL,
   STATUS_WORD,
   targetLabel,
@@ -54,7 +56,7 @@ export function renderMarkdown(original: RunRecord, opts: MarkdownOptions = {}):
     });
     out.push(`| ${code(claim.id)} ${md(claim.says)} | ${cells.join(' | ')} |`);
   }
-  out.push('', legend(), '');
+  out.push('', legend(m), '');
   const promised = run.targets.filter((t) => t.promise);
   if (promised.length > 0) {
     out.push('## In the browser’s own words: what its private mode promises', '');
@@ -165,10 +167,8 @@ function gapSummary(gaps: Gap[]): string {
   return [...byKind].map(([kind, n]) => `- ${code(kind, false)}: ${n}`).join('\n');
 }
 
-function legend(): string {
-  const items = (['pass', 'fail', 'inconclusive', 'error', 'none'] as const).map(
-    (s) => `${STATUS_SYMBOL[s]} ${STATUS_WORD[s]}`,
-  );
+function legend(m: Matrix): string {
+  const items = legendStatuses(m).map((s) => `${STATUS_SYMBOL[s]} ${STATUS_WORD[s]}`);
   return `Legend: ${items.join(' · ')}`;
 }
 

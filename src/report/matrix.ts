@@ -1,5 +1,5 @@
 import type { CellRecord, ClaimRecord, RunRecord, TargetRecord } from '../model/run-record.ts';
-import type { VerdictStatus } from '../model/verdict.ts';
+import type { CellStatus } from '../model/verdict.ts';
 
 /**
  * The claims × targets matrix as every renderer sees it: rows in the run's claim order, columns in
@@ -10,26 +10,43 @@ export interface Matrix {
   claims: ClaimRecord[];
   targets: TargetRecord[];
   cell(claim: string, target: string): CellRecord | undefined;
-  counts: Record<VerdictStatus, number>;
+  counts: Record<CellStatus, number>;
 }
 
 /** One symbol a status, shared by the terminal and Markdown renderers. */
-export const STATUS_SYMBOL: Record<VerdictStatus | 'none', string> = {
+export const STATUS_SYMBOL: Record<CellStatus | 'none', string> = {
   pass: '✔',
   fail: '✘',
   inconclusive: '?',
   error: '!',
+  'not-applicable': '○',
   none: '—',
 };
 
 /** One word a status, for legends and alt text. */
-export const STATUS_WORD: Record<VerdictStatus | 'none', string> = {
+export const STATUS_WORD: Record<CellStatus | 'none', string> = {
   pass: 'pass',
   fail: 'fail',
   inconclusive: 'inconclusive',
   error: 'error',
+  'not-applicable': 'not applicable',
   none: 'not evaluated',
 };
+
+/**
+ * The statuses a legend lists, in order: `not-applicable` only where the run has such cells (runs
+ * before @3 have none), and `none` for a pair with no cell at all.
+ */
+export function legendStatuses(m: Pick<Matrix, 'counts'>): (CellStatus | 'none')[] {
+  return [
+    'pass',
+    'fail',
+    'inconclusive',
+    'error',
+    ...(m.counts['not-applicable'] > 0 ? (['not-applicable'] as const) : []),
+    'none',
+  ];
+}
 
 /**
  * Beside the symbol of a cell whose scenarios ran without a network seal (its reason says whether that
@@ -47,7 +64,13 @@ export function cellSymbol(cell: CellRecord | undefined): string {
 export const UNSEALED_LEGEND = `${UNSEALED_MARK} not sealed: traffic around the proxy was not seen (inconclusive, or a verdict accepted with --accept-unsealed)`;
 
 /** Order that ranks the worst outcome first when a summary must pick one. */
-export const STATUS_ORDER: readonly VerdictStatus[] = ['fail', 'error', 'inconclusive', 'pass'];
+export const STATUS_ORDER: readonly CellStatus[] = [
+  'fail',
+  'error',
+  'inconclusive',
+  'pass',
+  'not-applicable',
+];
 
 /**
  * Builds the matrix of a run. Claims or targets that appear only in cells (a hand-edited or partial
@@ -59,7 +82,7 @@ export function buildMatrix(run: RunRecord): Matrix {
   const claimIds = new Set(claims.map((c) => c.id));
   const targetIds = new Set(targets.map((t) => t.id));
   const byKey = new Map<string, CellRecord>();
-  const counts: Record<VerdictStatus, number> = { pass: 0, fail: 0, inconclusive: 0, error: 0 };
+  const counts = emptyCounts();
   for (const cell of run.cells) {
     byKey.set(key(cell.claim, cell.target), cell);
     counts[cell.status] += 1;
@@ -93,7 +116,16 @@ export function targetLabel(t: TargetRecord): string {
   return `${t.name} (${t.mode}) ${t.version}${firmware}`;
 }
 
-/** One line summing up a run's verdicts, e.g. `3 pass · 1 fail · 0 inconclusive · 0 error`. */
-export function countsLine(counts: Record<VerdictStatus, number>): string {
-  return `${counts.pass} pass · ${counts.fail} fail · ${counts.inconclusive} inconclusive · ${counts.error} error`;
+/** A count of zero for every cell status. */
+export function emptyCounts(): Record<CellStatus, number> {
+  return { pass: 0, fail: 0, inconclusive: 0, error: 0, 'not-applicable': 0 };
+}
+
+/**
+ * One line summing up a run's verdicts, e.g. `3 pass · 1 fail · 0 inconclusive · 0 error`, and
+ * `· 4 not applicable` when there are such cells (runs before @3 have none).
+ */
+export function countsLine(counts: Record<CellStatus, number>): string {
+  const na = counts['not-applicable'] > 0 ? ` · ${counts['not-applicable']} not applicable` : '';
+  return `${counts.pass} pass · ${counts.fail} fail · ${counts.inconclusive} inconclusive · ${counts.error} error${na}`;
 }

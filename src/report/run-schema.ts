@@ -9,22 +9,32 @@ import {
   phoneHomeRowSchema,
   RUN_SCHEMA,
   RUN_SCHEMA_V1,
+  RUN_SCHEMA_V2,
   type RunRecord,
   targetRecordSchema,
   watchWindowSchema,
 } from '../model/run-record.ts';
-import { evidenceSchema, VERDICT_STATUSES, type VerdictStatus } from '../model/verdict.ts';
+import {
+  CELL_STATUSES,
+  type CellStatus,
+  evidenceSchema,
+  VERDICT_STATUSES,
+  type VerdictStatus,
+} from '../model/verdict.ts';
 
 /**
- * The run.json shape as a zod schema: what `phonehome report` and `phonehome diff` accept, in both
- * versions (`phonehome/run@1`, `phonehome/run@2`, told apart by `schema`). It mirrors
+ * The run.json shape as a zod schema: what `phonehome report` and `phonehome diff` accept, in every
+ * version (`phonehome/run@1`, `@2`, `@3`, told apart by `schema`). It mirrors
  * src/model/run-record.ts (a compile-time check below keeps the two equal), and
  * src/report/run.schema.json is generated from it (`npx tsx src/report/run-schema-write.ts`; a
  * test fails when the file is stale). Unknown fields are allowed: run.json only ever gains fields.
- * A field or gap kind added later goes into the @2 parts below (never into @1, which is frozen).
+ * A field added later goes into the @3 parts below (never into @1 or @2, which are frozen); a new
+ * status or gap kind needs a new version, since a reader of the older one would not know it.
  */
 
-const status = z.enum(VERDICT_STATUSES as readonly [VerdictStatus, ...VerdictStatus[]]);
+// Before @3 a claim that did not apply to a target left no cell: those versions keep the four verdicts.
+const statusV1 = z.enum(VERDICT_STATUSES as readonly [VerdictStatus, ...VerdictStatus[]]);
+const statusV3 = z.enum(CELL_STATUSES as readonly [CellStatus, ...CellStatus[]]);
 
 const gapV1 = z.looseObject({ kind: z.enum(GAP_KINDS_V1), ...gapFields });
 
@@ -72,7 +82,7 @@ const machineSchema = z.looseObject({
 const cellV1 = {
   claim: z.string().min(1),
   target: z.string().min(1),
-  status,
+  status: statusV1,
   reason: z.string(),
   evidence: z.array(evidenceSchema),
 };
@@ -82,10 +92,24 @@ const cellV2 = {
   unsealed: z.looseObject({ accepted: z.boolean(), says: z.string() }).optional(),
 };
 
+const cellV3 = { ...cellV2, status: statusV3 };
+
+const claimV1 = { id: z.string().min(1), says: z.string(), source: z.string().optional() };
+
+const claimV3 = {
+  ...claimV1,
+  quote: z.string().optional(),
+  appliesTo: z
+    .looseObject({ targets: z.array(z.string()).optional(), engines: z.array(z.string()).optional() })
+    .optional(),
+  generic: z.boolean().optional(),
+};
+
 function runFields(
   gap: typeof gapV1 | typeof gapSchema,
   scenario: typeof scenarioV1 | typeof scenarioV2,
-  cell: typeof cellV1 | typeof cellV2,
+  cell: typeof cellV1 | typeof cellV2 | typeof cellV3,
+  claim: typeof claimV1 | typeof claimV3,
 ) {
   return {
     runId: z.string().min(1),
@@ -96,9 +120,7 @@ function runFields(
     sealed: z.boolean(),
     interrupted: z.boolean().optional(),
     targets: z.array(targetRecordSchema),
-    claims: z.array(
-      z.looseObject({ id: z.string().min(1), says: z.string(), source: z.string().optional() }),
-    ),
+    claims: z.array(z.looseObject(claim)),
     cells: z.array(z.looseObject(cell)),
     scenarios: z.array(z.looseObject(scenario)),
     gaps: z.array(gap),
@@ -116,13 +138,11 @@ function runFields(
 /** phonehome/run@1: frozen; runs written before @2 still read through it. */
 export const runRecordSchemaV1 = z.looseObject({
   schema: z.literal(RUN_SCHEMA_V1),
-  ...runFields(gapV1, scenarioV1, cellV1),
+  ...runFields(gapV1, scenarioV1, cellV1, claimV1),
 });
 
-/** phonehome/run@2: what `phonehome run` writes now. */
-export const runRecordSchemaV2 = z.looseObject({
-  schema: z.literal(RUN_SCHEMA),
-  ...runFields(gapSchema, scenarioV2, cellV2),
+/** The fields @2 added beside @1's, all optional; @3 keeps them. */
+const addedInV2 = {
   acceptUnsealed: z.boolean().optional(),
   deviceFindings: z.array(deviceFindingSchema).optional(),
   parts: z
@@ -137,13 +157,29 @@ export const runRecordSchemaV2 = z.looseObject({
       }),
     )
     .optional(),
+};
+
+/** phonehome/run@2: frozen; runs written before @3 still read through it. */
+export const runRecordSchemaV2 = z.looseObject({
+  schema: z.literal(RUN_SCHEMA_V2),
+  ...runFields(gapSchema, scenarioV2, cellV2, claimV1),
+  ...addedInV2,
 });
 
-export const runRecordSchema = z.discriminatedUnion('schema', [runRecordSchemaV1, runRecordSchemaV2]).meta({
-  $id: 'https://phonehome.invalid/schema/run.json',
-  title: 'phonehome run record (phonehome/run@1 or phonehome/run@2)',
-  description: 'run.json: the one record of a phonehome run; every report is rendered from it alone.',
+/** phonehome/run@3: what `phonehome run` writes now (adds the `not-applicable` cell status). */
+export const runRecordSchemaV3 = z.looseObject({
+  schema: z.literal(RUN_SCHEMA),
+  ...runFields(gapSchema, scenarioV2, cellV3, claimV3),
+  ...addedInV2,
 });
+
+export const runRecordSchema = z
+  .discriminatedUnion('schema', [runRecordSchemaV1, runRecordSchemaV2, runRecordSchemaV3])
+  .meta({
+    $id: 'https://phonehome.invalid/schema/run.json',
+    title: 'phonehome run record (phonehome/run@1, @2 or @3)',
+    description: 'run.json: the one record of a phonehome run; every report is rendered from it alone.',
+  });
 
 // Compile-time: whatever the schema accepts is a RunRecord (tsc fails here when the two drift apart).
 export type ParsedRunRecord = z.infer<typeof runRecordSchema>;

@@ -1,10 +1,12 @@
 import { styleText } from 'node:util';
 import type { CellRecord, RunRecord, TargetRecord } from '../model/run-record.ts';
-import type { Evidence, VerdictStatus } from '../model/verdict.ts';
+import type { CellStatus, Evidence } from '../model/verdict.ts';
 import {
   buildMatrix,
   cellSymbol,
   countsLine,
+  legendStatuses,
+  type Matrix,
   STATUS_SYMBOL,
   STATUS_WORD,
   UNSEALED_LEGEND,
@@ -23,17 +25,19 @@ const COLUMN_MAX = 22;
 const CLAIM_MAX = 40;
 
 type Style = Parameters<typeof styleText>[0];
-const STATUS_STYLE: Record<VerdictStatus | 'none', Style> = {
+const STATUS_STYLE: Record<CellStatus | 'none', Style> = {
   pass: 'green',
   fail: ['red', 'bold'],
   inconclusive: 'yellow',
   error: 'magenta',
+  'not-applicable': 'gray',
   none: 'gray',
 };
 
 /**
  * Renders the claims × targets matrix of a run for a terminal: one row a claim, one column a target
- * (header lines: name, mode, version), ✔ pass / ✘ fail / ? inconclusive / ! error / — no cell; then
+ * (header lines: name, mode, version), ✔ pass / ✘ fail / ? inconclusive / ! error / ○ not applicable /
+ * — no cell; then
  * the evidence of failing cells (flow, host, where, chain, token), the reasons of inconclusive and
  * error cells, and a legend. Captured text is made inert (no control characters reach the terminal).
  * Pure: never throws on a well-typed RunRecord.
@@ -110,7 +114,7 @@ export function renderTerminalMatrix(run: RunRecord, opts: TerminalOptions = {})
     for (const line of retried) out.push(`  ${clip(inert(line), 300)}`);
   }
   out.push(...ownTraffic(run));
-  out.push('', legend(paint));
+  out.push('', legend(paint, m));
   if (run.cells.some((c) => c.unsealed)) out.push(UNSEALED_LEGEND);
   return `${out.join('\n')}\n`;
 }
@@ -182,9 +186,7 @@ export function evidenceLine(ev: Evidence): string {
   ].join(' · ');
 }
 
-function legend(paint: (s: Style, t: string) => string): string {
-  const items = (['pass', 'fail', 'inconclusive', 'error', 'none'] as const).map(
-    (s) => `${paint(STATUS_STYLE[s], STATUS_SYMBOL[s])} ${STATUS_WORD[s]}`,
-  );
+function legend(paint: (s: Style, t: string) => string, m: Matrix): string {
+  const items = legendStatuses(m).map((s) => `${paint(STATUS_STYLE[s], STATUS_SYMBOL[s])} ${STATUS_WORD[s]}`);
   return `Legend: ${items.join('  ')}`;
 }

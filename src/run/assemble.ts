@@ -1,9 +1,12 @@
 import { availableParallelism, hostname } from 'node:os';
+import { notApplicableBecause } from '../claims/applicability.ts';
 import { evaluate } from '../claims/evaluate.ts';
+import type { RunView } from '../claims/run-view.ts';
 import type { Claim } from '../claims/schema.ts';
 import type { Flow } from '../model/flow.ts';
 import {
   type CellRecord,
+  type ClaimRecord,
   type DeviceRecord,
   type DeviceSummary,
   RUN_SCHEMA,
@@ -29,8 +32,8 @@ export interface AssembleInput {
 }
 
 /**
- * Builds run.json from the scenario records of a run: targets, one cell per claim × target (claims
- * that do not apply to a target's mode leave no cell), and the flat lists reports need.
+ * Builds run.json from the scenario records of a run: targets, one cell per claim × target (a claim
+ * that is not about a target gets a `not-applicable` cell saying why), and the flat lists reports need.
  */
 export function assembleRun(input: AssembleInput): RunRecord {
   const records = [...input.records].sort(
@@ -44,13 +47,14 @@ export function assembleRun(input: AssembleInput): RunRecord {
     const flows = related.flatMap((r) => input.flowsOf(r));
     for (const claim of input.claims) {
       // Each record's own seal decides, so an unsealed Android run leaves desktop cells alone.
-      const verdict = evaluate(claim, {
+      const view = {
         target,
         records: related,
         flows,
         ...(input.acceptUnsealed ? { acceptUnsealed: true } : {}),
-      });
-      if (verdict) cells.push(withWindow(verdict, related));
+      };
+      const verdict = evaluate(claim, view);
+      cells.push(verdict ? withWindow(verdict, related) : notApplicableCell(claim, view));
     }
   }
   return {
@@ -69,7 +73,7 @@ export function assembleRun(input: AssembleInput): RunRecord {
     sealed,
     ...(input.acceptUnsealed ? { acceptUnsealed: true } : {}),
     targets,
-    claims: input.claims.map((c) => ({ id: c.id, says: c.says, ...(c.source ? { source: c.source } : {}) })),
+    claims: input.claims.map(claimRecord),
     cells,
     scenarios: records.map((r) => ({
       target: r.target.id,
@@ -98,6 +102,33 @@ export function assembleRun(input: AssembleInput): RunRecord {
       ...(input.harFile ? { har: input.harFile } : {}),
       ...(input.summaryFile ? { summary: input.summaryFile } : {}),
     },
+  };
+}
+
+/** A claim as run.json lists it: its sentence and, where it has them, the vendor's words and scope. */
+function claimRecord(c: Claim): ClaimRecord {
+  return {
+    id: c.id,
+    says: c.says,
+    ...(c.source ? { source: c.source } : {}),
+    ...(c.quote ? { quote: c.quote } : {}),
+    ...(c.appliesTo ? { appliesTo: c.appliesTo } : {}),
+    ...(c.generic ? { generic: true } : {}),
+  };
+}
+
+/**
+ * The cell of a claim `evaluate` did not judge: not applicable, with the reason. Were no reason found
+ * (evaluate's own check rules that out), the harness is at fault: an error cell, never a quiet one.
+ */
+function notApplicableCell(claim: Claim, view: RunView): CellRecord {
+  const reason = notApplicableBecause(claim, view);
+  return {
+    claim: claim.id,
+    target: view.target.id,
+    status: reason ? 'not-applicable' : 'error',
+    reason: reason ?? `Claim “${claim.says}” was not judged on ${view.target.id}, and no reason was found.`,
+    evidence: [],
   };
 }
 

@@ -145,6 +145,73 @@ describe('loadClaims (YAML)', () => {
     },
   );
 
+  it("should keep a vendor claim's quote, source and appliesTo, and a generic claim's mark", async () => {
+    const claims = await loadClaims(
+      file(
+        '.yaml',
+        `claims:
+  - id: quoted
+    says: Private windows keep no history
+    quote: "Firefox deletes your cookies, history, and site data when you close all your private windows."
+    source: "browser UI: about:privatebrowsing"
+    appliesTo: { targets: [firefox-esr, android-firefox-*], engines: [firefox] }
+    data: [search-terms]
+    notOnDevice: true
+  - id: expected
+    says: Search terms go only to the search engine
+    generic: true
+    data: [search-terms]
+    mayGoTo: [search-engine]
+`,
+      ),
+    );
+    expect(claims[0]).toMatchObject({
+      quote: 'Firefox deletes your cookies, history, and site data when you close all your private windows.',
+      source: 'browser UI: about:privatebrowsing',
+      appliesTo: { targets: ['firefox-esr', 'android-firefox-*'], engines: ['firefox'] },
+    });
+    expect(claims[0]?.generic).toBeUndefined();
+    expect(claims[1]?.generic).toBe(true);
+    expect(claims[1]?.quote).toBeUndefined();
+  });
+
+  it.each([
+    ['a quote without its source', 'quote: "words"', 'claims[0].source', /is required with quote/],
+    [
+      'a quote on a generic claim',
+      'quote: "words"\n    source: x\n    generic: true',
+      'claims[0].generic',
+      /cannot be true with quote/,
+    ],
+    ['an empty appliesTo', 'appliesTo: {}', 'claims[0].appliesTo', /at least one target or engine/],
+    [
+      'a target that is not an id',
+      'appliesTo: { targets: ["Chromium Browser"] }',
+      'claims[0].appliesTo.targets[0]',
+      /target id/,
+    ],
+    [
+      'an unknown appliesTo key',
+      'appliesTo: { browsers: [chromium] }',
+      'claims[0].appliesTo.browsers',
+      /unknown field|Unrecognized/,
+    ],
+    [
+      'a quote longer than a sentence or two',
+      `quote: "${'word '.repeat(100)}"\n    source: x`,
+      'claims[0].quote',
+      /must be short/,
+    ],
+  ])('should reject %s, naming the field', async (_what, extra, field, reason) => {
+    const path = file(
+      '.yaml',
+      `claims:\n  - id: c\n    says: S\n    ${extra}\n    data: [search-terms]\n    mayGoTo: [search-engine]\n`,
+    );
+    const err = await errorOf(path);
+    expect(err.message, err.message).toContain(`: ${field}: `);
+    expect(err.message).toMatch(reason);
+  });
+
   it('should say so when the file cannot be read or is of an unknown type', async () => {
     expect((await errorOf(join(dir, 'missing.yaml'))).message).toMatch(
       /missing\.yaml:0: file: cannot be read \(ENOENT\)/,

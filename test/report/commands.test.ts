@@ -120,6 +120,21 @@ describe('phonehome diff', () => {
     expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain('## Matrix');
   });
 
+  it('should read an @2 and an @3 run side by side, and render an @3 run with its not-applicable cells', () => {
+    expect(phonehome('diff', runDir('extra-leak-v2'), runDir('sample-v3')).code).toBe(0);
+    const r = phonehome('diff', runDir('sample'), runDir('sample-v3'), '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).regressions.length).toBeGreaterThan(0);
+    const out = join(tmp, 'v3');
+    const rep = phonehome('report', runDir('sample-v3'), '--out', out);
+    expect(rep.stderr).toBe('');
+    expect(rep.code).toBe(0);
+    const summary = readFileSync(join(out, 'summary.md'), 'utf8');
+    expect(summary).toContain('○ not applicable');
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('class="cell not-applicable"');
+    expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain('<skipped message="not applicable: ');
+  });
+
   it('should exit 2 on bad input', () => {
     const one = phonehome('diff', runDir('sample'));
     expect(one.code).toBe(2);

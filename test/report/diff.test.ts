@@ -48,6 +48,38 @@ describe('diffRuns', () => {
     expect(same.changes).toEqual([]);
   });
 
+  it('should compare an @2 run with an @3 run: a claim not applicable where no cell was is no change', () => {
+    const diff = diffRuns(loadRun('extra-leak-v2'), loadRun('sample-v3'));
+    expect(diff.regressions).toEqual([]);
+    expect(diff.changes).toEqual([]);
+    // The claim only the @3 run has passes on Chromium: new, so it reads as newly passing, nowhere else.
+    expect(diff.improvements.map((c) => `${c.claim} ${c.target}`)).toEqual([
+      'chromium-incognito-keeps-no-history chromium:incognito',
+    ]);
+  });
+
+  it('should never count a claim that stopped applying as an improvement, and count a fail after not applicable', () => {
+    const before = loadRun('extra-leak-v2');
+    const after = loadRun('sample-v3');
+    // The reference failed this claim; in the later run the claim no longer applies to it.
+    const cell = after.cells.find(
+      (c) => c.claim === 'search-terms-stay-with-engine' && c.target === 'reference:incognito',
+    )!;
+    Object.assign(cell, { status: 'not-applicable', reason: 'It does not apply.', evidence: [] });
+    const gone = diffRuns(before, after);
+    expect(gone.improvements.map((c) => c.target)).not.toContain('reference:incognito');
+    expect(gone.regressions).toEqual([]);
+    expect(gone.changes.map((c) => `${c.kind} ${c.before} ${c.after}`)).toEqual([
+      'status-changed fail not-applicable',
+    ]);
+    expect(gone.changes[0]?.says).toContain('went from fail to not applicable');
+
+    const back = diffRuns(after, loadRun('extra-leak-v2'));
+    const failing = back.regressions.filter((r) => r.kind === 'newly-failing');
+    expect(failing.map((r) => `${r.target} ${r.before}`)).toEqual(['reference:incognito not-applicable']);
+    expect(failing[0]?.says).toContain('(was not applicable)');
+  });
+
   it('should flag flows that were captured and lost (capture-lost) as newly opaque', () => {
     const diff = diffRuns(loadRun('sample-v2'), loadRun('extra-leak-v2'));
     const lost = diff.regressions.filter((r) => r.gapKind === 'capture-lost');

@@ -46,6 +46,23 @@ describe('renderJunit', () => {
     expect(xml).toMatch(/<testsuites [^>]*tests="14" failures="3" errors="1" skipped="1" time="401\.000"/);
   });
 
+  it('should write a not-applicable cell (@3) as skipped, saying so, and never as a pass', () => {
+    const run = loadRun('sample-v3');
+    const xml = renderJunit(run);
+    expect(XMLValidator.validate(xml)).toBe(true);
+    const cases = parse(xml).suites.flatMap((s) => s.testcase ?? []);
+    expect(cases).toHaveLength(run.cells.length);
+    const na = run.cells.filter((c) => c.status === 'not-applicable');
+    for (const cell of na) {
+      const tc = cases.find(
+        (c) => c['@_classname'] === `phonehome.${cell.target}` && c['@_name'].startsWith(`${cell.claim}: `),
+      );
+      expect(tc?.skipped?.['@_message']).toBe(`not applicable: ${cell.reason}`);
+    }
+    const inconclusive = run.cells.filter((c) => c.status === 'inconclusive').length;
+    expect(xml).toContain(`skipped="${inconclusive + na.length}"`);
+  });
+
   it('should stay well-formed XML with hostile captured text and control characters', () => {
     const run = loadRun('hostile');
     const fail = run.cells.find((c) => c.status === 'fail')!;

@@ -26,6 +26,21 @@ describe('renderMarkdown', () => {
     expect(matrix!.rows[errRow]![errCol]!.text).toBe('! error');
   });
 
+  it('should show a not-applicable cell (@3) as such, count it apart and list it in the legend', () => {
+    const run = loadRun('sample-v3');
+    const text = renderMarkdown(run);
+    const [matrix] = tables(text);
+    const row = matrix!.rows.findIndex((r) => r[0]!.text.includes('chromium-incognito-keeps-no-history'));
+    const col = (id: string) => run.targets.findIndex((t) => t.id === id) + 1;
+    expect(matrix!.rows[row]![col('reference:incognito')]!.text).toBe('○ not applicable');
+    expect(matrix!.rows[row]![col('chromium:incognito')]!.text).toBe('✔ pass');
+    const na = run.cells.filter((c) => c.status === 'not-applicable').length;
+    expect(text).toContain(`· ${na} not applicable**`);
+    expect(text).toMatch(/Legend: .*○ not applicable/);
+    // Runs before @3 have no such cells, and their legend does not list them.
+    expect(renderMarkdown(loadRun('sample-v2'))).not.toContain('not applicable');
+  });
+
   it('should give each failing cell an evidence table with its flow, host, where, chain and token', () => {
     const run = loadRun('sample');
     const html = marked.parse(renderMarkdown(run), { async: false });

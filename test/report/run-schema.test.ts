@@ -14,8 +14,16 @@ describe('run.json schema', () => {
     expect(committed).toEqual(runJsonSchema());
   });
 
-  it('should accept a real run (from `phonehome run`) and the sample runs, @1 and @2, in JSON Schema and in zod', () => {
-    for (const name of ['real', 'sample', 'hostile', 'extra-leak', 'sample-v2', 'extra-leak-v2']) {
+  it('should accept a real run (from `phonehome run`) and the sample runs, @1, @2 and @3, in JSON Schema and in zod', () => {
+    for (const name of [
+      'real',
+      'sample',
+      'hostile',
+      'extra-leak',
+      'sample-v2',
+      'extra-leak-v2',
+      'sample-v3',
+    ]) {
       const run = loadRun(name);
       expect(validate(run), JSON.stringify(validate.errors)).toBe(true);
       expect(parseRunRecord(run, `${name}/run.json`).runId).toBe(run.runId);
@@ -29,7 +37,7 @@ describe('run.json schema', () => {
   });
 
   it('should reject a wrong schema version and a bad cell status, naming file, field and reason', () => {
-    const wrongVersion = { ...loadRun('sample'), schema: 'phonehome/run@3' };
+    const wrongVersion = { ...loadRun('sample'), schema: 'phonehome/run@4' };
     expect(validate(wrongVersion)).toBe(false);
     expect(() => parseRunRecord(wrongVersion, 'a/run.json')).toThrow(/^a\/run\.json: schema: /);
 
@@ -77,6 +85,44 @@ describe('run.json schema', () => {
     expect(() =>
       parseRunRecord({ ...run, schema: 'phonehome/run@2', scenarios: [] }, 'run.json'),
     ).not.toThrow();
+  });
+
+  it('should read the @3 fields: not-applicable cells, and claims with quote, appliesTo and generic', () => {
+    const run = parseRunRecord(loadRun('sample-v3'), 'run.json');
+    expect(run.schema).toBe('phonehome/run@3');
+    const na = run.cells.filter((c) => c.status === 'not-applicable');
+    expect(na.length).toBeGreaterThan(0);
+    expect(na.every((c) => c.evidence.length === 0 && c.reason.includes('does not apply'))).toBe(true);
+    const quoted = run.claims.find((c) => c.quote);
+    expect(quoted?.source).toMatch(/^browser UI: /);
+    expect(quoted?.appliesTo?.targets).toEqual(['chromium']);
+    expect(run.claims.some((c) => c.generic === true)).toBe(true);
+  });
+
+  it('should reject a not-applicable cell in an @1 or @2 run (their readers know four statuses)', () => {
+    for (const name of ['sample', 'sample-v2']) {
+      const run = loadRun(name);
+      (run.cells[0] as { status: string }).status = 'not-applicable';
+      expect(validate(run), name).toBe(false);
+      expect(() => parseRunRecord(run, 'run.json'), name).toThrow('run.json: cells[0].status: ');
+    }
+    // The same run is valid once it says it is @3 (its other fields are @3's too).
+    const v2 = loadRun('sample-v2');
+    (v2.cells[0] as { status: string }).status = 'not-applicable';
+    expect(() => parseRunRecord({ ...v2, schema: 'phonehome/run@3' }, 'run.json')).not.toThrow();
+  });
+
+  it('should reject an @3 run whose cell has no status, and a claim whose appliesTo is not a list', () => {
+    const noStatus = loadRun('sample-v3');
+    delete (noStatus.cells[0] as { status?: string }).status;
+    expect(validate(noStatus)).toBe(false);
+    expect(() => parseRunRecord(noStatus, 'run.json')).toThrow('run.json: cells[0].status: ');
+    const badScope = loadRun('sample-v3');
+    (badScope.claims.at(-1) as { appliesTo: unknown }).appliesTo = { targets: 'chromium' };
+    expect(validate(badScope)).toBe(false);
+    expect(() => parseRunRecord(badScope, 'run.json')).toThrow(
+      /^run\.json: claims\[4\]\.appliesTo\.targets: /,
+    );
   });
 
   it('should reject a run without cells', () => {

@@ -13,22 +13,28 @@ function tableRows(text: string, claimIds: string[]): Map<string, string[]> {
 }
 
 describe('renderTerminalMatrix', () => {
-  it('should put each cell status under its claim and target', () => {
-    const run = loadRun('sample');
-    const text = renderTerminalMatrix(run);
-    const rows = tableRows(
-      text,
-      run.claims.map((c) => c.id),
-    );
-    expect(rows.size).toBe(run.claims.length);
-    const symbol = { pass: '✔', fail: '✘', inconclusive: '?', error: '!' } as const;
-    for (const claim of run.claims) {
-      run.targets.forEach((t, j) => {
-        const cell = run.cells.find((c) => c.claim === claim.id && c.target === t.id);
-        expect(rows.get(claim.id)?.[j], `${claim.id} × ${t.id}`).toBe(cell ? symbol[cell.status] : '—');
-      });
-    }
-  });
+  it.each(['sample', 'sample-v2', 'sample-v3'])(
+    'should put each cell status under its claim and target (%s)',
+    (name) => {
+      const run = loadRun(name);
+      const text = renderTerminalMatrix(run);
+      const rows = tableRows(
+        text,
+        run.claims.map((c) => c.id),
+      );
+      expect(rows.size).toBe(run.claims.length);
+      const symbol = { pass: '✔', fail: '✘', inconclusive: '?', error: '!', 'not-applicable': '○' } as const;
+      for (const claim of run.claims) {
+        run.targets.forEach((t, j) => {
+          const cell = run.cells.find((c) => c.claim === claim.id && c.target === t.id);
+          expect(rows.get(claim.id)?.[j], `${claim.id} × ${t.id}`).toBe(cell ? symbol[cell.status] : '—');
+        });
+      }
+      const na = run.cells.filter((c) => c.status === 'not-applicable').length;
+      expect(text.includes('○ not applicable')).toBe(na > 0);
+      if (na > 0) expect(text).toContain(`· ${na} not applicable`);
+    },
+  );
 
   it('should show target name, mode and version in the column headers', () => {
     const run = loadRun('sample');

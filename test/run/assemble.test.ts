@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultClaims } from '../../src/claims/catalog/index.ts';
+import { defineClaims } from '../../src/claims/schema.ts';
 import { parseRunRecord } from '../../src/report/run-schema.ts';
 import { assembleRun } from '../../src/run/assemble.ts';
 import { type Capture, loadCapture } from '../claims/captures.ts';
@@ -66,7 +67,7 @@ describe('assembleRun', () => {
   it('should write sealed and consent per scenario, and the accepted risk in the run and in each such cell', async () => {
     const run = await assemble(withAndroid(), true);
     expect(() => parseRunRecord(JSON.parse(JSON.stringify(run)), 'run.json')).not.toThrow();
-    expect(run.schema).toBe('phonehome/run@2');
+    expect(run.schema).toBe('phonehome/run@3');
     expect(run.acceptUnsealed).toBe(true);
     const android = run.scenarios.find((s) => s.target.startsWith('android-'))!;
     expect(android).toMatchObject({ sealed: false, consent: 'declined' });
@@ -76,7 +77,9 @@ describe('assembleRun', () => {
         .every((s) => s.sealed && s.consent === 'none'),
     ).toBe(true);
     const network = await networkClaims();
-    const cells = run.cells.filter((c) => c.target.startsWith('android-') && network.has(c.claim));
+    const cells = run.cells.filter(
+      (c) => c.target.startsWith('android-') && network.has(c.claim) && c.status !== 'not-applicable',
+    );
     expect(cells.length).toBeGreaterThan(0);
     for (const c of cells) {
       expect(c.unsealed?.accepted, c.claim).toBe(true);
@@ -109,5 +112,104 @@ describe('assembleRun', () => {
     const unread = (await assemble(capture)).targets.find((t) => t.id === 'chromium:incognito')!;
     expect(unread.promise).toBeUndefined();
     expect(unread.promiseUnread).toBe('the page did not load');
+  });
+
+  it('should give every claim × target a cell, not applicable where the claim is about another mode, target or consent', async () => {
+    const capture = withAndroid();
+    const claims = [
+      ...(await defaultClaims()),
+      ...defineClaims([
+        {
+          id: 'quoted-for-firefox',
+          says: 'Private windows keep no history',
+          quote:
+            'Firefox deletes your cookies, history, and site data when you close all your private windows.',
+          source: 'browser UI: about:privatebrowsing',
+          appliesTo: { targets: ['firefox-esr'], engines: ['gecko'] },
+          data: ['search-terms'],
+          notOnDevice: true,
+        },
+        {
+          id: 'quoted-for-android',
+          says: 'Search terms go only to the search engine',
+          quote: 'some words',
+          source: 'https://vendor.example/privacy',
+          appliesTo: { targets: ['android-chrome-*'] },
+          data: ['search-terms'],
+          mayGoTo: ['search-engine'],
+        },
+        {
+          id: 'only-with-consent',
+          says: 'With consent, device identifiers go only to the vendor',
+          generic: true,
+          when: { consent: 'granted' },
+          data: ['device-ids'],
+          mayGoTo: ['vendor'],
+        },
+      ]),
+    ];
+    const byScenario = (r: Capture['records'][number]) =>
+      capture.flows.filter((f) => f.target === r.target.id && f.scenario === r.scenario);
+    const run = assembleRun({
+      runId: 'test',
+      commit: 'unknown',
+      startedAt: '2026-11-29T00:00:00.000Z',
+      finishedAt: '2026-11-29T00:01:00.000Z',
+      records: capture.records,
+      flowsOf: byScenario,
+      claims,
+    });
+    expect(run.cells).toHaveLength(claims.length * run.targets.length);
+    const cell = (claim: string, target: string) =>
+      run.cells.find((c) => c.claim === claim && c.target === target)!;
+    // Another target: never judged, so never a pass, and the reason names the scope and the quote's source.
+    const firefox = cell('quoted-for-firefox', 'chromium:incognito');
+    expect(firefox.status).toBe('not-applicable');
+    expect(firefox.evidence).toEqual([]);
+    expect(firefox.reason).toContain('target firefox-esr and engine gecko');
+    expect(firefox.reason).toContain('browser UI: about:privatebrowsing');
+    // A target pattern: the Android target is judged (inconclusive, unsealed), the desktop one is not.
+    expect(cell('quoted-for-android', 'android-chrome-emulator-5554:incognito').status).toBe('inconclusive');
+    expect(cell('quoted-for-android', 'chromium:incognito').status).toBe('not-applicable');
+    // Another mode.
+    const mode = cell('incognito-leaves-nothing-on-device', 'chromium:normal');
+    expect(mode).toMatchObject({ status: 'not-applicable' });
+    expect(mode.reason).toContain('incognito mode only');
+    // Another consent: every scenario gave none or declined.
+    const consent = cell('only-with-consent', 'chromium:incognito');
+    expect(consent.status).toBe('not-applicable');
+    expect(consent.reason).toContain('granted consent');
+    // The claims keep their words and scope in run.json, and the run validates as @3.
+    const parsed = parseRunRecord(JSON.parse(JSON.stringify(run)), 'run.json');
+    expect(parsed.claims.find((c) => c.id === 'quoted-for-firefox')).toMatchObject({
+      quote: 'Firefox deletes your cookies, history, and site data when you close all your private windows.',
+      source: 'browser UI: about:privatebrowsing',
+      appliesTo: { targets: ['firefox-esr'], engines: ['gecko'] },
+    });
+    expect(parsed.claims.find((c) => c.id === 'only-with-consent')?.generic).toBe(true);
+  });
+
+  it('should judge a claim whose records do not say what consent they gave (inconclusive), not call it not applicable', async () => {
+    const capture = loadCapture('chromium');
+    for (const r of capture.records) delete (r as { consent?: string }).consent;
+    const claims = defineClaims([
+      {
+        id: 'with-consent',
+        says: 'With consent, ids go to the vendor',
+        data: ['device-ids'],
+        when: { consent: 'granted' },
+        mayGoTo: ['vendor'],
+      },
+    ]);
+    const run = assembleRun({
+      runId: 'test',
+      commit: 'unknown',
+      startedAt: '2026-11-29T00:00:00.000Z',
+      finishedAt: '2026-11-29T00:01:00.000Z',
+      records: capture.records,
+      flowsOf: (r) => capture.flows.filter((f) => f.target === r.target.id && f.scenario === r.scenario),
+      claims,
+    });
+    expect(run.cells.map((c) => c.status)).toEqual(['inconclusive', 'inconclusive']);
   });
 });
