@@ -65,6 +65,7 @@ export const DATA_NAMES: Record<DataSelector, string> = {
   'search-terms': 'search terms',
   'visited-urls': 'visited URLs',
   'page-titles': 'page titles',
+  'form-entries': 'form entries',
   'device-ids': 'device identifiers',
   'device-info': 'device information',
   'any-canary': 'planted canaries',

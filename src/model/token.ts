@@ -5,15 +5,27 @@ import { z } from 'zod';
  * URLs, page titles) and identifiers of the device under test.
  */
 
-/** What kind of personal data a token stands for; claims are written in these terms. */
-export type DataClass = 'search-terms' | 'visited-urls' | 'page-titles' | 'device-ids' | 'device-info';
+/**
+ * What kind of personal data a token stands for; claims are written in these terms. `form-entries`
+ * (text typed into a web page's form and submitted) is new in run@3.
+ */
+export type DataClass =
+  | 'search-terms'
+  | 'visited-urls'
+  | 'page-titles'
+  | 'form-entries'
+  | 'device-ids'
+  | 'device-info';
 export const DATA_CLASSES: readonly DataClass[] = [
   'search-terms',
   'visited-urls',
   'page-titles',
+  'form-entries',
   'device-ids',
   'device-info',
 ];
+/** The data classes run@1 and run@2 know (a reader of those versions would refuse `form-entries`). */
+export const DATA_CLASSES_V2: readonly DataClass[] = DATA_CLASSES.filter((c) => c !== 'form-entries');
 
 export type TokenKind = 'canary' | 'device-id' | 'device-info';
 
@@ -34,6 +46,7 @@ export interface Token {
 }
 
 export const dataClassSchema = z.enum(DATA_CLASSES as readonly [DataClass, ...DataClass[]]);
+export const dataClassSchemaV2 = z.enum(DATA_CLASSES_V2 as readonly [DataClass, ...DataClass[]]);
 
 export const tokenSchema = z.looseObject({
   value: z.string(),

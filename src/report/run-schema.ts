@@ -14,6 +14,7 @@ import {
   targetRecordSchema,
   watchWindowSchema,
 } from '../model/run-record.ts';
+import { dataClassSchemaV2 } from '../model/token.ts';
 import {
   CELL_STATUSES,
   type CellStatus,
@@ -105,11 +106,18 @@ const claimV3 = {
   generic: z.boolean().optional(),
 };
 
+// run@1 and @2 know five data classes; `form-entries` is @3's.
+const findingV2 = findingSchema.extend({ dataClass: dataClassSchemaV2 });
+const phoneHomeRowV2 = phoneHomeRowSchema.extend({ dataClasses: z.array(dataClassSchemaV2) });
+const deviceFindingV2 = deviceFindingSchema.extend({ dataClass: dataClassSchemaV2 });
+
 function runFields(
   gap: typeof gapV1 | typeof gapSchema,
   scenario: typeof scenarioV1 | typeof scenarioV2,
   cell: typeof cellV1 | typeof cellV2 | typeof cellV3,
   claim: typeof claimV1 | typeof claimV3,
+  finding: typeof findingV2 | typeof findingSchema,
+  phoneHomeRow: typeof phoneHomeRowV2 | typeof phoneHomeRowSchema,
 ) {
   return {
     runId: z.string().min(1),
@@ -124,8 +132,8 @@ function runFields(
     cells: z.array(z.looseObject(cell)),
     scenarios: z.array(z.looseObject(scenario)),
     gaps: z.array(gap),
-    phoneHome: z.array(phoneHomeRowSchema),
-    findings: z.array(findingSchema),
+    phoneHome: z.array(phoneHomeRow),
+    findings: z.array(finding),
     files: z.looseObject({
       har: z.string().optional(),
       flows: z.array(z.string()),
@@ -138,13 +146,13 @@ function runFields(
 /** phonehome/run@1: frozen; runs written before @2 still read through it. */
 export const runRecordSchemaV1 = z.looseObject({
   schema: z.literal(RUN_SCHEMA_V1),
-  ...runFields(gapV1, scenarioV1, cellV1, claimV1),
+  ...runFields(gapV1, scenarioV1, cellV1, claimV1, findingV2, phoneHomeRowV2),
 });
 
 /** The fields @2 added beside @1's, all optional; @3 keeps them. */
-const addedInV2 = {
+const addedInV2 = (deviceFinding: typeof deviceFindingV2 | typeof deviceFindingSchema) => ({
   acceptUnsealed: z.boolean().optional(),
-  deviceFindings: z.array(deviceFindingSchema).optional(),
+  deviceFindings: z.array(deviceFinding).optional(),
   parts: z
     .array(
       z.looseObject({
@@ -157,20 +165,23 @@ const addedInV2 = {
       }),
     )
     .optional(),
-};
+});
 
 /** phonehome/run@2: frozen; runs written before @3 still read through it. */
 export const runRecordSchemaV2 = z.looseObject({
   schema: z.literal(RUN_SCHEMA_V2),
-  ...runFields(gapSchema, scenarioV2, cellV2, claimV1),
-  ...addedInV2,
+  ...runFields(gapSchema, scenarioV2, cellV2, claimV1, findingV2, phoneHomeRowV2),
+  ...addedInV2(deviceFindingV2),
 });
 
-/** phonehome/run@3: what `phonehome run` writes now (adds the `not-applicable` cell status). */
+/**
+ * phonehome/run@3: what `phonehome run` writes now. Adds the `not-applicable` cell status, the
+ * `form-entries` data class, and the claims' `quote`, `appliesTo` and `generic`.
+ */
 export const runRecordSchemaV3 = z.looseObject({
   schema: z.literal(RUN_SCHEMA),
-  ...runFields(gapSchema, scenarioV2, cellV3, claimV3),
-  ...addedInV2,
+  ...runFields(gapSchema, scenarioV2, cellV3, claimV3, findingSchema, phoneHomeRowSchema),
+  ...addedInV2(deviceFindingSchema),
 });
 
 export const runRecordSchema = z

@@ -112,6 +112,21 @@ describe('run.json schema', () => {
     expect(() => parseRunRecord({ ...v2, schema: 'phonehome/run@3' }, 'run.json')).not.toThrow();
   });
 
+  it('should read the form-entries data class in an @3 run only', () => {
+    const v3 = loadRun('sample-v3');
+    const finding = { ...v3.findings[0]!, dataClass: 'form-entries' as const };
+    const row = { ...v3.phoneHome[0]!, dataClasses: ['form-entries' as const] };
+    expect(() => parseRunRecord({ ...v3, findings: [finding], phoneHome: [row] }, 'run.json')).not.toThrow();
+    const v2 = loadRun('sample-v2');
+    expect(() => parseRunRecord({ ...v2, findings: [finding] }, 'run.json')).toThrow(
+      'run.json: findings[0].dataClass: ',
+    );
+    expect(() => parseRunRecord({ ...v2, phoneHome: [row] }, 'run.json')).toThrow(
+      'run.json: phoneHome[0].dataClasses[0]: ',
+    );
+    expect(validate({ ...v2, findings: [finding] })).toBe(false);
+  });
+
   it('should reject an @3 run whose cell has no status, and a claim whose appliesTo is not a list', () => {
     const noStatus = loadRun('sample-v3');
     delete (noStatus.cells[0] as { status?: string }).status;
