@@ -64,3 +64,18 @@ export function linesNotInResources(promise: string, resources: readonly string[
     return !(trail && held(line.slice(0, -trail.length)));
   });
 }
+
+/**
+ * The parts of a claim's quote that none of the browser's resource strings holds: the quote is cut
+ * at " / " (a line break of the page) and each part must stand verbatim in one string (markup
+ * stripped, placeholders such as `$1` or `{ -brand-short-name }` matching a name). Empty: every
+ * word of the quote is the browser's own.
+ */
+export function quoteNotInResources(quote: string, resources: readonly string[]): string[] {
+  const parts = quote
+    .split(' / ')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
+  if (parts.length === 0) return [quote];
+  return linesNotInResources(parts.join('\n'), resources);
+}

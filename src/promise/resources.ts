@@ -70,3 +70,12 @@ export function omniFtlMessages(omniPath: string, file: RegExp): string[] {
   }
   return out;
 }
+
+/**
+ * The text strings compiled into a binary (an ELF library's English source strings, as gettext
+ * keeps them): NUL-separated runs of printable UTF-8 of at least `min` characters.
+ */
+export function binaryStrings(path: string, min = 8): string[] {
+  const text = readFileSync(path).toString('utf8');
+  return text.split('\0').filter((s) => s.length >= min && !/[\u0000-\u0008\u000e-\u001f\ufffd]/.test(s));
+}

@@ -6,6 +6,7 @@ import { diffRuns } from './diff.ts';
 import { maskRun } from './mask.ts';
 import {
   buildMatrix,
+  claimBasis,
   countsLine,
   legendStatuses,
   type Matrix,
@@ -50,6 +51,7 @@ thead th{background:var(--soft);font-weight:600}
 .matrix th[scope=col] .mode,.matrix th[scope=col] .ver{font-weight:400;color:var(--muted);font-size:.8rem}
 .matrix th[scope=row]{position:sticky;left:0;background:var(--bg);min-width:12rem;max-width:22rem;font-weight:400}
 .matrix th[scope=row] .says{display:block;color:var(--muted);font-size:.85rem}
+.matrix th[scope=row] .basis{display:block;color:var(--muted);font-size:.75rem;font-weight:normal;font-style:italic}
 .cell{text-align:center;vertical-align:middle}
 .cell button{border:0;border-radius:6px;color:#fff;font:inherit;font-weight:700;min-width:3.2rem;min-height:2.2rem;cursor:pointer}
 .cell button:focus-visible{outline:3px solid var(--fg);outline-offset:2px}
@@ -177,7 +179,9 @@ function matrixHtml(run: RunRecord, m: Matrix, earlier: RunRecord[], popovers: s
       const mark = cell.unsealed ? `<sup class="unsealed">${UNSEALED_MARK}</sup>` : '';
       return `<td class="cell ${cell.status}"><button type="button" popovertarget="${id}" aria-label="${esc(label)}">${STATUS_SYMBOL[cell.status]}${mark}</button></td>`;
     });
-    return `<tr><th scope="row"><code>${esc(claim.id)}</code><span class="says">${esc(claim.says)}</span></th>${cells.join('')}</tr>`;
+    const basis = claimBasis(claim);
+    const basisHtml = basis ? `<span class="basis">${esc(basis)}</span>` : '';
+    return `<tr><th scope="row"><code>${esc(claim.id)}</code><span class="says">${esc(claim.says)}</span>${basisHtml}</th>${cells.join('')}</tr>`;
   });
   const legend = legendStatuses(m)
     .map((s) => `<span><span class="status-${s}">${STATUS_SYMBOL[s]}</span> ${STATUS_WORD[s]}</span>`)
@@ -208,6 +212,7 @@ function cellPopover(
     `<button type="button" class="close" popovertarget="${id}" popovertargetaction="hide">Close</button>`,
     `<h3><span class="status-${cell.status}">${STATUS_SYMBOL[cell.status]} ${STATUS_WORD[cell.status]}</span> · <code>${esc(claim.id)}</code> on <code>${esc(t.id)}</code></h3>`,
     `<p><em>${esc(claim.says)}</em></p>`,
+    ...(claimBasis(claim) ? [`<p class="basis">${esc(claimBasis(claim))}</p>`] : []),
     `<p class="reason">${esc(cell.reason)}</p>`,
     ...(cell.unsealed ? [`<p class="reason unsealed"><strong>${esc(cell.unsealed.says)}</strong></p>`] : []),
   ];

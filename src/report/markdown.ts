@@ -5,6 +5,7 @@ import { maskRun } from './mask.ts';
 import {
   buildMatrix,
   cellSymbol,
+  claimBasis,
   countsLine,
   legendStatuses,
   type Matrix,
@@ -57,6 +58,13 @@ export function renderMarkdown(original: RunRecord, opts: MarkdownOptions = {}):
     out.push(`| ${code(claim.id)} ${md(claim.says)} | ${cells.join(' | ')} |`);
   }
   out.push('', legend(m), '');
+  // Whose words each claim is: the vendor's quote and where it is, or a generic expectation.
+  const based = m.claims.filter((c) => claimBasis(c));
+  if (based.some((c) => c.quote || c.appliesTo)) {
+    out.push('## Claims and whose words they are', '');
+    for (const c of based) out.push(`- ${code(c.id, false)}: ${md(claimBasis(c))}`);
+    out.push('');
+  }
   const promised = run.targets.filter((t) => t.promise);
   if (promised.length > 0) {
     out.push('## In the browser’s own words: what its private mode promises', '');

@@ -129,3 +129,27 @@ export function countsLine(counts: Record<CellStatus, number>): string {
   const na = counts['not-applicable'] > 0 ? ` · ${counts['not-applicable']} not applicable` : '';
   return `${counts.pass} pass · ${counts.fail} fail · ${counts.inconclusive} inconclusive · ${counts.error} error${na}`;
 }
+
+/**
+ * Whose words a claim is, in one sentence for reports: the vendor's quote and where it is, or that
+ * it is a generic claim (what users expect; no vendor quoted), and which targets it is about.
+ */
+export function claimBasis(claim: ClaimRecord): string {
+  const scope = claim.appliesTo ? ` Applies to ${appliesToWords(claim.appliesTo)} only.` : '';
+  if (claim.quote)
+    return `The vendor says: “${claim.quote}” (${claim.source ?? 'source not given'}).${scope}`;
+  if (claim.generic) return `Generic claim: what users expect; no vendor’s words are quoted.${scope}`;
+  return claim.source ? `Source: ${claim.source}.${scope}` : scope.trim();
+}
+
+function appliesToWords(a: NonNullable<ClaimRecord['appliesTo']>): string {
+  const parts = [
+    ...(a.targets?.length
+      ? [`${a.targets.length === 1 ? 'target' : 'targets'} ${a.targets.join(', ')}`]
+      : []),
+    ...(a.engines?.length
+      ? [`${a.engines.length === 1 ? 'engine' : 'engines'} ${a.engines.join(', ')}`]
+      : []),
+  ];
+  return parts.join(' and ') || 'no target';
+}

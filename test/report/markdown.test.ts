@@ -41,6 +41,20 @@ describe('renderMarkdown', () => {
     expect(renderMarkdown(loadRun('sample-v2'))).not.toContain('not applicable');
   });
 
+  it("should say whose words each claim is: the vendor's quote with its source, or a generic expectation", () => {
+    const text = renderMarkdown(loadRun('sample-v3'));
+    expect(text).toContain('## Claims and whose words they are');
+    // As it reads once rendered: Markdown's escapes dropped.
+    const plain = text.replace(/\\(.)/g, '$1');
+    const line = plain.split('\n').find((l) => l.startsWith('- `chromium-incognito-keeps-no-history`'))!;
+    expect(line).toContain(
+      'The vendor says: “Chromium won’t save the following information: Your browsing history” (browser UI: chrome://newtab/ (the incognito new tab page)). Applies to target chromium only.',
+    );
+    expect(plain).toContain('incognito-visits-not-sent-to-vendor`: Generic claim: what users expect');
+    // Runs before @3 carry neither, and get no such section.
+    expect(renderMarkdown(loadRun('sample-v2'))).not.toContain('whose words');
+  });
+
   it('should give each failing cell an evidence table with its flow, host, where, chain and token', () => {
     const run = loadRun('sample');
     const html = marked.parse(renderMarkdown(run), { async: false });
