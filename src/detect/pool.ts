@@ -9,6 +9,7 @@ import type { Flow } from '../model/flow.ts';
 import type { Gap } from '../model/gap.ts';
 import type { Token } from '../model/token.ts';
 import { type AnalyzeResult, Analyzer } from './analyze.ts';
+import { bundledWorkerEntry } from './pool-bundle.ts';
 
 /**
  * What every analyzer of a pool is built from. Plain data (no functions), because worker threads
@@ -109,8 +110,6 @@ interface Slot {
   task: Task | undefined;
 }
 
-const WORKER_ENTRY = new URL('./pool-worker.mjs', import.meta.url);
-
 /**
  * A pool of worker threads that analyse batches of flows, each with its own Analyzer built from the
  * same PoolSetup. With `jobs` 1 it starts no thread and analyses in the calling thread. Threads are
@@ -130,10 +129,10 @@ export class AnalyzerPool {
   /** Workers started, and batches they analysed (for tests and the benchmark). */
   readonly stats = { workersStarted: 0, workerBatches: 0, localBatches: 0, workerFailures: 0 };
 
-  private readonly entry: URL;
+  private readonly entry: URL | undefined;
 
-  /** `entry` is the worker's script; only tests change it (to see a worker fail). */
-  constructor(setup: PoolSetup, jobs: number = defaultJobs(), entry: URL = WORKER_ENTRY) {
+  /** `entry` is the worker's script (default: the bundle, pool-bundle.ts); tests change it. */
+  constructor(setup: PoolSetup, jobs: number = defaultJobs(), entry?: URL) {
     this.entry = entry;
     if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`jobs must be a whole number ≥ 1, not ${jobs}`);
     this.jobs = jobs;
@@ -197,7 +196,7 @@ export class AnalyzerPool {
     if (this.slots) return this.slots;
     this.slots = [];
     for (let i = 0; i < this.jobs; i++) {
-      const worker = new Worker(this.entry, { workerData: this.setup });
+      const worker = new Worker(this.entry ?? bundledWorkerEntry(), { workerData: this.setup });
       const slot: Slot = { worker, task: undefined };
       // Until the worker says it is ready, a dummy task keeps dispatch from giving it work.
       slot.task = { req: { kind: 'flows', id: -1, flows: [] }, resolve: () => {}, reject: () => {} };

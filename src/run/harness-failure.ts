@@ -20,7 +20,8 @@ export class HarnessError extends Error {
 /**
  * Which part of the harness an error says failed, or undefined when it is not the harness's doing.
  * Besides HarnessError, a browser's own words can name the display or the port: GTK's "cannot open
- * display", Qt's "could not connect to display", Firefox's and Chromium's "no DISPLAY"/"Missing X
+ * display" (or, from GNOME Web, "Can't create a GtkStyleContext without a display connection"),
+ * Qt's "could not connect to display", Firefox's and Chromium's "no DISPLAY"/"Missing X
  * server", a port already in use.
  * Anything else (an exit, a crash, a timeout) counts as the browser's.
  */
@@ -30,7 +31,7 @@ export function harnessPart(error: unknown): HarnessPart | undefined {
   // Qt says it as "could not connect to display", then fails every platform plugin (its xcb one
   // needs the display; the others are never picked under X).
   if (
-    /cannot open display|could not connect to display|no Qt platform plugin could be initialized|Missing X server|no DISPLAY environment variable/i.test(
+    /cannot open display|failed to open display|without a display connection|could not connect to display|no Qt platform plugin could be initialized|Missing X server|no DISPLAY environment variable/i.test(
       text,
     )
   ) {

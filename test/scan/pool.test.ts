@@ -10,6 +10,7 @@ import { writeHar } from '../../src/capture/har.ts';
 import { scanFiles } from '../../src/commands/scan.ts';
 import type { CipherSpec } from '../../src/decode/cipher.ts';
 import { AnalyzerPool, analyzeInOrder } from '../../src/detect/pool.ts';
+import { bundledWorkerEntry, TSX_WORKER_ENTRY } from '../../src/detect/pool-bundle.ts';
 import type { Flow } from '../../src/model/flow.ts';
 import { CANARY, canary, makeFlow } from '../detect/helpers.ts';
 
@@ -159,7 +160,7 @@ describe('scanning on worker threads', () => {
     }
   });
 
-  it('should run from the CLI (tsx in the workers) with --jobs 2 as with --jobs 1, and refuse --jobs 0', async () => {
+  it('should run from the CLI (workers from the bundle) with --jobs 2 as with --jobs 1, and refuse --jobs 0', async () => {
     const file = await flowLog(3000);
     // Larger than one chunk of 1 MB, so that the workers get some.
     const { stat } = await import('node:fs/promises');
@@ -183,5 +184,32 @@ describe('scanning on worker threads', () => {
     // No worker failed to load (the scan would still succeed, in the main thread, but say so).
     expect(two.stderr).toBe('');
     await expect(cli('0')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--jobs "0"') });
+    // Three whole commands on a 1.3 MB log: 60 s was too short with the machine at load 28.
+  }, 180_000);
+});
+
+describe('the worker threads’ script', () => {
+  it('should be one bundled JavaScript file, and find in each flow what the TypeScript sources find', async () => {
+    const entry = bundledWorkerEntry();
+    expect(entry.href).not.toBe(TSX_WORKER_ENTRY.href);
+    expect(entry.pathname).toMatch(/node_modules\/\.cache\/phonehome\/pool-worker-[0-9a-f]{16}\.mjs$/);
+    const flows = Array.from({ length: 60 }, (_, i) => flowAt(i));
+    const setup = { tokens: [canary()], ciphers: [CIPHER] };
+    const results = async (pool: AnalyzerPool) => {
+      try {
+        return (
+          await Promise.all([0, 1, 2].map((k) => pool.analyzeBatch(flows.slice(20 * k, 20 * k + 20))))
+        ).flat();
+      } finally {
+        await pool.close();
+      }
+    };
+    const bundled = new AnalyzerPool(setup, 2);
+    const viaTsx = new AnalyzerPool(setup, 2, TSX_WORKER_ENTRY);
+    const [a, b] = [await results(bundled), await results(viaTsx)];
+    expect(bundled.stats).toMatchObject({ workersStarted: 2, workerFailures: 0 });
+    expect(bundled.stats.workerBatches).toBe(3);
+    expect(a.flatMap((r) => r.findings).length).toBe(9);
+    expect(a).toEqual(b);
   }, 60_000);
 });
