@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { writePidFile } from '../src/seal/pid-files.ts';
 import type { LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
 import { commandLineOf, exitsWithin, killGroup, sleep, withTimeout } from './process.ts';
-import { startXDisplay, waitForWindow, type XDisplay } from './x-display.ts';
+import { focusWindow, startXDisplay, waitForWindow, type XDisplay } from './x-display.ts';
 
 const run = promisify(execFile);
 
@@ -140,7 +140,7 @@ class KeyboardBrowserSession implements Session {
    * dropped (seen with MiniBrowser), so a lone Shift, which does nothing, goes first.
    */
   private async press(presses: string[][]): Promise<void> {
-    await this.x.xdotool('windowfocus', '--sync', this.window);
+    await focusWindow(this.x, this.window);
     await this.x.xdotool('key', 'shift');
     await sleep(50);
     for (const keys of presses) {

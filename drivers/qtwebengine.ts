@@ -9,7 +9,7 @@ import type { LaunchOptions, ModeEvidence, SearchOptions, Session } from './driv
 import { commandLineWithEnv } from './keyboard-browser.ts';
 import { exitsWithin, killGroup, sleep, waitForEndpoint, withTimeout } from './process.ts';
 import { browserHome, mountNamespaceArgs } from './webkitgtk.ts';
-import { startXDisplay, waitForWindow, type XDisplay } from './x-display.ts';
+import { focusWindow, startXDisplay, waitForWindow, type XDisplay } from './x-display.ts';
 
 /** What the QtWebEngine browsers (Falkon, qutebrowser) share: proxy, CA trust, home, version. */
 
@@ -175,7 +175,7 @@ class QtSession implements Session {
     }
     await this.visit(options.engineUrl);
     // Key events reach only a focused window's page: the window gets the focus as a click would give it.
-    await this.x.xdotool('windowfocus', '--sync', this.window);
+    await focusWindow(this.x, this.window);
     // The load event awaited above may be the start page's, when it finishes after the navigation
     // began (seen under load): the engine page's box is waited for, not assumed.
     let found = false;
@@ -240,7 +240,7 @@ class QtSession implements Session {
     this.cdp.close();
     // Ctrl+Q quits as a person would, so the browser writes its profile and sends what it sends at exit.
     const quit = async (): Promise<void> => {
-      await this.x.xdotool('windowfocus', '--sync', this.window);
+      await focusWindow(this.x, this.window);
       await this.x.xdotool('key', '--clearmodifiers', 'ctrl+q');
     };
     await withTimeout(quit(), 5000, 'ctrl+q').catch(() => {});

@@ -15,7 +15,7 @@ import {
   websiteDataPaths,
   writeCaBundle,
 } from './webkitgtk.ts';
-import { startXDisplay, waitForWindow, type XDisplay } from './x-display.ts';
+import { focusWindow, startXDisplay, waitForWindow, type XDisplay } from './x-display.ts';
 
 const run = promisify(execFile);
 
@@ -109,7 +109,7 @@ class KeyboardSession implements Session {
    * sometimes dropped (seen: about one run in two), so a lone Shift, which does nothing, goes first.
    */
   private async key(...keys: string[]): Promise<void> {
-    await this.x.xdotool('windowfocus', '--sync', this.window);
+    await focusWindow(this.x, this.window);
     await this.x.xdotool('key', 'shift');
     await sleep(50);
     await this.x.xdotool('key', '--clearmodifiers', ...keys);

@@ -278,6 +278,24 @@ async function stopPid(pid: number): Promise<void> {
 }
 
 /**
+ * Gives `window` the keyboard focus and waits until it has it. xdotool's `windowfocus --sync`
+ * gives up after a while when the focus has not moved, which on a machine at load 28 happened to a
+ * GNOME Web window that was there and took the focus a moment later (bench/repeat.ts --busy): so it
+ * is asked again, three times in all, before the error stands.
+ */
+export async function focusWindow(x: XDisplay, window: string): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await x.xdotool('windowfocus', '--sync', window);
+      return;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      await sleep(500 * attempt);
+    }
+  }
+}
+
+/**
  * Types `query` into the address bar of the browser window whose class matches `windowClass` and
  * presses Enter, with real keys: Ctrl+L, the query key by key (suggestion requests fire per
  * keystroke), Enter. The first key event after a focus change is sometimes dropped (seen with
@@ -286,7 +304,7 @@ async function stopPid(pid: number): Promise<void> {
  */
 export async function typeIntoAddressBar(x: XDisplay, windowClass: string, query: string): Promise<void> {
   const window = await waitForWindow(x, windowClass);
-  await x.xdotool('windowfocus', '--sync', window);
+  await focusWindow(x, window);
   await x.xdotool('key', 'shift');
   await sleep(50);
   await x.xdotool('key', '--clearmodifiers', 'ctrl+l');
