@@ -270,10 +270,10 @@ export interface ScenarioRecord {
    */
   device?: DeviceRecord;
   /**
-   * Values that cannot link a user, for the unlinkable-modes rule: constants of the fixture sites and
-   * of the browser build (found in the target's own installed files).
+   * Values the target sent that are written in its own installed files (API keys of the build): the
+   * same for every user, so the unlinkable-modes rule does not count them (src/harness/build-constants.ts).
    */
-  fixtureConstants?: string[];
+  buildConstants?: string[];
 }
 
 /** What stayed on the device after one scenario: the scan of the files the browser wrote. */
@@ -394,6 +394,8 @@ export const scenarioRecordSchema = z.looseObject({
   firstAttemptError: z.string().optional(),
   firstAttemptFlows: z.number().int().nonnegative().optional(),
   device: deviceRecordSchema.optional(),
+  buildConstants: z.array(z.string()).optional(),
+  /** The name buildConstants had in records written before it was renamed; read as buildConstants. */
   fixtureConstants: z.array(z.string()).optional(),
 });
 

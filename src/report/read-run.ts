@@ -1,7 +1,28 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { FileInputError, fieldPath } from '../input/file-error.ts';
 import type { RunRecord } from '../model/run-record.ts';
-import { parseRunRecord, RunFileError } from './run-schema.ts';
+import { runRecordSchema } from '../model/run-schema.ts';
+
+/** A run.json that failed validation: one line `file: field: reason`. */
+export class RunFileError extends FileInputError {
+  constructor(file: string, field: string, reason: string) {
+    super(file, reason, field);
+    this.name = 'RunFileError';
+  }
+}
+
+/**
+ * Validates parsed JSON as a run record (src/model/run-schema.ts: run@1 or run@2).
+ * @throws RunFileError naming the file, the first bad field (as a JSON path) and the reason.
+ */
+export function parseRunRecord(json: unknown, file: string): RunRecord {
+  const result = runRecordSchema.safeParse(json);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = fieldPath(issue?.path ?? []);
+  throw new RunFileError(file, field, issue?.message ?? 'invalid');
+}
 
 /** The run.json a path names: the file itself, or `run.json` inside a run folder. */
 export function runJsonPath(pathOrDir: string): string {

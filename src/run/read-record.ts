@@ -9,7 +9,17 @@ import { type ScenarioRecord, scenarioRecordSchema } from '../model/run-record.t
  */
 export function checkScenarioRecord(json: unknown): { record: ScenarioRecord } | { problem: string } {
   const result = scenarioRecordSchema.safeParse(json);
-  if (result.success) return { record: json as ScenarioRecord };
+  if (result.success) return { record: withBuildConstants(json as WrittenRecord) };
   const issue = result.error.issues[0];
   return { problem: `${fieldPath(issue?.path ?? [])}: ${issue?.message ?? 'invalid'}` };
+}
+
+/** A record as an older harness may have written it: its build constants under their former name. */
+type WrittenRecord = ScenarioRecord & { fixtureConstants?: string[] };
+
+/** The record with `fixtureConstants` (its former name) read as `buildConstants`, so older records judge alike. */
+function withBuildConstants(written: WrittenRecord): ScenarioRecord {
+  const { fixtureConstants, ...record } = written;
+  if (fixtureConstants === undefined || record.buildConstants !== undefined) return written;
+  return { ...record, buildConstants: fixtureConstants };
 }

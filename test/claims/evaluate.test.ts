@@ -167,7 +167,7 @@ describe('unlinkable-modes', () => {
 
   it('should ignore values listed as fixture constants or matched by `ignore`', () => {
     const capture = loadCapture('reference');
-    for (const r of capture.records) r.fixtureConstants = ['8a4fe2c1d9b73e05'];
+    for (const r of capture.records) r.buildConstants = ['8a4fe2c1d9b73e05'];
     expect(evaluate(unlinkable!, cell(capture, 'reference:incognito'))!.status).toBe('pass');
     const ignoring = defineClaims([
       { id: 'u', says: 'x', when: { mode: 'incognito' }, unlinkableModes: { ignore: ['^8a4fe2'] } },
@@ -179,7 +179,7 @@ describe('unlinkable-modes', () => {
     // The device id sent from both modes is 8a4fe2c1d9b73e05; constants that merely overlap it are not it.
     for (const constant of ['8a4fe2c1', 'build-8a4fe2c1d9b73e05-release']) {
       const capture = loadCapture('reference');
-      for (const r of capture.records) r.fixtureConstants = [constant];
+      for (const r of capture.records) r.buildConstants = [constant];
       const v = evaluate(unlinkable!, cell(capture, 'reference:incognito'))!;
       expect(v.status, constant).toBe('fail');
       expect(v.evidence.map((e) => e.token)).toContain('8a4fe2c1d9b73e05');

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFlowLog } from '../../src/capture/flow-log.ts';
 import type { RunRecord } from '../../src/model/run-record.ts';
-import { runRecordSchema } from '../../src/report/run-schema.ts';
+import { runRecordSchema } from '../../src/model/run-schema.ts';
 import { recoverAtStart, STOPPED_REASON, unfinishedRuns } from '../../src/run/recover.ts';
 import { ip, isAlive } from '../../src/seal/namespace.ts';
 import type { PidFile } from '../../src/seal/pid-files.ts';

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { parseRunRecord, RunFileError, runJsonSchema } from '../../src/report/run-schema.ts';
+import { runJsonSchema } from '../../src/model/run-schema.ts';
+import { parseRunRecord, RunFileError } from '../../src/report/read-run.ts';
 import { loadRun } from './load.ts';
 
 const schemaFile = fileURLToPath(new URL('../../src/report/run.schema.json', import.meta.url));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultClaims } from '../../src/claims/catalog/index.ts';
 import { defineClaims } from '../../src/claims/schema.ts';
-import { parseRunRecord } from '../../src/report/run-schema.ts';
+import { parseRunRecord } from '../../src/report/read-run.ts';
 import { assembleRun } from '../../src/run/assemble.ts';
 import { type Capture, loadCapture } from '../claims/captures.ts';
 

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { FullConfig, FullResult, Suite, TestCase, TestResult } from '@playwright/test/reporter';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/model/run-record.ts';
-import { parseRunRecord } from '../../src/report/run-schema.ts';
+import { parseRunRecord } from '../../src/report/read-run.ts';
 import MatrixReporter from '../../src/run/matrix-reporter.ts';
 import { loadCapture } from '../claims/captures.ts';
 

@@ -34,6 +34,13 @@ describe('checkScenarioRecord', () => {
     expect(checked).toEqual({ record: written });
   });
 
+  it('should read the build constants of a record written under their former name fixtureConstants', () => {
+    const checked = checkScenarioRecord({ ...record, fixtureConstants: ['8a4fe2c1d9b73e05'] });
+    expect(checked).toEqual({ record: { ...record, buildConstants: ['8a4fe2c1d9b73e05'] } });
+    const both = { ...record, buildConstants: ['a'], fixtureConstants: ['b'] };
+    expect(checkScenarioRecord(both)).toEqual({ record: both });
+  });
+
   it('should name the field and reason of a record that does not hold', () => {
     expect(checkScenarioRecord({ ...record, flows: 'one' })).toEqual({
       problem: 'flows: Invalid input: expected number, received string',

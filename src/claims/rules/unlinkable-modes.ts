@@ -58,7 +58,7 @@ export const unlinkableModes = defineRuleKind({
     const excluded = new Set<string>();
     for (const r of records) {
       for (const t of r.tokens) if (t.kind === 'canary') excluded.add(t.value);
-      for (const c of r.fixtureConstants ?? []) excluded.add(c);
+      for (const c of r.buildConstants ?? []) excluded.add(c);
     }
     const ignore = rule.ignore.map((p) => new RegExp(p));
     // By whole value: a constant inside an identifier (or an identifier inside a constant) does not

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { FileInputError, fieldPath } from '../input/file-error.ts';
-import { deviceFindingSchema, findingSchema } from '../model/finding.ts';
-import { modeSchema } from '../model/flow.ts';
-import { GAP_KINDS_V1, gapFields, gapSchema } from '../model/gap.ts';
+import { deviceFindingSchema, findingSchema } from './finding.ts';
+import { modeSchema } from './flow.ts';
+import { GAP_KINDS_V1, gapFields, gapSchema } from './gap.ts';
 import {
   consentSchema,
   flushPointSchema,
@@ -13,22 +12,23 @@ import {
   type RunRecord,
   targetRecordSchema,
   watchWindowSchema,
-} from '../model/run-record.ts';
-import { dataClassSchemaV2 } from '../model/token.ts';
+} from './run-record.ts';
+import { dataClassSchemaV2 } from './token.ts';
 import {
   CELL_STATUSES,
   type CellStatus,
   evidenceSchema,
   VERDICT_STATUSES,
   type VerdictStatus,
-} from '../model/verdict.ts';
+} from './verdict.ts';
 
 /**
  * The run.json shape as a zod schema: what `phonehome report` and `phonehome diff` accept, in every
  * version (`phonehome/run@1`, `@2`, `@3`, told apart by `schema`). It mirrors
  * src/model/run-record.ts (a compile-time check below keeps the two equal), and
  * src/report/run.schema.json is generated from it (`npx tsx src/report/run-schema-write.ts`; a
- * test fails when the file is stale). Unknown fields are allowed: run.json only ever gains fields.
+ * test fails when the file is stale). Reading a file against it (with the file, field and reason of a
+ * failure) is src/report/read-run.ts's. Unknown fields are allowed: run.json only ever gains fields.
  * A field added later goes into the @3 parts below (never into @1 or @2, which are frozen); a new
  * status or gap kind needs a new version, since a reader of the older one would not know it.
  */
@@ -196,26 +196,6 @@ export const runRecordSchema = z
 export type ParsedRunRecord = z.infer<typeof runRecordSchema>;
 const _isRunRecord = (parsed: ParsedRunRecord): RunRecord => parsed;
 void _isRunRecord;
-
-/** A run.json that failed validation: one line `file: field: reason`. */
-export class RunFileError extends FileInputError {
-  constructor(file: string, field: string, reason: string) {
-    super(file, reason, field);
-    this.name = 'RunFileError';
-  }
-}
-
-/**
- * Validates parsed JSON as a run record.
- * @throws RunFileError naming the file, the first bad field (as a JSON path) and the reason.
- */
-export function parseRunRecord(json: unknown, file: string): RunRecord {
-  const result = runRecordSchema.safeParse(json);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = fieldPath(issue?.path ?? []);
-  throw new RunFileError(file, field, issue?.message ?? 'invalid');
-}
 
 /** The JSON Schema (draft 2020-12) of run.json, generated from the zod schema. */
 export function runJsonSchema(): Record<string, unknown> {
