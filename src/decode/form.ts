@@ -3,17 +3,21 @@ import type { Layer } from './layer.ts';
 import { layerIsForm } from './layer-shape.ts';
 import { percentDecode, percentDecodeValue, percentStep } from './percent.ts';
 
-/** Splits `a=1&b=2` into decoded name/value pairs; `+` is a space, as in HTML form posts. */
-export function parseForm(text: string): Array<[string, string]> {
-  const pairs: Array<[string, string]> = [];
+/** Splits `a=1&b=2` into names (percent- and plus-decoded) and values read by `value`. */
+function splitForm<V>(text: string, value: (raw: string) => V): Array<[string, V]> {
+  const pairs: Array<[string, V]> = [];
   for (const part of text.split('&')) {
     if (part === '') continue;
     const eq = part.indexOf('=');
     const name = eq < 0 ? part : part.slice(0, eq);
-    const value = eq < 0 ? '' : part.slice(eq + 1);
-    pairs.push([percentDecode(name, true), percentDecode(value, true)]);
+    pairs.push([percentDecode(name, true), value(eq < 0 ? '' : part.slice(eq + 1))]);
   }
   return pairs;
+}
+
+/** Splits `a=1&b=2` into decoded name/value pairs; `+` is a space, as in HTML form posts. */
+export function parseForm(text: string): Array<[string, string]> {
+  return splitForm(text, (v) => percentDecode(v, true));
 }
 
 /**
@@ -21,15 +25,7 @@ export function parseForm(text: string): Array<[string, string]> {
  * is percent-encoded binary (not UTF-8), so that it can be peeled further (gzip, protobuf...).
  */
 export function parseFormValues(text: string): Array<[string, string | Buffer]> {
-  const pairs: Array<[string, string | Buffer]> = [];
-  for (const part of text.split('&')) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    const name = eq < 0 ? part : part.slice(0, eq);
-    const value = eq < 0 ? '' : part.slice(eq + 1);
-    pairs.push([percentDecode(name, true), percentDecodeValue(value, true)]);
-  }
-  return pairs;
+  return splitForm(text, (v) => percentDecodeValue(v, true));
 }
 
 /** Peels application/x-www-form-urlencoded text into one layer per field, named `form:NAME`. */

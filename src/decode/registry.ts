@@ -1,9 +1,7 @@
 import { base64Decoder } from './base64.ts';
-import { brotliDecoder } from './brotli.ts';
+import { compressedDecoders } from './compressed.ts';
 import { DecoderRegistry } from './decoder.ts';
-import { deflateDecoder } from './deflate.ts';
 import { formDecoder } from './form.ts';
-import { gzipDecoder } from './gzip.ts';
 import { hexDecoder } from './hex.ts';
 import { jsonDecoder } from './json.ts';
 import { jwtDecoder } from './jwt.ts';
@@ -12,8 +10,6 @@ import { multipartDecoder } from './multipart.ts';
 import { percentDecoder } from './percent.ts';
 import { protobufDecoder } from './protobuf.ts';
 import { urlDecoder } from './url.ts';
-import { zlibDecoder } from './zlib.ts';
-import { zstdDecoder } from './zstd.ts';
 
 /** A new registry holding every built-in decoder; add vendor ciphers to it with `register`. */
 export function defaultDecoders(): DecoderRegistry {
@@ -28,13 +24,13 @@ export function defaultDecoders(): DecoderRegistry {
     jsonDecoder,
     jwtDecoder,
     protobufDecoder,
-    gzipDecoder,
-    zlibDecoder,
-    zstdDecoder,
+    compressedDecoders.gzip,
+    compressedDecoders.zlib,
+    compressedDecoders.zstd,
     lzStringDecoder,
     base64Decoder,
     hexDecoder,
-    deflateDecoder,
-    brotliDecoder,
+    compressedDecoders.deflate,
+    compressedDecoders.brotli,
   ]);
 }

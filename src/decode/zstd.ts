@@ -1,8 +1,5 @@
 import { Decompress } from 'fzstd';
 import { BoundError, type Budget } from './bounds.ts';
-import type { Decoder, DecodeStep } from './decoder.ts';
-import type { Layer } from './layer.ts';
-import { quietly } from './quiet.ts';
 
 /**
  * Decompresses zstd with fzstd's streaming decoder (node 20's zlib has no zstd), stopping as soon
@@ -34,19 +31,3 @@ export function unzstd(data: Uint8Array, budget: Budget): Buffer | null {
   budget.charge(out.length);
   return out;
 }
-
-/** Peels zstd (recognised by its 28 b5 2f fd magic). */
-export const zstdDecoder: Decoder = {
-  id: 'zstd',
-  ignoresPlainText: true,
-  ignoresHexText: true,
-  explain: () => 'Decompresses zstd data, recognised by its 28 b5 2f fd frame header.',
-  decode(layer: Layer, budget: Budget): DecodeStep[] {
-    // b5 cannot follow 28 in UTF-8: a layer made from a string is never zstd.
-    if (layer.textOrigin) return [];
-    const b = layer.bytes;
-    if (b.length < 9 || b[0] !== 0x28 || b[1] !== 0xb5 || b[2] !== 0x2f || b[3] !== 0xfd) return [];
-    const out = quietly(() => unzstd(b, budget));
-    return out && out.length > 0 ? [{ step: 'zstd', bytes: out }] : [];
-  },
-};
