@@ -13,7 +13,7 @@ export class RunFileError extends FileInputError {
 }
 
 /**
- * Validates parsed JSON as a run record (src/model/run-schema.ts: run@1 or run@2).
+ * Validates parsed JSON as a run record of any version (src/model/run-schema.ts).
  * @throws RunFileError naming the file, the first bad field (as a JSON path) and the reason.
  */
 export function parseRunRecord(json: unknown, file: string): RunRecord {
