@@ -167,8 +167,15 @@ class KeyboardSession implements Session {
             timeout: 5000,
           });
           const text = stdout.trim();
-          if (text && text !== marker) return text;
-          last = text ? 'nothing was copied' : 'the clipboard is empty';
+          // The entry holds a URL; anything else was copied from elsewhere (at load 28, Ctrl+L
+          // once came too late and the page's selection was copied instead).
+          if (text && text !== marker && URL.canParse(text)) return text;
+          last =
+            text === marker
+              ? 'nothing was copied'
+              : text
+                ? `it copied "${text.slice(0, 80)}", not a URL`
+                : 'the clipboard is empty';
         } catch (error) {
           last = ((error as { stderr?: string }).stderr ?? String(error)).trim();
         }
