@@ -4,7 +4,7 @@
  * WebdriverIO behind a bare mockttp sink (no flow log, no seal, no analysis), with as many browsers
  * at once as the matrix has workers. Prints both and the ratio.
  *
- *   npx tsx bench/matrix.ts [--workers 4] [--skip-matrix]
+ *   npx tsx bench/matrix.ts [--workers N] [--skip-quick] [--skip-full] [--skip-overhead]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,7 +24,8 @@ import type { Mode } from '../src/model/flow.ts';
 
 const { values } = parseArgs({
   options: {
-    workers: { type: 'string', default: '4' },
+    // Unset: each matrix keeps its own default (quick 7, full 4); the plain baseline runs 4 at once.
+    workers: { type: 'string' },
     'skip-quick': { type: 'boolean' },
     'skip-full': { type: 'boolean' },
     'skip-overhead': { type: 'boolean' },
@@ -33,7 +34,7 @@ const { values } = parseArgs({
 });
 /** The fixed window the overhead run gives each scenario, and the plain baseline's settle. */
 const SETTLE_MS = 2000;
-const workers = Number(values.workers);
+const workers = Number(values.workers ?? 4);
 const SCENARIOS = ['search', 'idle'] as const;
 type ScenarioId = (typeof SCENARIOS)[number];
 
@@ -242,7 +243,14 @@ async function matrix(args: string[]): Promise<number> {
   const code = await new Promise<number>((done) => {
     const child = spawn(
       process.execPath,
-      ['bin/phonehome.js', 'run', '--out', out, '--workers', String(workers), ...args],
+      [
+        'bin/phonehome.js',
+        'run',
+        '--out',
+        out,
+        ...(values.workers ? ['--workers', values.workers] : []),
+        ...args,
+      ],
       {
         stdio: ['ignore', 'ignore', 'inherit'],
         cwd: join(import.meta.dirname, '..'),
@@ -258,7 +266,9 @@ async function matrix(args: string[]): Promise<number> {
 
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s (${(ms / 60_000).toFixed(1)} min)`;
 const targets = DEFAULT_TARGETS.map((t) => t.id).join(', ');
-process.stdout.write(`bench/matrix: targets ${targets}; ${workers} workers\n`);
+process.stdout.write(
+  `bench/matrix: targets ${targets}; ${values.workers ? `${workers} workers` : 'each matrix with its default workers (quick 7, full 4)'}\n`,
+);
 if (!values['skip-quick']) {
   const ms = await matrix(['--matrix', 'quick']);
   process.stdout.write(`quick matrix (npm start, --matrix quick):  ${s(ms)}\n`);
