@@ -105,7 +105,7 @@ class ChromiumSession implements Session {
       return;
     }
     await this.visit(options.engineUrl);
-    const box = this.page.locator('input[name=q]');
+    const box = this.page.locator(options.field ?? 'input[name=q]');
     await box.click();
     // Typed key by key, as a person would: suggestion requests fire per keystroke.
     await box.pressSequentially(query, { delay: 25 });

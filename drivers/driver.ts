@@ -79,6 +79,12 @@ export interface SearchOptions {
   engineUrl: string;
   /** Type into the page's search box, or into the browser's own address bar. */
   via?: 'page' | 'address-bar';
+  /**
+   * The page's text field to type into (CSS), for `via: 'page'`: the search box `input[name=q]` by
+   * default, a form's field otherwise. Drivers that type with keys start from the page's first
+   * focusable element, which the fixture pages make that field.
+   */
+  field?: string;
 }
 
 /** A launched browser. Every method may throw; the fixture records that as an interrupted scenario. */

@@ -195,9 +195,10 @@ class FirefoxSession implements Session {
       return;
     }
     await this.visit(options.engineUrl);
-    await this.page.click('input[name=q]');
+    const field = options.field ?? 'input[name=q]';
+    await this.page.click(field);
     // Typed key by key, as a person would: suggestion requests fire per keystroke.
-    await this.page.type('input[name=q]', query, { delay: 25 });
+    await this.page.type(field, query, { delay: 25 });
     await this.navigateBy(() => this.page.keyboard.press('Enter'));
   }
 

@@ -174,6 +174,7 @@ class QtSession implements Session {
       throw new Error(`searching from the address bar is not supported yet by the ${this.spec.name} driver`);
     }
     await this.visit(options.engineUrl);
+    const field = JSON.stringify(options.field ?? 'input[name=q]');
     // Key events reach only a focused window's page: the window gets the focus as a click would give it.
     await focusWindow(this.x, this.window);
     // The load event awaited above may be the start page's, when it finishes after the navigation
@@ -182,7 +183,7 @@ class QtSession implements Session {
     let at = '';
     for (const deadline = Date.now() + LOAD_TIMEOUT_MS; !found && Date.now() < deadline; ) {
       found = await this.cdp.evaluate<boolean>(
-        "(() => { const box = document.querySelector('input[name=q]'); if (!box) return false; box.focus(); return true; })()",
+        `(() => { const box = document.querySelector(${field}); if (!box) return false; box.focus(); return true; })()`,
       );
       if (!found) {
         at = await this.cdp.evaluate<string>('location.href');
@@ -190,22 +191,20 @@ class QtSession implements Session {
       }
     }
     if (!found) {
-      throw new Error(
-        `search for ${query}: the engine page has no search box (input[name=q]); the page is at ${at}`,
-      );
+      throw new Error(`search for ${query}: the page has no field ${field}; the page is at ${at}`);
     }
     // Typed key by key, as a person would: suggestion requests fire per keystroke.
     for (const c of query) {
       await this.cdp.send('Input.insertText', { text: c });
       await sleep(25);
     }
-    const typed = await this.cdp.evaluate<string>("document.querySelector('input[name=q]').value");
+    const typed = await this.cdp.evaluate<string>(`document.querySelector(${field}).value`);
     if (typed !== query) throw new Error(`search for ${query}: the search box reads "${typed}" after typing`);
     const loaded = this.cdp.next('Page.loadEventFired', LOAD_TIMEOUT_MS, `search for ${query}`);
     loaded.catch(() => {});
     // Sent as Enter in a text field sends it (a submit event); QtWebEngine's window has no window
     // manager to make it active, and a DevTools key event then reaches no field.
-    await this.cdp.evaluate("document.querySelector('input[name=q]').form.requestSubmit()");
+    await this.cdp.evaluate(`document.querySelector(${field}).form.requestSubmit()`);
     await loaded;
   }
 

@@ -146,7 +146,7 @@ class WebKitSession implements Session {
     }
     await this.visit(options.engineUrl);
     const from = await this.browser.getUrl();
-    const box = await this.browser.$('input[name=q]');
+    const box = await this.browser.$(options.field ?? 'input[name=q]');
     await box.click();
     // Typed key by key, as a person would: suggestion requests fire per keystroke.
     for (const ch of query) {

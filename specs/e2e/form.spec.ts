@@ -1,0 +1,62 @@
+import { DEFAULT_TARGETS } from '../../drivers/targets.ts';
+import { expect, test } from '../../fixtures/harness.ts';
+import { defaultClaims } from '../../src/claims/catalog/index.ts';
+import { formScenario } from '../../src/harness/scenarios.ts';
+import { assembleRun } from '../../src/run/assemble.ts';
+
+const chromium = DEFAULT_TARGETS.find((t) => t.id === 'chromium')!;
+
+test.describe('a form on a site', () => {
+  test("What you type into a site's form is sent to no one but that site; in incognito it stays on no file", async ({
+    harness,
+  }) => {
+    const normal = await harness.run(formScenario, { target: chromium, mode: 'normal' });
+    const incognito = await harness.run(formScenario, { target: chromium, mode: 'incognito' });
+    for (const r of [normal, incognito]) expect(r.record.status, r.record.error).toBe('finished');
+    const flows = [...normal.flows, ...incognito.flows];
+    const run = assembleRun({
+      runId: 'e2e',
+      commit: 'test',
+      startedAt: new Date().toISOString(),
+      finishedAt: new Date().toISOString(),
+      records: [normal.record, incognito.record],
+      flowsOf: (record) => flows.filter((f) => f.target === record.target.id),
+      claims: await defaultClaims(),
+    });
+    for (const r of [normal, incognito]) {
+      const entry = r.record.tokens.find((t) => t.dataClass === 'form-entries')!;
+      expect(entry.typed).toBe(true);
+      // The entry reached the site in the POST body of its form, as a person's would.
+      const posted = r.record.findings.filter(
+        (f) => f.token === entry.value && f.host === 'shop.site-b.test' && f.where === 'body',
+      );
+      expect(posted.length, JSON.stringify(r.record.findings)).toBeGreaterThan(0);
+      expect(posted[0]?.chain).toEqual(['form:message']);
+    }
+    const cell = (claim: string, target: string) =>
+      run.cells.find((c) => c.claim === claim && c.target === target)!;
+    for (const t of ['chromium:normal', 'chromium:incognito']) {
+      const c = cell('form-entries-only-to-site', t);
+      test.info().annotations.push({ type: `form-entries-only-to-site ${t}`, description: c.reason });
+      expect(c.status, c.reason).toBe('pass');
+    }
+    // The device side, in both modes: what Chromium kept of the entry, as measured.
+    for (const t of ['chromium:normal', 'chromium:incognito']) {
+      const found = (run.deviceFindings ?? []).filter(
+        (f) => f.target === t && f.dataClass === 'form-entries',
+      );
+      test.info().annotations.push({
+        type: `device ${t}`,
+        description: found.map((f) => `${f.where} ${f.chain.join(' → ')}`).join('; ') || 'none',
+      });
+    }
+    const device = cell('incognito-leaves-nothing-on-device', 'chromium:incognito');
+    test.info().annotations.push({ type: 'device claim chromium:incognito', description: device.reason });
+    expect(device.status, device.reason).not.toBe('fail');
+    expect(
+      (run.deviceFindings ?? []).filter(
+        (f) => f.target === 'chromium:incognito' && f.dataClass === 'form-entries',
+      ),
+    ).toEqual([]);
+  });
+});
