@@ -74,6 +74,9 @@ export interface ModeEvidence {
   how: string;
 }
 
+/** A copy of an app's private data folder, and how it was made; or why none could be made. */
+export type AppDataCopy = { dir: string; via: 'run-as' | 'root' } | { notScanned: string };
+
 export interface SearchOptions {
   /** URL of the search engine's page with the search box (for `via: 'page'`). */
   engineUrl: string;
@@ -111,6 +114,12 @@ export interface Session {
   commandLine(): Promise<string[]>;
   /** Device firmware (model · build fingerprint) for device targets: the matrix's firmware column. */
   firmware?(): Promise<string>;
+  /**
+   * Copy the app's private data from the device into `dest` (devices: `run-as` on a debuggable
+   * build, root on an emulator), or say why it cannot be read. Desktop browsers write into the
+   * launch's work folder and need no copy.
+   */
+  appData?(dest: string): Promise<AppDataCopy>;
   /** Process id of the browser, when local. */
   readonly pid?: number;
   /**

@@ -76,6 +76,30 @@ export class Adb {
     return this.run(['-s', serial, ...args]);
   }
 
+  /**
+   * `adb -s SERIAL exec-out COMMAND`: the command's stdout as bytes, unaltered (a tar stream).
+   * @throws AndroidError `adb-missing` or `adb-failed` as `run`.
+   */
+  execOut(serial: string, command: string, maxBytes = 256 * 1024 * 1024): Promise<Buffer> {
+    const args = ['-s', serial, 'exec-out', command];
+    return new Promise((resolve, reject) => {
+      execFile(
+        this.bin,
+        args,
+        { timeout: this.timeoutMs * 4, maxBuffer: maxBytes, encoding: 'buffer' },
+        (error, stdout, stderr) => {
+          if (error) {
+            const code = (error as NodeJS.ErrnoException).code;
+            if (code === 'ENOENT' || code === 'EACCES') reject(androidErrors.adbMissing(this.bin));
+            else reject(androidErrors.adbFailed(args, `${stderr.toString() || error.message}`));
+            return;
+          }
+          resolve(stdout);
+        },
+      );
+    });
+  }
+
   /** `adb -s SERIAL shell COMMAND`; the command runs in the device's sh. */
   shell(serial: string, command: string): Promise<string> {
     return this.on(serial, ['shell', command]);

@@ -1,7 +1,16 @@
 import { remote } from 'webdriverio';
-import type { Driver, LaunchOptions, ModeEvidence, SearchOptions, Session, TargetConfig } from '../driver.ts';
+import type {
+  AppDataCopy,
+  Driver,
+  LaunchOptions,
+  ModeEvidence,
+  SearchOptions,
+  Session,
+  TargetConfig,
+} from '../driver.ts';
 import { Adb } from './adb.ts';
 import { type AndroidOptions, parseAndroidOptions } from './android-target.ts';
+import { copyAppData } from './app-data.ts';
 import {
   defaultStateDir,
   probeProxy,
@@ -143,6 +152,11 @@ export class AndroidSession implements Session {
   async visit(url: string): Promise<void> {
     await this.runner.run(this.recipe.navigate, { url }, 'navigate');
     await this.runner.run(this.recipe.loaded, {}, 'loaded');
+  }
+
+  /** The app's private data, copied from the phone through run-as or root (drivers/android/app-data.ts). */
+  appData(dest: string): Promise<AppDataCopy> {
+    return copyAppData(this.adb, this.options.serial, this.options.appPackage, dest);
   }
 
   async search(query: string, options: SearchOptions): Promise<void> {

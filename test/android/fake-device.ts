@@ -20,6 +20,10 @@ export interface FakeWorld {
   mounts?: string[];
   failOn?: string[];
   ncRc?: number;
+  /** Files under /data/data/PACKAGE, by package: path → text. */
+  appData?: Record<string, Record<string, string>>;
+  /** Packages `run-as` may enter (debuggable builds). */
+  debuggable?: string[];
   adid?: string;
   imeiParcel?: string;
 }
