@@ -54,6 +54,14 @@ test.describe('leaky reference target', () => {
     const stored = device!.evidence.find((e) => e.where.includes('/Local Extension Settings/'));
     expect(stored?.chain[0], device?.reason).toMatch(/^leveldb:log record \d+$/);
     expect(stored?.token).toBe(incognito.record.tokens.find((t) => t.dataClass === 'search-terms')?.value);
+    // Chromium's own words say it won't save browsing history: the reference shows that page, and
+    // its on-disk leak fails the claim quoting it, with the same evidence.
+    const vendor = run.cells.find(
+      (c) => c.claim === 'chromium-incognito-saves-no-browsing-data' && c.target === 'reference:incognito',
+    );
+    expect(vendor?.status, vendor?.reason).toBe('fail');
+    expect(vendor!.evidence.some((e) => e.where.includes('/Local Extension Settings/'))).toBe(true);
+    expect(run.claims.find((c) => c.id === vendor!.claim)?.quote).toContain('Chromium won’t save:');
     // Normal mode keeps its history, as it says it does: the search is in Chromium's History.
     expect(
       run.deviceFindings?.some(
