@@ -23,7 +23,7 @@ export function newRunId(now = new Date()): string {
 }
 
 /** Scenarios of the default matrix. */
-export const DEFAULT_SCENARIOS = ['search', 'address-bar', 'visit', 'idle', 'restart'];
+export const DEFAULT_SCENARIOS = ['search', 'address-bar', 'visit', 'form', 'idle', 'restart'];
 
 /**
  * Scenarios of the quick matrix (`npm start`): a search that opens a result reaches the search
