@@ -1,13 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { type BrowserPromise, normalisePromise } from '../src/promise/promise.ts';
-import { writePidFile } from '../src/seal/pid-files.ts';
+import { type BrowserProcess, LaunchedSession, launchBrowser } from './browser-process.ts';
 import type { Driver, LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
-import { browserExecutable, commandLineOf, exitsWithin, sleep, waitForEndpoint } from './process.ts';
-import { startXDisplay, typeIntoAddressBar, type XDisplay } from './x-display.ts';
+import { browserExecutable } from './process.ts';
+import { typeIntoAddressBar } from './x-display.ts';
 
 /** DevTools port inside a sealed namespace (its loopback is its own, so a fixed port is free). */
 const SEALED_DEVTOOLS_PORT = 9222;
@@ -67,25 +66,13 @@ function seedProfile(profileDir: string, extensions: string[]): void {
   writeFileSync(join(profileDir, 'Default', 'Preferences'), JSON.stringify({ extensions: { settings } }));
 }
 
-class ChromiumSession implements Session {
-  readonly pid: number | undefined;
-  private readonly browser: Browser;
-  private readonly page: Page;
-  private readonly proc: ChildProcess;
-  private closed = false;
-  /** True when close() had to kill the browser (it did not quit by itself). */
-  forced = false;
-  private readonly forgetPid: () => void;
-
-  private readonly x: XDisplay | undefined;
-
-  constructor(browser: Browser, page: Page, proc: ChildProcess, forgetPid: () => void, x?: XDisplay) {
-    this.x = x;
-    this.browser = browser;
-    this.page = page;
-    this.proc = proc;
-    this.pid = proc.pid;
-    this.forgetPid = forgetPid;
+class ChromiumSession extends LaunchedSession implements Session {
+  constructor(
+    private readonly browser: Browser,
+    private readonly page: Page,
+    running: BrowserProcess,
+  ) {
+    super(running);
   }
 
   async version(): Promise<string> {
@@ -98,9 +85,10 @@ class ChromiumSession implements Session {
 
   async search(query: string, options: SearchOptions): Promise<void> {
     if (options.via === 'address-bar') {
-      if (!this.x) throw new Error('the address bar needs a headed launch (LaunchOptions.headed)');
+      const x = this.running.x;
+      if (!x) throw new Error('the address bar needs a headed launch (LaunchOptions.headed)');
       // Real keys into the browser's own window: focus the address bar, type, press Enter.
-      await typeIntoAddressBar(this.x, 'chromium', query);
+      await typeIntoAddressBar(x, 'chromium', query);
       await this.idle(1500);
       return;
     }
@@ -121,10 +109,6 @@ class ChromiumSession implements Session {
     ]);
     await this.page.waitForLoadState('load');
     return this.page.url();
-  }
-
-  async idle(ms: number): Promise<void> {
-    await new Promise((r) => setTimeout(r, ms));
   }
 
   async mode(): Promise<ModeEvidence> {
@@ -170,28 +154,16 @@ class ChromiumSession implements Session {
     };
   }
 
-  async commandLine(): Promise<string[]> {
-    return commandLineOf(this.pid);
-  }
-
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    // Browser.close quits Chromium the way a user does (it may send what it sends at shutdown);
-    // playwright's browser.close() on a CDP connection only disconnects.
-    const quit = this.browser
-      .newBrowserCDPSession()
-      .then((cdp) => cdp.send('Browser.close'))
-      .catch(() => {});
-    await Promise.race([quit, sleep(5000)]);
-    await this.browser.close().catch(() => {});
-    if (!(await exitsWithin(this.proc, 5000))) {
-      this.forced = true;
-      this.proc.kill('SIGKILL');
-      await exitsWithin(this.proc, 2000);
-    }
-    await this.x?.stop();
-    this.forgetPid();
+    await this.running.close({
+      // Browser.close quits Chromium the way a user does (it may send what it sends at shutdown);
+      // playwright's browser.close() on a CDP connection only disconnects.
+      quit: () => this.browser.newBrowserCDPSession().then((cdp) => cdp.send('Browser.close')),
+      quitMs: 5000,
+      disconnect: () => this.browser.close(),
+      exitMs: 5000,
+      escalation: [['SIGKILL', 2000]],
+    });
   }
 }
 
@@ -228,20 +200,17 @@ export const chromiumDriver: Driver = {
     // Sealed: `ip netns exec` replaces itself with the browser, so proc.pid is the browser's.
     const argv = chromiumArgs(options, profileDir);
     const { command, args } = options.seal?.wrap(executable, argv) ?? { command: executable, args: argv };
-    const x = options.headed ? await startXDisplay() : undefined;
-    const proc = spawn(command, args, {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      detached: false,
-      env: {
-        ...process.env,
-        LANGUAGE: CHROMIUM_UI_LOCALE.replace('-', '_'),
-        ...(x ? { DISPLAY: x.display } : {}),
-      },
-    });
-    let browser: Browser | undefined;
-    let forgetPid = (): void => {};
-    try {
-      let ws = await waitForEndpoint(proc, {
+    const start = {
+      label: `chromium for ${options.target.id}:${options.mode}`,
+      command,
+      args,
+      env: { ...process.env, LANGUAGE: CHROMIUM_UI_LOCALE.replace('-', '_') },
+      group: false,
+      display: options.headed === true,
+      output: 'stderr' as const,
+    };
+    return launchBrowser(start, async (proc, undo) => {
+      let ws = await proc.endpoint({
         pattern: /DevTools listening on (ws:\/\/\S+)/,
         logPath: join(options.workDir, 'chromium.log'),
         timeoutMs: 30_000,
@@ -251,19 +220,14 @@ export const chromiumDriver: Driver = {
       if (options.seal) {
         ws = ws.replace(`:${SEALED_DEVTOOLS_PORT}/`, `:${options.seal.hostPort(SEALED_DEVTOOLS_PORT)}/`);
       }
-      forgetPid = writePidFile(proc.pid, `chromium for ${options.target.id}:${options.mode}`);
-      browser = await connectWithRetry(ws);
+      proc.ready();
+      const browser = await connectWithRetry(ws);
+      undo(() => browser.close());
       const context = browser.contexts()[0];
       if (!context) throw new Error('Chromium exposed no browser context');
       // A headed Chromium on a loaded machine took over 10 s to open its first tab.
       const page = context.pages()[0] ?? (await context.waitForEvent('page', { timeout: 30_000 }));
-      return new ChromiumSession(browser, page, proc, forgetPid, x);
-    } catch (error) {
-      await browser?.close().catch(() => {});
-      proc.kill('SIGKILL');
-      await x?.stop();
-      forgetPid();
-      throw error;
-    }
+      return new ChromiumSession(browser, page, proc);
+    });
   },
 };

@@ -163,7 +163,7 @@ export const epiphanyDriver: Driver = {
       ...epiphanyArgs(profileDir, options.mode === 'incognito', options.target.args),
     ];
     const { command, args } = options.seal?.wrap('unshare', inner) ?? { command: 'unshare', args: inner };
-    return launchKeyboardBrowser(options, () => ({
+    return launchKeyboardBrowser(options, {
       ui: EPIPHANY_UI,
       command,
       args,
@@ -176,6 +176,6 @@ export const epiphanyDriver: Driver = {
       },
       mode: async (_title, argv) => epiphanyMode(argv, profileDir, tmpDir),
       commandLine: (pid) => commandLineWithEnv(epiphanyPid(pid), EPIPHANY_ENV_NAMES),
-    }));
+    });
   },
 };

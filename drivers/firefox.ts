@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,19 +6,10 @@ import { promisify } from 'node:util';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import type { Mode } from '../src/model/flow.ts';
 import { type BrowserPromise, normalisePromise } from '../src/promise/promise.ts';
-import { writePidFile } from '../src/seal/pid-files.ts';
+import { type BrowserProcess, LaunchedSession, launchBrowser } from './browser-process.ts';
 import type { Driver, LaunchOptions, ModeEvidence, ProxyEndpoint, SearchOptions, Session } from './driver.ts';
-import {
-  browserExecutable,
-  commandLineOf,
-  exitOf,
-  exitsWithin,
-  killGroup,
-  sleep,
-  waitForEndpoint,
-  withTimeout,
-} from './process.ts';
-import { startXDisplay, typeIntoAddressBar, type XDisplay } from './x-display.ts';
+import { browserExecutable, commandLineOf, sleep, withTimeout } from './process.ts';
+import { typeIntoAddressBar } from './x-display.ts';
 
 const run = promisify(execFile);
 
@@ -151,23 +142,17 @@ export function readSavedPrefs(profileDir: string): Map<string, string> {
   return prefs;
 }
 
-class FirefoxSession implements Session {
-  readonly pid: number | undefined;
-  private closed = false;
-  /** True when close() had to kill the browser (it did not quit by itself). */
-  forced = false;
+class FirefoxSession extends LaunchedSession implements Session {
   private cachedVersion: string | undefined;
 
   constructor(
     private readonly browser: Browser,
     private readonly page: Page,
-    private readonly proc: ChildProcess,
+    running: BrowserProcess,
     private readonly executable: string,
     private readonly profileDir: string,
-    private readonly forgetPid: () => void,
-    private readonly x?: XDisplay,
   ) {
-    this.pid = proc.pid;
+    super(running);
   }
 
   async version(): Promise<string> {
@@ -188,9 +173,10 @@ class FirefoxSession implements Session {
 
   async search(query: string, options: SearchOptions): Promise<void> {
     if (options.via === 'address-bar') {
-      if (!this.x) throw new Error('the address bar needs a headed launch (LaunchOptions.headed)');
+      const x = this.running.x;
+      if (!x) throw new Error('the address bar needs a headed launch (LaunchOptions.headed)');
       // Real keys into the browser's own window: focus the address bar, type, press Enter.
-      await typeIntoAddressBar(this.x, 'firefox', query);
+      await typeIntoAddressBar(x, 'firefox', query);
       await this.idle(1500);
       return;
     }
@@ -227,10 +213,6 @@ class FirefoxSession implements Session {
     if (!link) throw new Error(`no element matches ${selector} on ${this.page.url()}`);
     await this.navigateBy(() => link.click());
     return this.page.url();
-  }
-
-  async idle(ms: number): Promise<void> {
-    await sleep(ms);
   }
 
   async mode(): Promise<ModeEvidence> {
@@ -313,7 +295,7 @@ class FirefoxSession implements Session {
     }
   }
 
-  async commandLine(): Promise<string[]> {
+  override async commandLine(): Promise<string[]> {
     const argv = commandLineOf(this.pid);
     // The effective prefs: what the running browser itself saved (user.js merged with its own changes).
     const prefsPath = join(this.profileDir, 'prefs.js');
@@ -326,21 +308,16 @@ class FirefoxSession implements Session {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    const exited = exitOf(this.proc);
-    // A clean quit lets Firefox save its profile, which the restart scenario relaunches.
-    // puppeteer's close() may wait on after Firefox has gone: the exit is what counts.
-    await Promise.race([this.browser.close().catch(() => {}), exited, sleep(5000)]);
-    if (!(await exitsWithin(this.proc, 5000))) {
-      this.forced = true;
-      killGroup(this.proc, 'SIGKILL');
-      await exitsWithin(this.proc, 2000);
-    }
-    // Content processes quit with their parent; take the group down in case one lingers.
-    killGroup(this.proc, 'SIGKILL');
-    await this.x?.stop();
-    this.forgetPid();
+    await this.running.close({
+      // A clean quit lets Firefox save its profile, which the restart scenario relaunches.
+      // puppeteer's close() may wait on after Firefox has gone: the exit is what counts.
+      quit: () => this.browser.close(),
+      quitMs: 5000,
+      exitMs: 5000,
+      escalation: [['SIGKILL', 2000]],
+      // Content processes quit with their parent; the group goes down in case one lingers.
+      sweep: true,
+    });
   }
 }
 /**
@@ -368,17 +345,18 @@ export const firefoxDriver: Driver = {
       ...(options.target.args ?? []),
     ];
     const { command, args } = options.seal?.wrap(executable, argv) ?? { command: executable, args: argv };
-    const x = options.headed ? await startXDisplay() : undefined;
-    // Own process group, so close() can take the content processes down with the browser.
-    const proc = spawn(command, args, {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      detached: true,
-      ...(x ? { env: { ...process.env, DISPLAY: x.display } } : {}),
-    });
-    let browser: Browser | undefined;
-    let forgetPid = (): void => {};
-    try {
-      let ws = await waitForEndpoint(proc, {
+    const start = {
+      label: `firefox for ${options.target.id}:${options.mode}`,
+      command,
+      args,
+      env: process.env,
+      // Own process group, so close() can take the content processes down with the browser.
+      group: true,
+      display: options.headed === true,
+      output: 'stderr' as const,
+    };
+    return launchBrowser(start, async (proc, undo) => {
+      let ws = await proc.endpoint({
         pattern: /WebDriver BiDi listening on (ws:\/\/\S+)/,
         logPath: join(options.workDir, 'firefox.log'),
         timeoutMs: 60_000,
@@ -391,8 +369,8 @@ export const firefoxDriver: Driver = {
         // Firefox's server answers 400 unless the Host header names the port it listens on.
         headers.Host = `127.0.0.1:${SEALED_BIDI_PORT}`;
       }
-      forgetPid = writePidFile(proc.pid, `firefox for ${options.target.id}:${options.mode}`);
-      browser = await withTimeout(
+      proc.ready();
+      const browser = await withTimeout(
         puppeteer.connect({
           browserWSEndpoint: `${ws}/session`,
           protocol: 'webDriverBiDi',
@@ -407,19 +385,14 @@ export const firefoxDriver: Driver = {
         60_000,
         'connecting to Firefox over WebDriver BiDi took longer than 60s',
       );
+      undo(() => browser.disconnect());
       // A tab of our own; the first-run tabs Firefox opens by itself stay as they are.
       const page = await withTimeout(
         browser.newPage(),
         30_000,
         'opening a tab in Firefox took longer than 30s',
       );
-      return new FirefoxSession(browser, page, proc, executable, profileDir, forgetPid, x);
-    } catch (error) {
-      await browser?.disconnect().catch(() => {});
-      killGroup(proc, 'SIGKILL');
-      await x?.stop();
-      forgetPid();
-      throw error;
-    }
+      return new FirefoxSession(browser, page, proc, executable, profileDir);
+    });
   },
 };

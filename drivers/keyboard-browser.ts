@@ -1,11 +1,11 @@
-import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { writePidFile } from '../src/seal/pid-files.ts';
+import { type BrowserProcess, LaunchedSession, launchBrowser } from './browser-process.ts';
 import type { LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
-import { commandLineOf, exitsWithin, killGroup, sleep, withTimeout } from './process.ts';
-import { focusWindow, startXDisplay, waitForWindow, type XDisplay } from './x-display.ts';
+import { commandLineOf, sleep } from './process.ts';
+import { focusWindow, type XDisplay } from './x-display.ts';
 
 const run = promisify(execFile);
 
@@ -69,20 +69,14 @@ export interface KeyboardLaunch {
 /** How long a navigation may take before the step fails (a loaded 2-core machine took 20 s). */
 const LOAD_TIMEOUT_MS = 45_000;
 
-class KeyboardBrowserSession implements Session {
-  readonly pid: number | undefined;
-  private closed = false;
-  /** True when close() had to kill the browser (it did not quit by itself). */
-  forced = false;
-
+class KeyboardBrowserSession extends LaunchedSession implements Session {
   constructor(
-    private readonly proc: ChildProcess,
+    running: BrowserProcess,
     private readonly x: XDisplay,
     private readonly window: string,
     private readonly spec: KeyboardLaunch,
-    private readonly forgetPid: () => void,
   ) {
-    this.pid = proc.pid;
+    super(running);
   }
 
   private get ui(): KeyboardUi {
@@ -281,84 +275,50 @@ class KeyboardBrowserSession implements Session {
     return this.location();
   }
 
-  async idle(ms: number): Promise<void> {
-    await sleep(ms);
-  }
-
   async mode(): Promise<ModeEvidence> {
     return this.spec.mode(await this.title(), this.spec.commandLine(this.pid));
   }
 
-  async commandLine(): Promise<string[]> {
+  override async commandLine(): Promise<string[]> {
     return this.spec.commandLine(this.pid);
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    // Quit as a person would, so the browser writes its profile (and sends what it sends) as on a normal exit.
-    await withTimeout(this.press(this.ui.quit), 5000, 'quit keys').catch(() => {});
-    if (!(await exitsWithin(this.proc, 8000))) {
-      this.forced = true;
-      killGroup(this.proc, 'SIGTERM');
-      if (!(await exitsWithin(this.proc, 3000))) killGroup(this.proc, 'SIGKILL');
-    }
-    await this.x.stop();
-    this.forgetPid();
-  }
-}
-
-/** The last lines of a log, on one line (the work folder and its logs are deleted after a run). */
-export function lastLines(path: string): string {
-  try {
-    const text = readFileSync(path, 'utf8').trim();
-    return text ? text.split('\n').slice(-3).join(' | ') : 'it printed nothing';
-  } catch {
-    return 'no log';
+    await this.running.close({
+      // Quit as a person would, so the browser writes its profile (and sends what it sends) as on a normal exit.
+      quit: () => this.press(this.ui.quit),
+      quitMs: 5000,
+      exitMs: 8000,
+      escalation: [
+        ['SIGTERM', 3000],
+        ['SIGKILL', 0],
+      ],
+    });
   }
 }
 
 /**
- * Starts a virtual display, the browser on it (own process group, output to `logPath`), and waits
- * for its window. On failure everything started is stopped and the error names what was missing.
- * `build` gets the display and returns what to launch.
+ * Starts the browser on a virtual display of its own (own process group, output to its log) and
+ * waits for its window and its start page. On failure everything started is stopped and the error
+ * names what was missing.
  */
-export async function launchKeyboardBrowser(
-  options: LaunchOptions,
-  build: (display: string) => KeyboardLaunch,
-): Promise<Session> {
-  const x = await startXDisplay();
-  let proc: ChildProcess | undefined;
-  let forgetPid = (): void => {};
-  try {
-    const spec = build(x.display);
-    const log = createWriteStream(spec.logPath, { flags: 'a' });
-    await new Promise((r) => log.once('open', r));
-    proc = spawn(spec.command, spec.args, {
-      stdio: ['ignore', log, log],
-      detached: true,
-      env: { ...spec.env, DISPLAY: x.display },
-    });
-    const started = proc;
-    started.once('exit', () => log.end());
-    forgetPid = writePidFile(started.pid, `${spec.ui.name} for ${options.target.id}:${options.mode}`);
-    const window = await waitForWindow(x, spec.ui.windowClass, () =>
-      started.exitCode !== null || started.signalCode !== null
-        ? `${spec.ui.name} exited before its window appeared (code ${started.exitCode}, signal ${started.signalCode}): ${lastLines(spec.logPath)}`
-        : undefined,
-    );
-    const session = new KeyboardBrowserSession(started, x, window, spec, forgetPid);
+export async function launchKeyboardBrowser(options: LaunchOptions, spec: KeyboardLaunch): Promise<Session> {
+  const start = {
+    label: `${spec.ui.name} for ${options.target.id}:${options.mode}`,
+    command: spec.command,
+    args: spec.args,
+    env: spec.env,
+    group: true,
+    display: true,
+    output: { logPath: spec.logPath, append: true },
+  };
+  return launchBrowser(start, async (running) => {
+    const window = await running.window(spec.ui.windowClass, spec.ui.name);
+    running.ready();
+    const session = new KeyboardBrowserSession(running, running.x as XDisplay, window, spec);
     await session.settled();
     return session;
-  } catch (error) {
-    if (proc) {
-      killGroup(proc, 'SIGKILL');
-      await exitsWithin(proc, 3000);
-    }
-    await x.stop();
-    forgetPid();
-    throw error;
-  }
+  });
 }
 
 /** The real command line of `pid` followed by the environment variables named in `names` it runs with. */

@@ -97,3 +97,13 @@ export function browserExecutable(target: TargetConfig, debianDefault: string): 
   }
   return executable;
 }
+
+/** The last lines of a log, on one line (the work folder and its logs are deleted after a run). */
+export function lastLines(path: string): string {
+  try {
+    const text = readFileSync(path, 'utf8').trim();
+    return text ? text.split('\n').slice(-3).join(' | ') : 'it printed nothing';
+  } catch {
+    return 'no log';
+  }
+}

@@ -1,15 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { realpathSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
-import { writePidFile } from '../src/seal/pid-files.ts';
+import { type BrowserProcess, freePort, LaunchedSession, launchBrowser } from './browser-process.ts';
 import { CdpPage } from './cdp-page.ts';
 import { LAUNCH_WITH_TRUST_DIR, trustCaInNssHome, writeTrustDir } from './desktop-trust.ts';
 import type { LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
 import { commandLineWithEnv } from './keyboard-browser.ts';
-import { exitsWithin, killGroup, sleep, waitForEndpoint, withTimeout } from './process.ts';
+import { sleep } from './process.ts';
 import { browserHome, mountNamespaceArgs } from './webkitgtk.ts';
-import { focusWindow, startXDisplay, waitForWindow, type XDisplay } from './x-display.ts';
+import { focusWindow, type XDisplay } from './x-display.ts';
 
 /** What the QtWebEngine browsers (Falkon, qutebrowser) share: proxy, CA trust, home, version. */
 
@@ -96,15 +94,7 @@ export const SEALED_DEVTOOLS_PORT = 9222;
  * now (QtWebEngine refuses port 0: "Invalid port given for the inspector server").
  */
 export async function devtoolsPort(options: LaunchOptions): Promise<number> {
-  if (options.seal) return SEALED_DEVTOOLS_PORT;
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+  return options.seal ? SEALED_DEVTOOLS_PORT : freePort();
 }
 
 /** What a QtWebEngine driver gives to launch its browser. */
@@ -132,22 +122,16 @@ const LOAD_TIMEOUT_MS = 45_000;
  * DevTools protocol of its page target (CdpPage); the browser itself (its mode, its quitting) as a
  * person sees and does it: its window title, Ctrl+Q.
  */
-class QtSession implements Session {
-  readonly pid: number | undefined;
-  private closed = false;
-  /** True when close() had to kill the browser (it did not quit by itself). */
-  forced = false;
-
+class QtSession extends LaunchedSession implements Session {
   constructor(
-    private readonly proc: ChildProcess,
+    running: BrowserProcess,
     private readonly x: XDisplay,
     private readonly window: string,
     private readonly cdp: CdpPage,
     private readonly spec: QtLaunch,
     private readonly homeDir: string,
-    private readonly forgetPid: () => void,
   ) {
-    this.pid = proc.pid;
+    super(running);
   }
 
   async version(): Promise<string> {
@@ -221,35 +205,29 @@ class QtSession implements Session {
     return this.cdp.evaluate<string>('location.href');
   }
 
-  async idle(ms: number): Promise<void> {
-    await sleep(ms);
-  }
-
   async mode(): Promise<ModeEvidence> {
     return this.spec.mode(await this.title(), qtCommandLine(this.pid), this.homeDir);
   }
 
-  async commandLine(): Promise<string[]> {
+  override async commandLine(): Promise<string[]> {
     return qtCommandLine(this.pid);
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.cdp.close();
-    // Ctrl+Q quits as a person would, so the browser writes its profile and sends what it sends at exit.
-    const quit = async (): Promise<void> => {
-      await focusWindow(this.x, this.window);
-      await this.x.xdotool('key', '--clearmodifiers', 'ctrl+q');
-    };
-    await withTimeout(quit(), 5000, 'ctrl+q').catch(() => {});
-    if (!(await exitsWithin(this.proc, 8000))) {
-      this.forced = true;
-      killGroup(this.proc, 'SIGTERM');
-      if (!(await exitsWithin(this.proc, 3000))) killGroup(this.proc, 'SIGKILL');
-    }
-    await this.x.stop();
-    this.forgetPid();
+    await this.running.close({
+      // Ctrl+Q quits as a person would, so the browser writes its profile and sends what it sends at exit.
+      quit: async () => {
+        this.cdp.close();
+        await focusWindow(this.x, this.window);
+        await this.x.xdotool('key', '--clearmodifiers', 'ctrl+q');
+      },
+      quitMs: 5000,
+      exitMs: 8000,
+      escalation: [
+        ['SIGTERM', 3000],
+        ['SIGKILL', 0],
+      ],
+    });
   }
 }
 
@@ -260,16 +238,17 @@ class QtSession implements Session {
  */
 export async function launchQtBrowser(options: LaunchOptions, spec: QtLaunch): Promise<Session> {
   const { homeDir, env, command, args } = await prepareQtBrowser(options, spec.binary, spec.argv);
-  const x = await startXDisplay();
-  const proc = spawn(command, args, {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    detached: true,
-    env: { ...qtEnv(env, options.proxy.url, spec.chromiumFlags), DISPLAY: x.display },
-  });
-  const forgetPid = writePidFile(proc.pid, `${spec.name} for ${options.target.id}:${options.mode}`);
-  let cdp: CdpPage | undefined;
-  try {
-    const ws = await waitForEndpoint(proc, {
+  const start = {
+    label: `${spec.name} for ${options.target.id}:${options.mode}`,
+    command,
+    args,
+    env: qtEnv(env, options.proxy.url, spec.chromiumFlags),
+    group: true,
+    display: true,
+    output: 'stderr' as const,
+  };
+  return launchBrowser(start, async (running, undo) => {
+    const ws = await running.endpoint({
       pattern: /DevTools listening on (ws:\/\/\S+)/,
       logPath: logPathOf(options.workDir, spec.windowClass),
       timeoutMs: 60_000,
@@ -278,15 +257,10 @@ export async function launchQtBrowser(options: LaunchOptions, spec: QtLaunch): P
     });
     let port = Number(new URL(ws).port);
     if (options.seal) port = options.seal.hostPort(SEALED_DEVTOOLS_PORT);
-    const window = await waitForWindow(x, spec.windowClass);
-    cdp = await CdpPage.connect(`http://127.0.0.1:${port}`);
-    return new QtSession(proc, x, window, cdp, spec, homeDir, forgetPid);
-  } catch (error) {
-    cdp?.close();
-    killGroup(proc, 'SIGKILL');
-    await exitsWithin(proc, 3000);
-    await x.stop();
-    forgetPid();
-    throw error;
-  }
+    const window = await running.window(spec.windowClass, spec.name);
+    running.ready();
+    const cdp = await CdpPage.connect(`http://127.0.0.1:${port}`);
+    undo(() => cdp.close());
+    return new QtSession(running, running.x as XDisplay, window, cdp, spec, homeDir);
+  });
 }

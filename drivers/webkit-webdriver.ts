@@ -1,11 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, readdirSync, readFileSync, type WriteStream } from 'node:fs';
-import net from 'node:net';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
-import { writePidFile } from '../src/seal/pid-files.ts';
+import { type BrowserProcess, freePort, launchBrowser } from './browser-process.ts';
 import type { Driver, LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
-import { commandLineOf, exitsWithin, killGroup, sleep } from './process.ts';
+import { commandLineOf, sleep } from './process.ts';
 import {
   browserHome,
   DEFAULT_MINIBROWSER,
@@ -15,7 +13,6 @@ import {
   websiteDataPaths,
   writeCaBundle,
 } from './webkitgtk.ts';
-import { startXDisplay, type XDisplay } from './x-display.ts';
 
 /** WebKitWebDriver port inside a sealed namespace. */
 const SEALED_DRIVER_PORT = 4444;
@@ -50,33 +47,17 @@ export const WEBKIT_LAUNCH_SCRIPT = [
   'exec WebKitWebDriver --port="$2"',
 ].join('\n');
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
+/** Waits until WebKitWebDriver answers on `port` that it is ready; fails early when it exits. */
 async function waitForDriver(
   port: number,
-  proc: ChildProcess,
+  running: BrowserProcess,
   logPath: string,
   timeoutMs: number,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let exited: string | undefined;
-  proc.once('exit', (code, signal) => {
-    exited = `code ${code}, signal ${signal}`;
-  });
   while (Date.now() < deadline) {
-    if (exited) {
-      const last = readFileSync(logPath, 'utf8').trim().split('\n').slice(-3).join(' | ');
-      throw new Error(`WebKitWebDriver exited before it was ready (${exited}): ${last}`);
-    }
+    const gone = running.gone();
+    if (gone) throw new Error(`WebKitWebDriver ${gone.replace(/^exited/, 'exited before it was ready')}`);
     const ready = await fetch(`http://127.0.0.1:${port}/status`)
       .then(async (r) => ((await r.json()) as { value?: { ready?: boolean } }).value?.ready === true)
       .catch(() => false);
@@ -107,17 +88,13 @@ type WdioBrowser = Awaited<ReturnType<typeof remote>>;
 
 class WebKitSession implements Session {
   readonly pid: number | undefined;
-  private closed = false;
 
   constructor(
     private readonly browser: WdioBrowser,
-    private readonly proc: ChildProcess,
+    private readonly running: BrowserProcess,
     private readonly homeDir: string,
-    private readonly forgetPid: () => void,
-    private readonly log: WriteStream,
-    private readonly x: XDisplay,
   ) {
-    this.pid = proc.pid === undefined ? undefined : childNamed(proc.pid, 'MiniBrowser');
+    this.pid = running.pid === undefined ? undefined : childNamed(running.pid, 'MiniBrowser');
   }
 
   async version(): Promise<string> {
@@ -190,17 +167,17 @@ class WebKitSession implements Session {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await Promise.race([this.browser.deleteSession().catch(() => {}), sleep(5000)]);
-    // WebKitWebDriver and MiniBrowser share the launch's process group.
-    killGroup(this.proc, 'SIGTERM');
-    if (!(await exitsWithin(this.proc, 3000))) {
-      killGroup(this.proc, 'SIGKILL');
-    }
-    await this.x.stop();
-    this.log.end();
-    this.forgetPid();
+    await this.running.close({
+      quit: () => this.browser.deleteSession(),
+      quitMs: 5000,
+      // WebKitWebDriver outlives the session it served: it and MiniBrowser, which share the launch's
+      // process group, are always signalled (so `forced` says nothing here and is not passed on).
+      exitMs: 0,
+      escalation: [
+        ['SIGTERM', 3000],
+        ['SIGKILL', 0],
+      ],
+    });
   }
 }
 
@@ -244,19 +221,19 @@ export const webkitWebDriverDriver: Driver = {
     ];
     const { command, args } = seal?.wrap('unshare', argv) ?? { command: 'unshare', args: argv };
     const logPath = join(workDir, 'webkit.log');
-    const log = createWriteStream(logPath);
-    await new Promise((r) => log.once('open', r));
-    const x = await startXDisplay();
-    const proc = spawn(command, args, {
-      stdio: ['ignore', log, log],
-      detached: true,
-      env: { ...env, DISPLAY: x.display },
-    });
+    const start = {
+      label: `WebKitWebDriver for ${target.id}:${mode}`,
+      command,
+      args,
+      env,
+      group: true,
+      display: true,
+      output: { logPath, append: false },
+    };
     const hostPort = seal ? seal.hostPort(SEALED_DRIVER_PORT) : port;
-    let forgetPid = (): void => {};
-    try {
-      await waitForDriver(hostPort, proc, logPath, 30_000);
-      forgetPid = writePidFile(proc.pid, `WebKitWebDriver for ${target.id}:${mode}`);
+    return launchBrowser(start, async (running) => {
+      await waitForDriver(hostPort, running, logPath, 30_000);
+      running.ready();
       const capabilities = {
         'webkitgtk:browserOptions': { binary, args: miniBrowserArgs(proxy.url, target.args) },
         // Certificate errors stay errors: the CA is trusted through the bundle, nothing else is.
@@ -271,13 +248,7 @@ export const webkitWebDriverDriver: Driver = {
         connectionRetryTimeout: 120_000,
         capabilities: capabilities as WebdriverIO.Capabilities,
       });
-      return new WebKitSession(browser, proc, homeDir, forgetPid, log, x);
-    } catch (error) {
-      killGroup(proc, 'SIGKILL');
-      await x.stop();
-      log.end();
-      forgetPid();
-      throw error;
-    }
+      return new WebKitSession(browser, running, homeDir);
+    });
   },
 };

@@ -1,11 +1,10 @@
-import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { writePidFile } from '../src/seal/pid-files.ts';
+import { type BrowserProcess, LaunchedSession, launchBrowser } from './browser-process.ts';
 import type { Driver, LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
-import { commandLineOf, exitsWithin, killGroup, sleep, withTimeout } from './process.ts';
+import { sleep } from './process.ts';
 import {
   browserHome,
   DEFAULT_MINIBROWSER,
@@ -15,7 +14,7 @@ import {
   websiteDataPaths,
   writeCaBundle,
 } from './webkitgtk.ts';
-import { focusWindow, startXDisplay, waitForWindow, type XDisplay } from './x-display.ts';
+import { focusWindow, type XDisplay } from './x-display.ts';
 
 const run = promisify(execFile);
 
@@ -58,21 +57,15 @@ const LOAD_TIMEOUT_MS = 30_000;
  * window title (MiniBrowser shows the page's title there) as the sign that a page has loaded, and
  * the location entry (copied to the clipboard and read back) for the URL a click led to.
  */
-class KeyboardSession implements Session {
-  readonly pid: number | undefined;
-  private closed = false;
-  /** True when close() had to kill the browser (it did not quit by itself). */
-  forced = false;
-
+class KeyboardSession extends LaunchedSession implements Session {
   constructor(
-    private readonly proc: ChildProcess,
+    running: BrowserProcess,
     private readonly x: XDisplay,
     private readonly window: string,
     private readonly binary: string,
     private readonly homeDir: string,
-    private readonly forgetPid: () => void,
   ) {
-    this.pid = proc.pid;
+    super(running);
   }
 
   async version(): Promise<string> {
@@ -237,10 +230,6 @@ class KeyboardSession implements Session {
     return this.selectLocation();
   }
 
-  async idle(ms: number): Promise<void> {
-    await sleep(ms);
-  }
-
   async mode(): Promise<ModeEvidence> {
     const title = await this.title();
     const argv = await this.commandLine();
@@ -262,32 +251,17 @@ class KeyboardSession implements Session {
     };
   }
 
-  async commandLine(): Promise<string[]> {
-    return commandLineOf(this.pid);
-  }
-
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    // Ctrl+Q quits MiniBrowser as a person would, so it writes its profile as it does on a normal exit.
-    await withTimeout(this.key('ctrl+q'), 3000, 'ctrl+q').catch(() => {});
-    if (!(await exitsWithin(this.proc, 5000))) {
-      this.forced = true;
-      killGroup(this.proc, 'SIGTERM');
-      if (!(await exitsWithin(this.proc, 3000))) killGroup(this.proc, 'SIGKILL');
-    }
-    await this.x.stop();
-    this.forgetPid();
-  }
-}
-
-/** The last lines of a log, on one line (the work folder and its logs are deleted after a run). */
-function lastLines(path: string): string {
-  try {
-    const text = readFileSync(path, 'utf8').trim();
-    return text ? text.split('\n').slice(-3).join(' | ') : 'it printed nothing';
-  } catch {
-    return 'no log';
+    await this.running.close({
+      // Ctrl+Q quits MiniBrowser as a person would, so it writes its profile as it does on a normal exit.
+      quit: () => this.key('ctrl+q'),
+      quitMs: 3000,
+      exitMs: 5000,
+      escalation: [
+        ['SIGTERM', 3000],
+        ['SIGKILL', 0],
+      ],
+    });
   }
 }
 
@@ -313,7 +287,6 @@ export const webkitDriver: Driver = {
     ]);
     const bundle = writeCaBundle(workDir, proxy);
     const { homeDir, env } = browserHome(workDir);
-    const x = await startXDisplay();
     const argv = [
       ...mountNamespaceArgs(),
       '--',
@@ -326,28 +299,19 @@ export const webkitDriver: Driver = {
       ...miniBrowserKeyboardArgs(proxy.url, mode === 'incognito', target.args),
     ];
     const { command, args } = seal?.wrap('unshare', argv) ?? { command: 'unshare', args: argv };
-    const logPath = join(workDir, 'minibrowser.log');
-    const log = createWriteStream(logPath, { flags: 'a' });
-    await new Promise((r) => log.once('open', r));
-    const proc = spawn(command, args, {
-      stdio: ['ignore', log, log],
-      detached: true,
-      env: { ...env, DISPLAY: x.display },
+    const start = {
+      label: `MiniBrowser for ${target.id}:${mode}`,
+      command,
+      args,
+      env,
+      group: true,
+      display: true,
+      output: { logPath: join(workDir, 'minibrowser.log'), append: true },
+    };
+    return launchBrowser(start, async (running) => {
+      const window = await running.window('MiniBrowser', 'MiniBrowser');
+      running.ready();
+      return new KeyboardSession(running, running.x as XDisplay, window, binary, homeDir);
     });
-    proc.once('exit', () => log.end());
-    const forgetPid = writePidFile(proc.pid, `MiniBrowser for ${target.id}:${mode}`);
-    try {
-      const window = await waitForWindow(x, 'MiniBrowser', () =>
-        proc.exitCode !== null || proc.signalCode !== null
-          ? `MiniBrowser exited before its window appeared (code ${proc.exitCode}, signal ${proc.signalCode}): ${lastLines(logPath)}`
-          : undefined,
-      );
-      return new KeyboardSession(proc, x, window, binary, homeDir, forgetPid);
-    } catch (error) {
-      killGroup(proc, 'SIGKILL');
-      await x.stop();
-      forgetPid();
-      throw error;
-    }
   },
 };
