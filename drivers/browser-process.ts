@@ -11,7 +11,7 @@ import {
   sleep,
   waitForEndpoint,
 } from './process.ts';
-import { startXDisplay, waitForWindow, type XDisplay } from './x-display.ts';
+import { startXDisplay, typeIntoAddressBar, waitForWindow, type XDisplay } from './x-display.ts';
 
 /**
  * The lifecycle every desktop driver's browser goes through, written once: a virtual display when it
@@ -243,6 +243,17 @@ export abstract class LaunchedSession {
 
   async idle(ms: number): Promise<void> {
     await sleep(ms);
+  }
+
+  /**
+   * Types `query` into the browser's own address bar with real keys (focus it, type, Enter) and
+   * gives the browser a moment to send what it sends. Needs a headed launch.
+   */
+  protected async searchFromAddressBar(windowClass: string, query: string): Promise<void> {
+    const x = this.running.x;
+    if (!x) throw new Error('the address bar needs a headed launch (LaunchOptions.headed)');
+    await typeIntoAddressBar(x, windowClass, query);
+    await this.idle(1500);
   }
 
   async commandLine(): Promise<string[]> {

@@ -6,7 +6,6 @@ import { type BrowserPromise, normalisePromise } from '../src/promise/promise.ts
 import { type BrowserProcess, LaunchedSession, launchBrowser } from './browser-process.ts';
 import type { Driver, LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
 import { browserExecutable } from './process.ts';
-import { typeIntoAddressBar } from './x-display.ts';
 
 /** DevTools port inside a sealed namespace (its loopback is its own, so a fixed port is free). */
 const SEALED_DEVTOOLS_PORT = 9222;
@@ -84,14 +83,7 @@ class ChromiumSession extends LaunchedSession implements Session {
   }
 
   async search(query: string, options: SearchOptions): Promise<void> {
-    if (options.via === 'address-bar') {
-      const x = this.running.x;
-      if (!x) throw new Error('the address bar needs a headed launch (LaunchOptions.headed)');
-      // Real keys into the browser's own window: focus the address bar, type, press Enter.
-      await typeIntoAddressBar(x, 'chromium', query);
-      await this.idle(1500);
-      return;
-    }
+    if (options.via === 'address-bar') return this.searchFromAddressBar('chromium', query);
     await this.visit(options.engineUrl);
     const box = this.page.locator(options.field ?? 'input[name=q]');
     await box.click();

@@ -6,7 +6,7 @@ import { LAUNCH_WITH_TRUST_DIR, writeTrustDir } from './desktop-trust.ts';
 import type { Driver, LaunchOptions, ModeEvidence, Session } from './driver.ts';
 import { commandLineWithEnv, type KeyboardUi, launchKeyboardBrowser } from './keyboard-browser.ts';
 import { browserExecutable, commandLineOf } from './process.ts';
-import { browserHome, mountNamespaceArgs, requirePaths } from './webkitgtk.ts';
+import { browserHome, inOwnMountNamespace, requirePaths } from './webkitgtk.ts';
 
 const run = promisify(execFile);
 
@@ -148,21 +148,14 @@ export const epiphanyDriver: Driver = {
     mkdirSync(profileDir, { recursive: true });
     mkdirSync(tmpDir, { recursive: true });
     const trustDir = writeTrustDir(options.workDir, options.proxy);
-    const inner = [
-      ...mountNamespaceArgs(),
-      '--',
-      'sh',
-      '-c',
-      LAUNCH_WITH_TRUST_DIR,
-      'sh',
+    const { command, args } = inOwnMountNamespace(options.seal, LAUNCH_WITH_TRUST_DIR, [
       trustDir,
       // A session bus of its own: GNOME Web is a D-Bus activated application.
       'dbus-run-session',
       '--',
       binary,
       ...epiphanyArgs(profileDir, options.mode === 'incognito', options.target.args),
-    ];
-    const { command, args } = options.seal?.wrap('unshare', inner) ?? { command: 'unshare', args: inner };
+    ]);
     return launchKeyboardBrowser(options, {
       ui: EPIPHANY_UI,
       command,

@@ -9,7 +9,6 @@ import { type BrowserPromise, normalisePromise } from '../src/promise/promise.ts
 import { type BrowserProcess, LaunchedSession, launchBrowser } from './browser-process.ts';
 import type { Driver, LaunchOptions, ModeEvidence, ProxyEndpoint, SearchOptions, Session } from './driver.ts';
 import { browserExecutable, commandLineOf, sleep, withTimeout } from './process.ts';
-import { typeIntoAddressBar } from './x-display.ts';
 
 const run = promisify(execFile);
 
@@ -172,14 +171,7 @@ class FirefoxSession extends LaunchedSession implements Session {
   }
 
   async search(query: string, options: SearchOptions): Promise<void> {
-    if (options.via === 'address-bar') {
-      const x = this.running.x;
-      if (!x) throw new Error('the address bar needs a headed launch (LaunchOptions.headed)');
-      // Real keys into the browser's own window: focus the address bar, type, press Enter.
-      await typeIntoAddressBar(x, 'firefox', query);
-      await this.idle(1500);
-      return;
-    }
+    if (options.via === 'address-bar') return this.searchFromAddressBar('firefox', query);
     await this.visit(options.engineUrl);
     const field = options.field ?? 'input[name=q]';
     await this.page.click(field);

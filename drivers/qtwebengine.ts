@@ -6,7 +6,7 @@ import { LAUNCH_WITH_TRUST_DIR, trustCaInNssHome, writeTrustDir } from './deskto
 import type { LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
 import { commandLineWithEnv } from './keyboard-browser.ts';
 import { sleep } from './process.ts';
-import { browserHome, mountNamespaceArgs } from './webkitgtk.ts';
+import { browserHome, inOwnMountNamespace } from './webkitgtk.ts';
 import { focusWindow, type XDisplay } from './x-display.ts';
 
 /** What the QtWebEngine browsers (Falkon, qutebrowser) share: proxy, CA trust, home, version. */
@@ -63,18 +63,11 @@ export async function prepareQtBrowser(
     throw new Error(`${options.target.id}: could not trust the run CA with certutil: ${error.message}`);
   });
   const trustDir = writeTrustDir(options.workDir, options.proxy);
-  const inner = [
-    ...mountNamespaceArgs(),
-    '--',
-    'sh',
-    '-c',
-    LAUNCH_WITH_TRUST_DIR,
-    'sh',
+  const { command, args } = inOwnMountNamespace(options.seal, LAUNCH_WITH_TRUST_DIR, [
     trustDir,
     binary,
     ...argv,
-  ];
-  const { command, args } = options.seal?.wrap('unshare', inner) ?? { command: 'unshare', args: inner };
+  ]);
   return { homeDir, env, command, args };
 }
 

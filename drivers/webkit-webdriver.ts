@@ -7,7 +7,7 @@ import { commandLineOf, sleep } from './process.ts';
 import {
   browserHome,
   DEFAULT_MINIBROWSER,
-  mountNamespaceArgs,
+  inOwnMountNamespace,
   requirePaths,
   SYSTEM_CA_BUNDLE,
   websiteDataPaths,
@@ -209,17 +209,7 @@ export const webkitWebDriverDriver: Driver = {
     const bundle = writeCaBundle(workDir, proxy);
     const { homeDir, env } = browserHome(workDir);
     const port = seal ? SEALED_DRIVER_PORT : await freePort();
-    const argv = [
-      ...mountNamespaceArgs(),
-      '--',
-      'sh',
-      '-c',
-      WEBKIT_LAUNCH_SCRIPT,
-      'sh',
-      bundle,
-      String(port),
-    ];
-    const { command, args } = seal?.wrap('unshare', argv) ?? { command: 'unshare', args: argv };
+    const { command, args } = inOwnMountNamespace(seal, WEBKIT_LAUNCH_SCRIPT, [bundle, String(port)]);
     const logPath = join(workDir, 'webkit.log');
     const start = {
       label: `WebKitWebDriver for ${target.id}:${mode}`,

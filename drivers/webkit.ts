@@ -8,7 +8,7 @@ import { sleep } from './process.ts';
 import {
   browserHome,
   DEFAULT_MINIBROWSER,
-  mountNamespaceArgs,
+  inOwnMountNamespace,
   requirePaths,
   SYSTEM_CA_BUNDLE,
   websiteDataPaths,
@@ -287,18 +287,11 @@ export const webkitDriver: Driver = {
     ]);
     const bundle = writeCaBundle(workDir, proxy);
     const { homeDir, env } = browserHome(workDir);
-    const argv = [
-      ...mountNamespaceArgs(),
-      '--',
-      'sh',
-      '-c',
-      MINIBROWSER_LAUNCH_SCRIPT,
-      'sh',
+    const { command, args } = inOwnMountNamespace(seal, MINIBROWSER_LAUNCH_SCRIPT, [
       bundle,
       binary,
       ...miniBrowserKeyboardArgs(proxy.url, mode === 'incognito', target.args),
-    ];
-    const { command, args } = seal?.wrap('unshare', argv) ?? { command: 'unshare', args: argv };
+    ]);
     const start = {
       label: `MiniBrowser for ${target.id}:${mode}`,
       command,

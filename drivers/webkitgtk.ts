@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { ProxyEndpoint, TargetConfig } from './driver.ts';
+import type { LaunchOptions, ProxyEndpoint, TargetConfig } from './driver.ts';
 
 /** What both WebKitGTK drivers share: MiniBrowser, its CA trust and its folders. */
 
@@ -37,6 +37,20 @@ export function writeCaBundle(workDir: string, proxy: ProxyEndpoint): string {
  */
 export function mountNamespaceArgs(): string[] {
   return process.getuid?.() === 0 ? ['--mount'] : ['--user', '--map-root-user', '--mount'];
+}
+
+/**
+ * The command that runs `script` (`sh -c`, its arguments after it) in a mount namespace of the
+ * browser's own, where the script bind-mounts the run's trust over the system's before it starts the
+ * browser; wrapped for the seal when there is one.
+ */
+export function inOwnMountNamespace(
+  seal: LaunchOptions['seal'],
+  script: string,
+  scriptArgs: string[],
+): { command: string; args: string[] } {
+  const argv = [...mountNamespaceArgs(), '--', 'sh', '-c', script, 'sh', ...scriptArgs];
+  return seal?.wrap('unshare', argv) ?? { command: 'unshare', args: argv };
 }
 
 /**
