@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type DeviceFinding, deviceFindingSchema, type Finding, findingSchema } from './finding.ts';
 import { modeSchema } from './flow.ts';
 import { type Gap, gapSchema } from './gap.ts';
+import { type Identifier, type LaunchRecord, launchRecordSchema } from './identifier.ts';
 import { type DataClass, dataClassSchema, type Token, tokenSchema } from './token.ts';
 import type { CellStatus, Verdict } from './verdict.ts';
 /**
@@ -55,6 +56,11 @@ export interface RunRecord {
   findings: Finding[];
   /** Tokens found in files the browsers wrote (the device side), every scenario's. */
   deviceFindings?: DeviceFinding[];
+  /**
+   * Identifiers the browsers made up, found by recurrence across restarts, profiles, modes and
+   * machines (src/claims/identifiers.ts). Published copies mask the values.
+   */
+  identifiers?: Identifier[];
   /** Paths relative to the run folder. */
   files: {
     har?: string;
@@ -274,6 +280,23 @@ export interface ScenarioRecord {
    * same for every user, so the unlinkable-modes rule does not count them (src/harness/build-constants.ts).
    */
   buildConstants?: string[];
+  /**
+   * Each launch of the browser in the scenario (first, relaunches, a retry's), so a flow can be placed
+   * in its profile and launch: what tells an identifier kept in the profile from a nonce.
+   */
+  launches?: LaunchRecord[];
+  /**
+   * Set when the scenario ran as on another machine: a network namespace with another machine id,
+   * hostname and MAC (src/seal, `otherMachine`). Values sent there too are build constants.
+   */
+  otherMachine?: OtherMachine;
+}
+
+/** The identity a scenario's browser saw when it ran as on another machine. */
+export interface OtherMachine {
+  hostname: string;
+  machineId: string;
+  mac: string;
 }
 
 /** What stayed on the device after one scenario: the scan of the files the browser wrote. */
@@ -397,6 +420,8 @@ export const scenarioRecordSchema = z.looseObject({
   buildConstants: z.array(z.string()).optional(),
   /** The name buildConstants had in records written before it was renamed; read as buildConstants. */
   fixtureConstants: z.array(z.string()).optional(),
+  launches: z.array(launchRecordSchema).optional(),
+  otherMachine: z.looseObject({ hostname: z.string(), machineId: z.string(), mac: z.string() }).optional(),
 });
 
 // Compile-time: whatever the schema accepts is a ScenarioRecord (tsc fails here when the two drift apart).

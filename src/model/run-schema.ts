@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { deviceFindingSchema, findingSchema } from './finding.ts';
 import { modeSchema } from './flow.ts';
 import { GAP_KINDS_V1, gapFields, gapSchema } from './gap.ts';
+import { identifierSchema } from './identifier.ts';
 import {
   consentSchema,
   flushPointSchema,
@@ -182,6 +183,8 @@ export const runRecordSchemaV3 = z.looseObject({
   schema: z.literal(RUN_SCHEMA),
   ...runFields(gapSchema, scenarioV2, cellV3, claimV3, findingSchema, phoneHomeRowSchema),
   ...addedInV2(deviceFindingSchema),
+  /** Identifiers the browsers made up (src/claims/identifiers.ts), values in full (published copies mask them). */
+  identifiers: z.array(identifierSchema).optional(),
 });
 
 export const runRecordSchema = z

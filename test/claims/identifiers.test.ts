@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import { findIdentifiers } from '../../src/claims/identifiers.ts';
+import type { Flow, Mode } from '../../src/model/flow.ts';
+import type { LaunchRecord } from '../../src/model/identifier.ts';
+import type { ScenarioRecord } from '../../src/model/run-record.ts';
+
+// Unit tests of the classification on hand-made passes; the real-browser test (the reference
+// extension, test/drivers/identifiers.test.ts) shows the same classes from a browser's own traffic.
+
+const PROFILE_ID = 'pf7Q2kLx9ZmA4wRt';
+const DEVICE_ID = 'dv3b9c41e07f55a2d8e1';
+const LINK_ID = 'lk8Hq2Vn5Ws1Xe7Y';
+const CONSTANT = 'AIzaSyB3x7Kq9Lm2Np4Rt6';
+
+let seq = 0;
+let clock = Date.parse('2026-01-01T00:00:00Z');
+const tick = () => new Date((clock += 1000)).toISOString();
+
+interface PassSpec {
+  scenario: string;
+  mode?: Mode;
+  /** One array of request URLs per launch; each launch's mode (default: the record's). */
+  launches: { mode?: Mode; profile?: number; urls: string[] }[];
+  otherMachine?: boolean;
+  buildConstants?: string[];
+}
+
+function pass(spec: PassSpec): { record: ScenarioRecord; flows: Flow[] } {
+  const mode = spec.mode ?? 'normal';
+  const target = `b:${mode}`;
+  const startedAt = tick();
+  const launches: LaunchRecord[] = [];
+  const flows: Flow[] = [];
+  for (const l of spec.launches) {
+    launches.push({ at: tick(), mode: l.mode ?? mode, profile: l.profile ?? 0 });
+    for (const url of l.urls) {
+      seq += 1;
+      flows.push({
+        id: `${target}/${spec.scenario}#${seq}`,
+        seq,
+        runId: 'r',
+        target,
+        scenario: spec.scenario,
+        mode,
+        startedAt: tick(),
+        transport: 'https',
+        request: { method: 'GET', url, httpVersion: '1.1', headers: [], bodyBase64: '', bodySize: 0 },
+        tls: { intercepted: true },
+      });
+    }
+  }
+  const record = {
+    runId: 'r',
+    target: { id: target, name: 'B', engine: 'chromium', version: '1', mode, base: 'b' },
+    scenario: spec.scenario,
+    status: 'finished',
+    startedAt,
+    durationMs: 1,
+    flowsFile: 'x',
+    flows: flows.length,
+    tokens: [],
+    findings: [],
+    gaps: [],
+    recipients: { searchEngine: [], sites: [], vendor: [] },
+    sealed: true,
+    consent: 'none',
+    phoneHome: [],
+    launches,
+    ...(spec.buildConstants ? { buildConstants: spec.buildConstants } : {}),
+    ...(spec.otherMachine ? { otherMachine: { hostname: 'h', machineId: 'm', mac: 'x' } } : {}),
+  } satisfies ScenarioRecord;
+  return { record, flows };
+}
+
+const nonce = () => `n${Math.random().toString(36).slice(2, 12)}7x`;
+
+/** A run of target `b`: first start and restart, a second fresh profile, and the other machine. */
+function run(opts: { otherMachine?: boolean; otherMachineSends?: boolean; privateOnProfile?: boolean } = {}) {
+  const url = (q: string) => `https://telemetry.vendor.example/ping?${q}`;
+  const parts = [
+    pass({
+      scenario: 'first-start',
+      launches: [
+        { urls: [url(`pid=${PROFILE_ID}&did=${DEVICE_ID}&n=${nonce()}&k=${CONSTANT}`)] },
+        { urls: [url(`pid=${PROFILE_ID}&did=${DEVICE_ID}&n=${nonce()}&k=${CONSTANT}&l=${LINK_ID}`)] },
+        ...(opts.privateOnProfile !== false
+          ? [{ mode: 'incognito' as const, urls: [url(`l=${LINK_ID}&n=${nonce()}&k=${CONSTANT}`)] }]
+          : []),
+      ],
+    }),
+    pass({
+      scenario: 'idle',
+      launches: [{ urls: [url(`pid=pfOther9Kq2Lm4Np&did=${DEVICE_ID}&n=${nonce()}&k=${CONSTANT}`)] }],
+    }),
+  ];
+  if (opts.otherMachine !== false) {
+    parts.push(
+      pass({
+        scenario: 'other-machine',
+        otherMachine: true,
+        launches: [
+          {
+            urls: [
+              opts.otherMachineSends === false
+                ? 'https://elsewhere.vendor.example/x'
+                : url(`pid=pfThird3Zx8Cv1B&did=dvOther77aa12bc9f0e&n=${nonce()}&k=${CONSTANT}`),
+            ],
+          },
+        ],
+      }),
+    );
+  }
+  return findIdentifiers(
+    parts.map((p) => p.record),
+    parts.flatMap((p) => p.flows),
+  );
+}
+
+describe('identifiers by recurrence', () => {
+  it('should list an id kept in the profile and sent at each start as surviving a restart, not a fresh profile', () => {
+    const id = run().identifiers.find((i) => i.value === PROFILE_ID);
+    expect(id).toMatchObject({
+      class: 'profile',
+      survived: ['restart'],
+      hosts: ['telemetry.vendor.example'],
+    });
+    expect(id?.parts).toEqual(['url-query:pid']);
+    expect(id?.firstSeen.scenario).toBe('first-start');
+  });
+
+  it('should call a value the same in fresh profiles on this machine but not on another device-derived', () => {
+    const id = run().identifiers.find((i) => i.value === DEVICE_ID);
+    expect(id?.class).toBe('device-derived');
+    expect(id?.survived).toEqual(expect.arrayContaining(['restart', 'profile']));
+  });
+
+  it('should call a value shared by the normal and the private mode of one profile linking', () => {
+    const id = run().identifiers.find((i) => i.value === LINK_ID);
+    expect(id?.class).toBe('linking');
+    expect(id?.survived).toContain('mode');
+  });
+
+  it('should list neither a per-request random value nor a constant sent on another machine too', () => {
+    const values = run().identifiers.map((i) => i.value);
+    expect(values).not.toContain(CONSTANT);
+    expect(values.some((v) => v.startsWith('n'))).toBe(false);
+    expect(values).toEqual(expect.arrayContaining([PROFILE_ID, DEVICE_ID, LINK_ID]));
+    expect(values).toHaveLength(3);
+  });
+
+  it('should leave out a constant found in the installed files', () => {
+    const p = pass({
+      scenario: 's',
+      buildConstants: ['kFixedKey1234abcd99'],
+      launches: [
+        { urls: ['https://v.example/?k=kFixedKey1234abcd99'] },
+        { urls: ['https://v.example/?k=kFixedKey1234abcd99'] },
+      ],
+    });
+    expect(findIdentifiers([p.record], p.flows).identifiers).toEqual([]);
+  });
+
+  it('should say unresolved, with the reason, when no pass on another machine ran', () => {
+    const result = run({ otherMachine: false });
+    expect(result.passes.get('b')?.machine).toBe(false);
+    const device = result.identifiers.find((i) => i.value === DEVICE_ID);
+    expect(device?.class).toBe('unresolved');
+    expect(device?.reason).toMatch(/no pass on another machine/);
+    // Without that pass a build constant is no longer told apart either: it is not called a nonce.
+    expect(result.identifiers.find((i) => i.value === CONSTANT)?.class).toBe('unresolved');
+  });
+
+  it('should say unresolved when the other machine sent nothing where the value could have shown', () => {
+    const device = run({ otherMachineSends: false }).identifiers.find((i) => i.value === DEVICE_ID);
+    expect(device?.class).toBe('unresolved');
+    expect(device?.reason).toMatch(/sent no value in url-query:did to telemetry.vendor.example/);
+  });
+
+  it('should say which passes ran', () => {
+    expect(run().passes.get('b')).toEqual({ restart: true, profile: true, mode: true, machine: true });
+    expect(run({ privateOnProfile: false }).passes.get('b')?.mode).toBe(false);
+  });
+
+  it('should leave out what went to the fixture web, whose pages phonehome wrote', () => {
+    const p = pass({
+      scenario: 's',
+      launches: [
+        { urls: ['https://news.site-a.test/a?x=st4bleK9x2Lm8Qp1'] },
+        { urls: ['https://news.site-a.test/a?x=st4bleK9x2Lm8Qp1'] },
+      ],
+    });
+    expect(findIdentifiers([p.record], p.flows).identifiers).toEqual([]);
+  });
+});
