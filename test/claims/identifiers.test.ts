@@ -14,7 +14,10 @@ const CONSTANT = 'AIzaSyB3x7Kq9Lm2Np4Rt6';
 
 let seq = 0;
 let clock = Date.parse('2026-01-01T00:00:00Z');
-const tick = () => new Date((clock += 1000)).toISOString();
+const tick = () => {
+  clock += 1000;
+  return new Date(clock).toISOString();
+};
 
 interface PassSpec {
   scenario: string;
