@@ -71,8 +71,12 @@ export function ip(args: string[]): string {
   }
 }
 
-/** Creates and wires a sealed namespace; returns its name. Throws if any step fails (and undoes it). */
-export function createSealedNamespace(): string {
+/**
+ * Creates and wires a sealed namespace; returns its name. `mac` sets the hardware address of `ph0`
+ * (the only link the browser sees besides `lo`); the kernel picks a random one otherwise. Throws if
+ * any step fails (and undoes it).
+ */
+export function createSealedNamespace(mac?: string): string {
   counter += 1;
   const name = `${NAMESPACE_PREFIX}${process.pid}-${counter}`;
   ip(['netns', 'add', name]);
@@ -82,6 +86,7 @@ export function createSealedNamespace(): string {
     ip([...n, 'link', 'add', SEAL_INTERFACE, 'type', 'veth', 'peer', 'name', 'ph1']);
     // No ARP: packets to any address go straight onto ph0 (and are seen), not stuck in neighbour lookup.
     ip([...n, 'link', 'set', SEAL_INTERFACE, 'arp', 'off']);
+    if (mac) ip([...n, 'link', 'set', SEAL_INTERFACE, 'address', mac]);
     // No IPv6 link-local addresses: they would turn valid a second after the links come up, and a
     // browser that sees addresses change aborts its requests (Chromium: net::ERR_NETWORK_CHANGED).
     ip([...n, 'link', 'set', SEAL_INTERFACE, 'addrgenmode', 'none']);
@@ -95,9 +100,9 @@ export function createSealedNamespace(): string {
     ip([...n, 'link', 'set', 'ph1', 'netns', dns]);
     ip([...d, 'link', 'set', 'ph1', 'arp', 'off']);
     // Without ARP, frames are addressed to the sender's own MAC: ph1 takes it too, so it accepts them.
-    const mac = ip([...n, '-br', 'link', 'show', SEAL_INTERFACE]).match(/([0-9a-f]{2}:){5}[0-9a-f]{2}/)?.[0];
-    if (!mac) throw new Error(`cannot read the MAC address of ${SEAL_INTERFACE}`);
-    ip([...d, 'link', 'set', 'ph1', 'address', mac]);
+    const own = ip([...n, '-br', 'link', 'show', SEAL_INTERFACE]).match(/([0-9a-f]{2}:){5}[0-9a-f]{2}/)?.[0];
+    if (!own) throw new Error(`cannot read the MAC address of ${SEAL_INTERFACE}`);
+    ip([...d, 'link', 'set', 'ph1', 'address', own]);
     ip([...d, 'addr', 'add', `${SEAL_RESOLVER}/24`, 'dev', 'ph1']);
     ip([...d, 'link', 'set', 'ph1', 'up']);
     // Every lookup gets its answer, not only the first few a second.

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import type { Gap } from '../model/gap.ts';
@@ -19,6 +20,32 @@ export interface SealOptions {
   inbound: number[];
   /** Ports inside the namespace made reachable on the host's loopback (e.g. DevTools). */
   outbound?: number[];
+  /**
+   * Run what is wrapped as on another machine: its own hostname (a UTS namespace), its own machine
+   * id (a file bind-mounted over /etc/machine-id and /var/lib/dbus/machine-id in a mount namespace)
+   * and its own MAC on the namespace's link. What a browser sends there too is the same on every
+   * machine (a build constant); what it sends only here is derived from the machine.
+   */
+  otherMachine?: boolean;
+}
+
+/** The identity a seal's `otherMachine` gives what it runs. */
+export interface MachineIdentity {
+  hostname: string;
+  machineId: string;
+  mac: string;
+}
+
+/** A made-up machine: random machine id, a hostname with a random part, a locally administered MAC. */
+export function otherMachineIdentity(): MachineIdentity {
+  const mac = [...randomBytes(6)];
+  // Unicast (bit 0 clear) and locally administered (bit 1 set): never a vendor's address.
+  mac[0] = ((mac[0] ?? 0) & 0xfc) | 0x02;
+  return {
+    hostname: `ph-other-${randomBytes(3).toString('hex')}`,
+    machineId: randomBytes(16).toString('hex'),
+    mac: mac.map((b) => b.toString(16).padStart(2, '0')).join(':'),
+  };
 }
 
 /** A sealed network namespace with its packet capture and loopback bridges. */
@@ -27,6 +54,8 @@ export interface Seal {
   readonly name: string;
   /** Path of the packet capture. */
   readonly pcapPath: string;
+  /** The identity wrapped commands see, when the seal was opened with `otherMachine`. */
+  readonly machine?: MachineIdentity;
   /** The command line that runs `command` inside the namespace. */
   wrap(command: string, args: string[]): { command: string; args: string[] };
   /** Host loopback port that reaches `insidePort` in the namespace (one of `outbound`). */
@@ -53,9 +82,12 @@ export async function openSeal(options: SealOptions): Promise<Seal> {
   const unavailable = sealUnavailable();
   if (unavailable) throw new SealUnavailableError(unavailable);
   mkdirSync(options.dir, { recursive: true });
-  const name = createSealedNamespace();
+  const machine = options.otherMachine ? otherMachineIdentity() : undefined;
+  const name = createSealedNamespace(machine?.mac);
   // Unix socket paths are limited to ~108 bytes: keep them in a short temporary folder.
   const sockets = mkdtempSync('/tmp/phonehome-seal-');
+  const machineIdFile = join(sockets, 'machine-id');
+  if (machine) writeFileSync(machineIdFile, `${machine.machineId}\n`);
   const servers: net.Server[] = [];
   // Bridged connections, destroyed at cleanup: a half-closed one would keep server.close() waiting forever.
   const open = new Set<net.Socket>();
@@ -139,7 +171,18 @@ export async function openSeal(options: SealOptions): Promise<Seal> {
     return {
       name,
       pcapPath,
-      wrap: (command, args) => ({ command: '/usr/sbin/ip', args: ['netns', 'exec', name, command, ...args] }),
+      ...(machine ? { machine } : {}),
+      wrap: (command, args) => ({
+        command: '/usr/sbin/ip',
+        args: [
+          'netns',
+          'exec',
+          name,
+          ...(machine ? asOtherMachine(machine, machineIdFile) : []),
+          command,
+          ...args,
+        ],
+      }),
       hostPort(insidePort) {
         const port = hostPorts.get(insidePort);
         if (port === undefined) throw new Error(`port ${insidePort} of ${name} was not opened outward`);
@@ -176,6 +219,35 @@ export async function openSeal(options: SealOptions): Promise<Seal> {
     await cleanup();
     throw error;
   }
+}
+
+/**
+ * The command prefix that runs the rest as on another machine: a UTS namespace with its own hostname
+ * and a mount namespace (private, so nothing leaks back to the host's) in which the machine id file
+ * is bind-mounted over both places programs read it from. `exec` keeps the browser's process id the
+ * one the driver started, as without it.
+ */
+function asOtherMachine(machine: MachineIdentity, machineIdFile: string): string[] {
+  const script = [
+    'hostname "$1"',
+    'mount --bind "$2" /etc/machine-id',
+    'if [ -e /var/lib/dbus/machine-id ]; then mount --bind "$2" /var/lib/dbus/machine-id; fi',
+    'shift 2',
+    'exec "$@"',
+  ].join(' && ');
+  return [
+    'unshare',
+    '--uts',
+    '--mount',
+    '--propagation',
+    'private',
+    '/bin/sh',
+    '-c',
+    script,
+    'sh',
+    machine.hostname,
+    machineIdFile,
+  ];
 }
 
 function readAttempts(path: string): BypassAttempt[] {
@@ -245,6 +317,7 @@ export async function sealForDriver(
   driver: { id: string; sealing?: { outbound: number[] } },
   proxyPort: number,
   dir: string,
+  options: { otherMachine?: boolean } = {},
 ): Promise<SealOutcome> {
   const notSealed = (why: string): SealOutcome => ({
     gap: {
@@ -256,7 +329,14 @@ export async function sealForDriver(
   if (!driver.sealing)
     return notSealed(`the ${driver.id} driver cannot run its target in a network namespace`);
   try {
-    return { seal: await openSeal({ dir, inbound: [proxyPort], outbound: driver.sealing.outbound }) };
+    return {
+      seal: await openSeal({
+        dir,
+        inbound: [proxyPort],
+        outbound: driver.sealing.outbound,
+        ...(options.otherMachine ? { otherMachine: true } : {}),
+      }),
+    };
   } catch (error) {
     return notSealed((error as Error).message);
   }

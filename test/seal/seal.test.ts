@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -109,6 +109,25 @@ describeUnless(unavailable)('sealed network namespace', () => {
     // Closed at once: the last attempts before close are in the capture too.
     const gaps = await seal.close();
     expect(gaps.map((g) => [g.protocol, g.host])).toContainEqual(['dns', 'right-before-close.example']);
+  });
+
+  it('should run what it wraps as on another machine: its own machine id, hostname and MAC, the host left as it was', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'phonehome-seal-'));
+    seal = await openSeal({ dir, inbound: [], otherMachine: true });
+    const identity = seal.machine;
+    expect(identity).toBeDefined();
+    const seen = await inside(
+      seal,
+      `const fs = require('node:fs'); const os = require('node:os');
+       console.log(JSON.stringify({ id: fs.readFileSync('/etc/machine-id', 'utf8').trim(), host: os.hostname(),
+         macs: Object.values(os.networkInterfaces()).flat().filter((a) => !a.internal).map((a) => a.mac) }));`,
+    );
+    const inner = JSON.parse(seen) as { id: string; host: string; macs: string[] };
+    expect(inner.id).toBe(identity?.machineId);
+    expect(inner.host).toBe(identity?.hostname);
+    expect(inner.macs).toContain(identity?.mac);
+    expect(readFileSync('/etc/machine-id', 'utf8').trim()).not.toBe(identity?.machineId);
+    expect(hostname()).not.toBe(identity?.hostname);
   });
 
   it('should delete the namespace and every process inside it at close', async () => {
