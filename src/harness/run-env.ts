@@ -23,7 +23,16 @@ export function newRunId(now = new Date()): string {
 }
 
 /** Scenarios of the default matrix. */
-export const DEFAULT_SCENARIOS = ['search', 'address-bar', 'visit', 'form', 'idle', 'restart'];
+export const DEFAULT_SCENARIOS = [
+  'search',
+  'address-bar',
+  'visit',
+  'form',
+  'idle',
+  'restart',
+  'first-start',
+  'other-machine',
+];
 
 /**
  * Scenarios of the quick matrix (`npm start`): a search that opens a result reaches the search

@@ -1,6 +1,7 @@
 import { availableParallelism, hostname } from 'node:os';
 import { notApplicableBecause } from '../claims/applicability.ts';
 import { evaluate } from '../claims/evaluate.ts';
+import { findIdentifiers } from '../claims/identifiers.ts';
 import type { RunView } from '../claims/run-view.ts';
 import type { Claim } from '../claims/schema.ts';
 import type { Flow } from '../model/flow.ts';
@@ -42,9 +43,12 @@ export function assembleRun(input: AssembleInput): RunRecord {
   const targets = collectTargets(records);
   const sealed = records.length > 0 && records.every((r) => r.sealed);
   const cells: CellRecord[] = [];
+  // Each flow log is read once: the cells of both modes and the identifiers read the same flows.
+  const flowsOf = new Map(records.map((r) => [r, input.flowsOf(r)]));
+  const identifiers = findIdentifiers(records, [...flowsOf.values()].flat()).identifiers;
   for (const target of targets) {
     const related = records.filter((r) => r.target.base === target.base);
-    const flows = related.flatMap((r) => input.flowsOf(r));
+    const flows = related.flatMap((r) => flowsOf.get(r) ?? []);
     for (const claim of input.claims) {
       // Each record's own seal decides, so an unsealed Android run leaves desktop cells alone.
       const view = {
@@ -97,6 +101,7 @@ export function assembleRun(input: AssembleInput): RunRecord {
     phoneHome: records.flatMap((r) => r.phoneHome),
     findings: records.flatMap((r) => r.findings),
     deviceFindings: records.flatMap((r) => r.device?.findings ?? []),
+    identifiers,
     files: {
       flows: records.map((r) => r.flowsFile),
       ...(input.harFile ? { har: input.harFile } : {}),

@@ -173,6 +173,7 @@ describe('search scenario', () => {
         relaunch: async () => session,
         target: { id: 'c', name: 'C', engine: 'chromium', vendorDomains: [] },
         engines: [],
+        mode: 'normal',
       }),
     ).rejects.toThrow(/did not load/);
     expect(sites).toEqual([SITE_HOSTS[0]]);
@@ -192,6 +193,7 @@ describe('search scenario', () => {
         relaunch: async () => session,
         target: { id: 'c', name: 'C', engine: 'chromium', vendorDomains: [] },
         engines: [],
+        mode: 'normal',
       }),
     ).rejects.toThrow(/led to elsewhere.test, not news.site-a.test/);
   });
