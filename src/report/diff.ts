@@ -1,11 +1,17 @@
 import type { Gap, GapKind } from '../model/gap.ts';
+import { type Identifier, survivesRestart } from '../model/identifier.ts';
 import type { RunRecord, TargetRecord } from '../model/run-record.ts';
 import type { DataClass } from '../model/token.ts';
 import type { CellStatus } from '../model/verdict.ts';
 import { inert } from './text.ts';
 
 /** What got worse between two runs of the same target. */
-export type RegressionKind = 'newly-failing' | 'new-host' | 'new-data-class' | 'newly-opaque';
+export type RegressionKind =
+  | 'newly-failing'
+  | 'new-host'
+  | 'new-data-class'
+  | 'newly-opaque'
+  | 'new-surviving-identifier';
 
 /** One change between two runs, stated as a sentence plus the fields it is about. */
 export interface Change {
@@ -15,7 +21,8 @@ export interface Change {
     | 'status-changed'
     | 'target-added'
     | 'target-removed'
-    | 'promise-reworded';
+    | 'promise-reworded'
+    | 'identifiers-not-compared';
   /** Target key: base id and mode, e.g. `chromium:incognito` (versions and firmware may differ). */
   target: string;
   claim?: string;
@@ -24,6 +31,8 @@ export interface Change {
   host?: string;
   dataClass?: DataClass;
   gapKind?: GapKind;
+  /** The request part an identifier went in, for `new-surviving-identifier`. */
+  part?: string;
   /** One plain sentence. */
   says: string;
 }
@@ -105,7 +114,45 @@ export function diffRuns(before: RunRecord, after: RunRecord): DiffResult {
     compareRecipients(before, after, b, a, key, result);
     compareOpaque(before, after, b, a, key, result);
   }
+  // Identifiers belong to the browser, not to one of its modes: compared once per base target.
+  const bases = new Set(
+    [...afterTargets.values()].filter((t) => beforeTargets.has(`${t.base}:${t.mode}`)).map((t) => t.base),
+  );
+  for (const base of bases) compareIdentifiers(before, after, base, result);
   return result;
+}
+
+/**
+ * An identifier that survives a restart (src/model/identifier.ts, `survivesRestart`) sent in a request
+ * part to hosts where the earlier run had none is a regression. Values differ from run to run (a
+ * profile id is made anew in each fresh profile), so identifiers are matched by where they went.
+ */
+function compareIdentifiers(before: RunRecord, after: RunRecord, base: string, out: DiffResult): void {
+  const now = (after.identifiers ?? []).filter((i) => i.target === base && survivesRestart(i));
+  if (now.length === 0) return;
+  if (!before.identifiers) {
+    out.changes.push({
+      kind: 'identifiers-not-compared',
+      target: base,
+      says: `${base} sends ${now.length} identifier${now.length === 1 ? '' : 's'} that survive a restart; the earlier run looked for none (its run.json has no identifiers), so they are not compared.`,
+    });
+    return;
+  }
+  const where = (i: Identifier): string[] =>
+    i.parts.flatMap((p) => i.hosts.map((h) => `${h.toLowerCase()} ${p}`));
+  const old = new Set(
+    before.identifiers.filter((i) => i.target === base && survivesRestart(i)).flatMap(where),
+  );
+  for (const i of now) {
+    if (where(i).some((w) => old.has(w))) continue;
+    out.regressions.push({
+      kind: 'new-surviving-identifier',
+      target: base,
+      host: i.hosts[0],
+      part: i.parts[0],
+      says: `${base} now sends an identifier that survives ${i.survived.join(' and ')} (${i.class}) in ${i.parts.join(', ')} to ${i.hosts.join(', ')}.`,
+    });
+  }
 }
 
 /**

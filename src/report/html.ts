@@ -3,6 +3,7 @@ import type { Gap } from '../model/gap.ts';
 import type { CellRecord, ClaimRecord, RunRecord, TargetRecord } from '../model/run-record.ts';
 import type { CellStatus, Evidence } from '../model/verdict.ts';
 import { diffRuns } from './diff.ts';
+import { CLASS_WORDS, identifierTables } from './identifiers-table.ts';
 import { maskRun } from './mask.ts';
 import {
   buildMatrix,
@@ -109,6 +110,7 @@ export function renderHtml(original: RunRecord, history: RunRecord[] = []): stri
     `<div class="popovers">${popovers.join('\n')}</div>`,
     promisesHtml(run),
     phoneHomeHtml(run),
+    identifiersHtml(run),
     gapsHtml(run.gaps),
     scenariosHtml(run),
     historyHtml(run, earlier),
@@ -287,6 +289,41 @@ function promisesHtml(run: RunRecord): string {
     '<section aria-labelledby="promises-title">',
     '<h2 id="promises-title">In the browser’s own words: what its private mode promises</h2>',
     ...items,
+    '</section>',
+  ].join('\n');
+}
+
+/** One table per browser of the identifiers it made up (values masked: `run` is the masked run). */
+function identifiersHtml(run: RunRecord): string {
+  const tables = identifierTables(run);
+  if (tables.length === 0) return '';
+  const parts = tables.map((t) => {
+    const title = `<h3>${esc(t.name)} (<code>${esc(t.target)}</code>)</h3>`;
+    const missing = t.missing.length > 0 ? `<p>Passes missing: ${esc(t.missing.join('; '))}.</p>` : '';
+    if (t.identifiers.length === 0) {
+      return `${title}<p>${
+        t.missing.length > 0
+          ? `None listed, but not shown to make none: ${esc(t.missing.join('; '))}.`
+          : 'None: no high-entropy value it sent came back after a restart, in a fresh profile or in the other mode.'
+      }</p>`;
+    }
+    const rows = t.identifiers.map(
+      (i) =>
+        `<tr><td><code>${esc(i.value)}</code></td><td>${esc(CLASS_WORDS[i.class])}${i.reason ? `: ${esc(i.reason)}` : ''}</td><td>${esc(i.survived.join(', '))}</td><td>${i.hosts.map((h) => `<code>${esc(h)}</code>`).join(' ')}</td><td>${i.parts.map((p) => `<code>${esc(p)}</code>`).join(' ')}</td><td>${esc(`${i.firstSeen.scenario} (${i.firstSeen.mode}), ${i.firstSeen.at}`)}</td></tr>`,
+    );
+    return [
+      title,
+      '<div class="scroll"><table>',
+      '<thead><tr><th>Value</th><th>Class</th><th>Survived</th><th>Sent to</th><th>In</th><th>First seen</th></tr></thead>',
+      `<tbody>${rows.join('\n')}</tbody>`,
+      '</table></div>',
+      missing,
+    ].join('\n');
+  });
+  return [
+    '<section id="identifiers" aria-labelledby="identifiers-title">',
+    '<h2 id="identifiers-title">Identifiers the browsers made up</h2>',
+    ...parts,
     '</section>',
   ].join('\n');
 }

@@ -1,6 +1,7 @@
 import type { Gap } from '../model/gap.ts';
 import type { CellRecord, RunRecord } from '../model/run-record.ts';
 import type { Evidence } from '../model/verdict.ts';
+import { CLASS_WORDS, identifierTables } from './identifiers-table.ts';
 import { maskRun } from './mask.ts';
 import {
   buildMatrix,
@@ -136,10 +137,44 @@ export function renderMarkdown(original: RunRecord, opts: MarkdownOptions = {}):
     out.push('');
   }
 
+  out.push(...identifiersMarkdown(run));
+
   if (run.gaps.length > 0) {
     out.push('## Gaps', '', gapSummary(run.gaps), '');
   }
   return `${out.join('\n').trimEnd()}\n`;
+}
+
+/** One table per browser of the identifiers it made up (values masked: `run` is the masked run). */
+function identifiersMarkdown(run: RunRecord): string[] {
+  const tables = identifierTables(run);
+  if (tables.length === 0) return [];
+  const out = ['## Identifiers the browsers made up', ''];
+  for (const t of tables) {
+    out.push(`### ${md(t.name)} (${code(t.target, false)})`, '');
+    if (t.identifiers.length === 0) {
+      out.push(
+        t.missing.length > 0
+          ? `None listed, but not shown to make none: ${md(t.missing.join('; '))}.`
+          : 'None: no high-entropy value it sent came back after a restart, in a fresh profile or in the other mode.',
+        '',
+      );
+      continue;
+    }
+    out.push(
+      '| Value | Class | Survived | Sent to | In | First seen |',
+      '| --- | --- | --- | --- | --- | --- |',
+    );
+    for (const i of t.identifiers) {
+      const cls = `${CLASS_WORDS[i.class]}${i.reason ? `: ${i.reason}` : ''}`;
+      out.push(
+        `| ${code(i.value)} | ${md(cls)} | ${md(i.survived.join(', '))} | ${i.hosts.map((h) => code(h)).join(' ')} | ${i.parts.map((p) => code(p)).join(' ')} | ${md(`${i.firstSeen.scenario} (${i.firstSeen.mode}), ${i.firstSeen.at}`)} |`,
+      );
+    }
+    if (t.missing.length > 0) out.push('', `Passes missing: ${md(t.missing.join('; '))}.`);
+    out.push('');
+  }
+  return out;
 }
 
 function failingCell(run: RunRecord, cell: CellRecord, perCell: number): string[] {

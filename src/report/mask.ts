@@ -11,12 +11,14 @@ export function maskIdentifier(value: string): string {
 
 /**
  * The run as published: every device identifier found in it (IMEI, Android ID, serial, MAC, machine
- * id, …) is masked wherever it appears in findings, evidence and reasons. run.json itself keeps the
+ * id, …) and every identifier the browser made up (`identifiers`) is masked wherever it appears in findings, evidence and reasons. run.json itself keeps the
  * full values; HTML, Markdown and JUnit are rendered from this.
  */
 export function maskRun(run: RunRecord): RunRecord {
   const secrets = [
     ...new Set(run.findings.filter((f) => f.dataClass === 'device-ids').map((f) => f.token)),
+    // Identifiers the browser made up tie its user's requests together as a device id does.
+    ...(run.identifiers ?? []).map((i) => i.value),
   ].filter((v) => v.length > 0);
   for (const cell of run.cells) {
     for (const e of cell.evidence) if (e.dataClass === 'device-ids') secrets.push(e.token);

@@ -15,11 +15,12 @@ export function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
-/** Every device identifier the run found (findings and evidence), longest first. */
+/** Every device identifier the run found (findings, evidence, identifiers the browsers made up), longest first. */
 export function deviceIdentifiers(run: RunRecord): string[] {
   const found = [
     ...run.findings.filter((f) => f.dataClass === 'device-ids').map((f) => f.token),
     ...run.cells.flatMap((c) => c.evidence.filter((e) => e.dataClass === 'device-ids').map((e) => e.token)),
+    ...(run.identifiers ?? []).map((i) => i.value),
   ];
   return [...new Set(found)].filter((v) => v.length > 0).sort((a, b) => b.length - a.length);
 }
@@ -69,12 +70,15 @@ export function withholdFlow(flow: Flow, wheres: ReadonlySet<string>): Flow {
 export function publishRun(run: RunRecord, runDir: string, outDir: string): string[] {
   const identifiers = deviceIdentifiers(run);
   const wheres = new Map<string, Set<string>>();
-  for (const f of run.findings) {
-    if (f.dataClass !== 'device-ids') continue;
-    const set = wheres.get(f.flowId) ?? new Set<string>();
-    set.add(f.where);
-    wheres.set(f.flowId, set);
-  }
+  const withhold = (flowId: string, where: string) => {
+    const set = wheres.get(flowId) ?? new Set<string>();
+    set.add(where);
+    wheres.set(flowId, set);
+  };
+  for (const f of run.findings) if (f.dataClass === 'device-ids') withhold(f.flowId, f.where);
+  // An identifier the browser made up may sit inside an encoding plain masking cannot reach.
+  for (const i of run.identifiers ?? [])
+    for (const flow of i.flows) for (const part of i.parts) withhold(flow, part);
   const written: string[] = [];
   const write = (relative: string, text: string) => {
     const path = join(outDir, relative);

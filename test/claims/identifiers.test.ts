@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { evaluate } from '../../src/claims/evaluate.ts';
 import { findIdentifiers } from '../../src/claims/identifiers.ts';
+import { runView } from '../../src/claims/run-view.ts';
+import { defineClaims } from '../../src/claims/schema.ts';
+import { analyzeFlows } from '../../src/detect/analyze.ts';
 import type { Flow, Mode } from '../../src/model/flow.ts';
 import type { LaunchRecord } from '../../src/model/identifier.ts';
 import type { ScenarioRecord } from '../../src/model/run-record.ts';
@@ -193,5 +197,61 @@ describe('identifiers by recurrence', () => {
       ],
     });
     expect(findIdentifiers([p.record], p.flows).identifiers).toEqual([]);
+  });
+});
+
+describe('claim: searches typed in the address bar are not tied to an identifier that survives a restart', () => {
+  const claim = defineClaims([
+    {
+      id: 'c',
+      says: 'Searches typed in the address bar are not tied to an identifier that survives a restart',
+      when: { mode: 'any' },
+      data: ['search-terms'],
+      notTiedToSurvivingIdentifier: { scenarios: ['address-bar'] },
+    },
+  ])[0] as ReturnType<typeof defineClaims>[number];
+  const TERM = 'phq7x2k9m4zt';
+
+  /** The address-bar scenario: a suggest request with the term (and `sid`), a restart, and a ping with `sid`. */
+  function addressBar(opts: { sid: string; again: string; restarted?: boolean }) {
+    const suggest = `https://suggest.vendor.example/complete?q=${TERM}&sid=${opts.sid}`;
+    const p = pass({
+      scenario: 'address-bar',
+      launches: [
+        { urls: [suggest] },
+        ...(opts.restarted === false ? [] : [{ urls: [`https://ping.vendor.example/p?sid=${opts.again}`] }]),
+      ],
+    });
+    const flow = p.flows[0] as Flow;
+    p.record.tokens = [{ value: TERM, kind: 'canary', dataClass: 'search-terms', label: 'search term' }];
+    p.record.findings = analyzeFlows(p.flows, p.record.tokens).findings;
+    expect(p.record.findings.map((f) => f.flowId)).toContain(flow.id);
+    return p;
+  }
+  const verdict = (p: ReturnType<typeof pass>) =>
+    evaluate(claim, runView([p.record], p.flows, { target: 'b:normal' }));
+
+  it('should fail when the search went with a value sent again after the restart', () => {
+    const v = verdict(addressBar({ sid: 'sX81kQ2mZ7pL4vN0', again: 'sX81kQ2mZ7pL4vN0' }));
+    expect(v?.status).toBe('fail');
+    expect(v?.reason).toMatch(/kept in the profile, sent again after a restart/);
+    expect(v?.evidence.map((e) => e.token)).toEqual([TERM, 'sX81kQ2mZ7pL4vN0']);
+  });
+
+  it('should pass when the value with the search never came back', () => {
+    expect(verdict(addressBar({ sid: 'sX81kQ2mZ7pL4vN0', again: 'oT5hEr2Qw9Zx3Lm7' }))?.status).toBe('pass');
+  });
+
+  it('should be inconclusive, never pass, when the scenario was not restarted on its profile', () => {
+    const v = verdict(addressBar({ sid: 'sX81kQ2mZ7pL4vN0', again: '', restarted: false }));
+    expect(v?.status).toBe('inconclusive');
+    expect(v?.reason).toMatch(/was not restarted on its profile/);
+  });
+
+  it('should be inconclusive when no address-bar scenario ran', () => {
+    const p = pass({ scenario: 'idle', launches: [{ urls: [] }] });
+    const v = evaluate(claim, runView([p.record], p.flows, { target: 'b:normal' }));
+    expect(v?.status).toBe('inconclusive');
+    expect(v?.reason).toMatch(/No address-bar scenario ran/);
   });
 });

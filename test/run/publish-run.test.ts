@@ -74,14 +74,19 @@ function files(dir: string): string[] {
     });
 }
 
-async function localRun(): Promise<{ runDir: string; run: RunRecord }> {
+/** An identifier the browser made up, in flow 7 as base64 inside a form field. */
+const MADE_UP = 'pf7Q2kLx9ZmA4wRt';
+const madeUpFlow = flow(7, 'https://telemetry.vendor.test/ping', `c=${encodeURIComponent(b64(MADE_UP))}`);
+
+async function localRun(withIdentifier = false): Promise<{ runDir: string; run: RunRecord }> {
   const root = mkdtempSync(join(tmpdir(), 'phonehome-publish-'));
   const runDir = join(root, 'publish-test');
   const logRel = 'captures/android-normal-idle/flows.ndjson';
   mkdirSync(join(runDir, 'captures/android-normal-idle'), { recursive: true });
+  const flows = withIdentifier ? [...planted, madeUpFlow] : planted;
   writeFileSync(
     join(runDir, logRel),
-    planted.map((f) => `${JSON.stringify({ type: 'flow', ...f })}\n`).join(''),
+    flows.map((f) => `${JSON.stringify({ type: 'flow', ...f })}\n`).join(''),
   );
   const { findings } = analyzeFlows(planted, tokens);
   const base = readRun('test/fixtures/runs/real').run;
@@ -91,8 +96,29 @@ async function localRun(): Promise<{ runDir: string; run: RunRecord }> {
     findings,
     scenarios: base.scenarios.map((s) => ({ ...s, error: `device ${IMEI} answered late` })),
     files: { flows: [logRel] },
+    ...(withIdentifier
+      ? {
+          identifiers: [
+            {
+              value: MADE_UP,
+              target: 'android',
+              class: 'profile' as const,
+              hosts: ['telemetry.vendor.test'],
+              parts: ['body'],
+              firstSeen: {
+                flow: madeUpFlow.id,
+                at: madeUpFlow.startedAt,
+                scenario: 'idle',
+                mode: 'normal' as const,
+              },
+              survived: ['restart' as const],
+              flows: [madeUpFlow.id],
+            },
+          ],
+        }
+      : {}),
   };
-  await writeRun(run, runDir, planted);
+  await writeRun(run, runDir, flows);
   return { runDir, run: JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as RunRecord };
 }
 
@@ -158,6 +184,26 @@ describe('published files', () => {
     // What carried nothing is published as it was; the masked run.json still reads as a run.
     expect(flows[5]?.request.url).toBe('https://www.example.org/');
     expect(readRun(out).run.findings).toHaveLength(readRun(runDir).run.findings.length);
+  });
+
+  it('should leave no identifier the browser made up, even base64 in a form, in any published file', async () => {
+    const { runDir } = await localRun(true);
+    const out = mkdtempSync(join(tmpdir(), 'phonehome-site-'));
+    const r = spawnSync(
+      process.execPath,
+      ['bin/phonehome.js', 'report', runDir, '--out', out, '--publish', '--quiet'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(runDir, 'run.json'), 'utf8')).toContain(MADE_UP);
+    for (const path of files(out)) {
+      const text = readFileSync(path, 'utf8');
+      for (const form of [MADE_UP, b64(MADE_UP)])
+        expect(text.includes(form), `${form} in ${path}`).toBe(false);
+    }
+    expect(readRun(out).run.identifiers?.[0]?.value).toBe('pf••••••••••••Rt');
   });
 
   it('should refuse --publish into the run folder itself, which keeps the full values', async () => {

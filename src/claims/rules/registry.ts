@@ -3,6 +3,7 @@ import { encryptedInTransit } from './encrypted-in-transit.ts';
 import { mayGoTo } from './may-go-to.ts';
 import { mustNotGoTo } from './must-not-go-to.ts';
 import { notOnDevice } from './not-on-device.ts';
+import { notTiedToSurvivingIdentifier } from './not-tied-to-surviving-identifier.ts';
 import type { RuleKindDefinition } from './rule-kind.ts';
 import { unlinkableModes } from './unlinkable-modes.ts';
 
@@ -17,6 +18,7 @@ export const RULES = {
   unlinkableModes,
   declaredRecipientsOnly,
   notOnDevice,
+  notTiedToSurvivingIdentifier,
 } as const;
 
 export type RuleKey = keyof typeof RULES;
