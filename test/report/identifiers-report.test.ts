@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Identifier } from '../../src/model/identifier.ts';
-import type { RunRecord } from '../../src/model/run-record.ts';
+import { RUN_SCHEMA, type RunRecord } from '../../src/model/run-record.ts';
 import { diffRuns, renderDiff } from '../../src/report/diff.ts';
 import { renderHtml } from '../../src/report/html.ts';
 import { renderJunit } from '../../src/report/junit.ts';
@@ -30,9 +30,10 @@ function identifier(over: Partial<Identifier> = {}): Identifier {
   };
 }
 
-/** The @2 sample run with identifiers (and the scenarios that classify them). */
+/** The @2 sample run as @3 (identifiers are new in @3), with identifiers. */
 function withIdentifiers(identifiers: Identifier[]): RunRecord {
   const run = loadRun('extra-leak-v2');
+  run.schema = RUN_SCHEMA;
   run.identifiers = identifiers;
   return run;
 }
