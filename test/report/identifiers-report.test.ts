@@ -6,7 +6,7 @@ import { renderHtml } from '../../src/report/html.ts';
 import { renderJunit } from '../../src/report/junit.ts';
 import { renderMarkdown } from '../../src/report/markdown.ts';
 import { maskRun } from '../../src/report/mask.ts';
-import { parseRunRecord } from '../../src/report/run-schema.ts';
+import { parseRunRecord } from '../../src/report/read-run.ts';
 import { loadRun } from './load.ts';
 
 const VALUE = 'pf7Q2kLx9ZmA4wRt';
