@@ -1,13 +1,12 @@
-import { execFile, spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { type BrowserProcess, LaunchedSession, launchBrowser } from './browser-process.ts';
 import type { LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
 import { commandLineOf, sleep } from './process.ts';
-import { focusWindow, type XDisplay } from './x-display.ts';
+import { copiedText, focusWindow, type XDisplay } from './x-display.ts';
 
-const run = promisify(execFile);
+const _run = promisify(execFile);
 
 /**
  * A desktop browser driven as a person drives it: its window on a virtual display of its own, real
@@ -180,37 +179,14 @@ class KeyboardBrowserSession extends LaunchedSession implements Session {
     return this.clipboardAfter(this.ui.copyLocation, true);
   }
 
-  /** Presses `keys`, which copy something, and reads the clipboard (polled, up to 4 tries). */
+  /** Presses `keys`, which copy something, and reads the clipboard (copiedText). */
   private async clipboardAfter(keys: string[][], thenEscape: boolean): Promise<string> {
-    const env = { ...process.env, DISPLAY: this.x.display };
-    const marker = `phonehome-marker-${randomUUID()}`;
-    spawnSync('xclip', ['-i', '-selection', 'clipboard'], {
-      input: marker,
-      stdio: ['pipe', 'ignore', 'ignore'],
-      env,
-      timeout: 5000,
+    const text = await copiedText(this.x, () => this.press(keys)).catch((e: Error) => {
+      throw new Error(`could not read ${this.ui.name}'s address: ${e.message}`);
     });
-    let last = '';
-    for (let attempt = 1; attempt <= 4; attempt++) {
-      await this.press(keys);
-      const until = Date.now() + 500 * attempt;
-      do {
-        await sleep(100);
-        try {
-          const { stdout } = await run('xclip', ['-o', '-selection', 'clipboard'], { env, timeout: 5000 });
-          const text = stdout.trim();
-          if (text && text !== marker) {
-            // Leave the address bar (or prompt) the copy may have opened.
-            if (thenEscape) await this.press([['Escape']]);
-            return text;
-          }
-          last = text ? 'nothing was copied' : 'the clipboard is empty';
-        } catch (error) {
-          last = ((error as { stderr?: string }).stderr ?? String(error)).trim();
-        }
-      } while (Date.now() < until);
-    }
-    throw new Error(`could not read ${this.ui.name}'s address: ${last}`);
+    // Leave the address bar (or prompt) the copy may have opened.
+    if (thenEscape) await this.press([['Escape']]);
+    return text;
   }
 
   async visit(url: string): Promise<void> {

@@ -1,5 +1,4 @@
-import { execFile, spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type BrowserProcess, LaunchedSession, launchBrowser } from './browser-process.ts';
@@ -14,7 +13,7 @@ import {
   websiteDataPaths,
   writeCaBundle,
 } from './webkitgtk.ts';
-import { focusWindow, type XDisplay } from './x-display.ts';
+import { copiedText, focusWindow, type XDisplay } from './x-display.ts';
 
 const run = promisify(execFile);
 
@@ -136,45 +135,15 @@ class KeyboardSession extends LaunchedSession implements Session {
    * for the URL. (The X primary selection, set by the selection alone, was not there at all on a
    * busy machine.) Polled, with Ctrl+L and Ctrl+C pressed again, for up to ~10 s.
    */
-  private async selectLocation(): Promise<string> {
-    const env = { ...process.env, DISPLAY: this.x.display };
-    const marker = `phonehome-marker-${randomUUID()}`;
-    // xclip -i stays in the background serving the marker until the browser takes the clipboard.
-    spawnSync('xclip', ['-i', '-selection', 'clipboard'], {
-      input: marker,
-      stdio: ['pipe', 'ignore', 'ignore'],
-      env,
-      timeout: 5000,
-    });
-    let last = '';
-    for (let attempt = 1; attempt <= 4; attempt++) {
+  private async selectLocation(accepts?: (text: string) => boolean): Promise<string> {
+    const copy = async () => {
       await this.key('ctrl+l');
       await sleep(100);
       await this.x.xdotool('key', '--clearmodifiers', 'ctrl+c');
-      const until = Date.now() + 500 * attempt;
-      do {
-        await sleep(100);
-        try {
-          const { stdout } = await run('xclip', ['-o', '-selection', 'clipboard', '-t', 'UTF8_STRING'], {
-            env,
-            timeout: 5000,
-          });
-          const text = stdout.trim();
-          // The entry holds a URL; anything else was copied from elsewhere (at load 28, Ctrl+L
-          // once came too late and the page's selection was copied instead).
-          if (text && text !== marker && URL.canParse(text)) return text;
-          last =
-            text === marker
-              ? 'nothing was copied'
-              : text
-                ? `it copied "${text.slice(0, 80)}", not a URL`
-                : 'the clipboard is empty';
-        } catch (error) {
-          last = ((error as { stderr?: string }).stderr ?? String(error)).trim();
-        }
-      } while (Date.now() < until);
-    }
-    throw new Error(`could not read MiniBrowser's location entry: ${last}`);
+    };
+    return copiedText(this.x, copy, { ...(accepts ? { accepts } : {}), utf8: true }).catch((e: Error) => {
+      throw new Error(`could not read MiniBrowser's location entry: ${e.message}`);
+    });
   }
 
   async visit(url: string): Promise<void> {
@@ -227,7 +196,10 @@ class KeyboardSession extends LaunchedSession implements Session {
     await this.focusFirstElement();
     await this.x.xdotool('key', 'Return');
     await this.loadedAway(from, `follow ${selector}`);
-    return this.selectLocation();
+    // Where the click led: the entry then holds a URL; anything else was copied from elsewhere.
+    // (While a URL is being typed, the entry may hold what MiniBrowser rewrote it to, without its
+    // scheme: typeLocation compares what it reads and types again.)
+    return this.selectLocation((text) => URL.canParse(text));
   }
 
   async mode(): Promise<ModeEvidence> {

@@ -1,4 +1,5 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -344,4 +345,50 @@ export async function waitForWindow(
     await sleep(100);
   }
   throw new Error(`no ${windowClass} window appeared on the virtual display within 30 s`);
+}
+
+/**
+ * Reads what `copy` (keys that copy something in the browser) puts on the display's clipboard. The
+ * clipboard first holds a marker of our own, so a copy that did not happen is never taken for the
+ * text; `accepts` turns away text copied from elsewhere (at load 28 a key came too late and the
+ * page's selection was copied instead of an address). Polled, with `copy` pressed again, 4 times.
+ * @throws with the last reason nothing usable was read.
+ */
+export async function copiedText(
+  x: XDisplay,
+  copy: () => Promise<void>,
+  options: { accepts?: (text: string) => boolean; utf8?: boolean } = {},
+): Promise<string> {
+  const env = { ...process.env, DISPLAY: x.display };
+  const marker = `phonehome-marker-${randomUUID()}`;
+  // xclip -i stays in the background serving the marker until the browser takes the clipboard.
+  spawnSync('xclip', ['-i', '-selection', 'clipboard'], {
+    input: marker,
+    stdio: ['pipe', 'ignore', 'ignore'],
+    env,
+    timeout: 5000,
+  });
+  const read = ['-o', '-selection', 'clipboard', ...(options.utf8 ? ['-t', 'UTF8_STRING'] : [])];
+  let last = '';
+  for (let attempt = 1; attempt <= 4; attempt++) {
+    await copy();
+    const until = Date.now() + 500 * attempt;
+    do {
+      await sleep(100);
+      try {
+        const { stdout } = await run('xclip', read, { env, timeout: 5000 });
+        const text = stdout.trim();
+        if (text && text !== marker && (options.accepts?.(text) ?? true)) return text;
+        last =
+          text === marker
+            ? 'nothing was copied'
+            : text
+              ? `it copied "${text.slice(0, 80)}", not what was asked for`
+              : 'the clipboard is empty';
+      } catch (error) {
+        last = ((error as { stderr?: string }).stderr ?? String(error)).trim();
+      }
+    } while (Date.now() < until);
+  }
+  throw new Error(last);
 }
