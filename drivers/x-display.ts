@@ -140,17 +140,38 @@ async function stopXvfb(xvfb: ChildProcess, number: number | undefined): Promise
 }
 
 /**
- * Removes the socket (and lock) of display `n` when `pid` is gone and no lock names another process
- * (`-displayfd` servers take none) (a killed Xvfb cannot remove them itself). A lock of any other process is left alone, and so
- * is its socket. Returns true when something was removed.
+ * Removes the socket (and lock) of display `n` when `pid` is gone, no lock names another process and
+ * no server listens on the number (a killed Xvfb cannot remove them itself). `-displayfd` servers
+ * take no lock, so the lock alone cannot tell: once an Xvfb has exited, another one may already
+ * serve its number through a new socket file, and removing that file cut a sealed browser off its
+ * display ("cannot open display: :0" in CI, with display tests beside it).
  */
 export function removeDisplayFiles(n: number, pid: number): boolean {
   const owner = lockOwner(n);
-  if ((owner !== undefined && owner !== pid) || isAlive(pid)) return false;
+  if ((owner !== undefined && owner !== pid) || isAlive(pid) || serves(n)) return false;
   // Socket first: once the lock is gone the number is free for a new server and its new socket.
   rmSync(socketPath(n), { force: true });
   rmSync(lockPath(n), { force: true });
   return true;
+}
+
+/**
+ * Whether a server of this network namespace listens on display `n`: Xvfb binds the abstract socket
+ * `@/tmp/.X11-unix/X<n>` beside the file, and the kernel lists both in /proc/net/unix until the
+ * server's process is gone. Every display is started in the host's namespace, where this runs.
+ */
+export function serves(n: number): boolean {
+  try {
+    const names = new Set(
+      readFileSync('/proc/net/unix', 'utf8')
+        .split('\n')
+        .map((line) => line.split(' ').at(-1)),
+    );
+    return names.has(`@${socketPath(n)}`) || names.has(socketPath(n));
+  } catch {
+    // Unreadable: say it is served, so that nothing is removed on a guess.
+    return true;
+  }
 }
 
 /** The pid written in display `n`'s lock file, or undefined when there is none. */

@@ -8,6 +8,8 @@ import {
   cleanLeftoverDisplays,
   displayDir,
   lockOwner,
+  removeDisplayFiles,
+  serves,
   startXDisplay,
   type XDisplay,
   xHandshake,
@@ -143,5 +145,19 @@ describe('leftover displays at the next start', () => {
     expect(await xHandshake(socket(number))).toBeUndefined();
     proc.kill('SIGTERM');
     await exitsWithin(proc, 5000);
+  });
+
+  it('should leave alone the socket of a lockless (-displayfd) server on a number a dead display once had', async () => {
+    const x = await startXDisplay();
+    const n = numberOf(x);
+    // What a parallel worker sees when its Xvfb has exited and another already took the number.
+    expect(existsSync(lock(n))).toBe(false);
+    expect(serves(n)).toBe(true);
+    expect(removeDisplayFiles(n, deadPid())).toBe(false);
+    writeRecord(deadPid(), deadPid(), n);
+    expect(await cleanLeftoverDisplays()).toEqual([]);
+    expect(await xHandshake(socket(n))).toBeUndefined();
+    await x.stop();
+    expect(serves(n)).toBe(false);
   });
 });
