@@ -1,8 +1,7 @@
 import { DEFAULT_TARGETS } from '../../drivers/targets.ts';
 import { expect, test } from '../../fixtures/harness.ts';
-import { defaultClaims } from '../../src/claims/catalog/index.ts';
 import { formScenario } from '../../src/harness/scenarios.ts';
-import { assembleRun } from '../../src/run/assemble.ts';
+import { runBothModes } from './both-modes.ts';
 
 const chromium = DEFAULT_TARGETS.find((t) => t.id === 'chromium')!;
 
@@ -10,19 +9,8 @@ test.describe('a form on a site', () => {
   test("What you type into a site's form is sent to no one but that site; in incognito it stays on no file", async ({
     harness,
   }) => {
-    const normal = await harness.run(formScenario, { target: chromium, mode: 'normal' });
-    const incognito = await harness.run(formScenario, { target: chromium, mode: 'incognito' });
+    const { normal, incognito, run } = await runBothModes(harness, formScenario, chromium);
     for (const r of [normal, incognito]) expect(r.record.status, r.record.error).toBe('finished');
-    const flows = [...normal.flows, ...incognito.flows];
-    const run = assembleRun({
-      runId: 'e2e',
-      commit: 'test',
-      startedAt: new Date().toISOString(),
-      finishedAt: new Date().toISOString(),
-      records: [normal.record, incognito.record],
-      flowsOf: (record) => flows.filter((f) => f.target === record.target.id),
-      claims: await defaultClaims(),
-    });
     for (const r of [normal, incognito]) {
       const entry = r.record.tokens.find((t) => t.dataClass === 'form-entries')!;
       expect(entry.typed).toBe(true);

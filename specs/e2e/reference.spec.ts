@@ -1,9 +1,8 @@
 import { DEFAULT_TARGETS } from '../../drivers/targets.ts';
 import { expect, test } from '../../fixtures/harness.ts';
 import { flowBody } from '../../src/capture/flow.ts';
-import { defaultClaims } from '../../src/claims/catalog/index.ts';
 import { searchScenario } from '../../src/harness/scenarios.ts';
-import { assembleRun } from '../../src/run/assemble.ts';
+import { runBothModes } from './both-modes.ts';
 
 const reference = DEFAULT_TARGETS.find((t) => t.id === 'reference')!;
 
@@ -11,19 +10,8 @@ test.describe('leaky reference target', () => {
   test('is caught: it fails both claims in both modes, with evidence that names the flow', async ({
     harness,
   }) => {
-    const normal = await harness.run(searchScenario, { target: reference, mode: 'normal' });
-    const incognito = await harness.run(searchScenario, { target: reference, mode: 'incognito' });
+    const { normal, incognito, flows, run } = await runBothModes(harness, searchScenario, reference);
     for (const r of [normal, incognito]) expect(r.record.status, r.record.error).toBe('finished');
-    const flows = [...normal.flows, ...incognito.flows];
-    const run = assembleRun({
-      runId: 'e2e',
-      commit: 'test',
-      startedAt: new Date().toISOString(),
-      finishedAt: new Date().toISOString(),
-      records: [normal.record, incognito.record],
-      flowsOf: (record) => flows.filter((f) => f.target === record.target.id),
-      claims: await defaultClaims(),
-    });
     const visited = run.cells.filter((c) => c.claim === 'visited-urls-only-to-site');
     expect(visited.map((c) => [c.target, c.status])).toEqual([
       ['reference:incognito', 'fail'],

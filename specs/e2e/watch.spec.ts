@@ -5,13 +5,12 @@ import type { TargetConfig } from '../../drivers/driver.ts';
 import { DEFAULT_TARGETS } from '../../drivers/targets.ts';
 import { expect, test } from '../../fixtures/harness.ts';
 import { flowBody } from '../../src/capture/flow.ts';
-import { defaultClaims } from '../../src/claims/catalog/index.ts';
 import type { ScenarioResult } from '../../src/harness/run-scenario.ts';
 import { type Scenario, searchScenario } from '../../src/harness/scenarios.ts';
 import { DEFAULT_WATCH, type WatchSettings } from '../../src/harness/watch.ts';
 import { BEACON_URL } from '../../src/harness/web/web-sink.ts';
 import type { CellRecord, WatchWindow } from '../../src/model/run-record.ts';
-import { assembleRun } from '../../src/run/assemble.ts';
+import { assembleResults } from './both-modes.ts';
 
 /**
  * The watch after the steps, on real Chromium: senders that wait, a queue kept for the next start,
@@ -39,17 +38,7 @@ function senderScenario(query: string): Scenario {
 }
 
 async function cells(results: ScenarioResult[]): Promise<CellRecord[]> {
-  const flows = results.flatMap((r) => r.flows);
-  const run = assembleRun({
-    runId: 'e2e',
-    commit: 'test',
-    startedAt: new Date().toISOString(),
-    finishedAt: new Date().toISOString(),
-    records: results.map((r) => r.record),
-    flowsOf: (record) => flows.filter((f) => f.target === record.target.id && f.scenario === record.scenario),
-    claims: await defaultClaims(),
-  });
-  return run.cells;
+  return (await assembleResults(results)).cells;
 }
 
 const ms = (iso: string) => Date.parse(iso);
