@@ -67,6 +67,17 @@ export interface DiffResult {
   changes: Change[];
 }
 
+/** One target matched across the two runs (`b` in the earlier, `a` in the later), and where changes go. */
+interface TargetComparison {
+  before: RunRecord;
+  after: RunRecord;
+  b: TargetRecord;
+  a: TargetRecord;
+  /** The target key, base id and mode. */
+  key: string;
+  out: DiffResult;
+}
+
 /**
  * Gap kinds that mean part of the traffic could not be read: a TLS session not opened, decoding
  * bounded, a request body not complete at close, captured flows lost before they were read.
@@ -109,10 +120,11 @@ export function diffRuns(before: RunRecord, after: RunRecord): DiffResult {
       before: build(b),
       after: build(a),
     });
-    compareCells(before, after, b, a, key, result);
-    comparePromise(b, a, key, result);
-    compareRecipients(before, after, b, a, key, result);
-    compareOpaque(before, after, b, a, key, result);
+    const pair: TargetComparison = { before, after, b, a, key, out: result };
+    compareCells(pair);
+    comparePromise(pair);
+    compareRecipients(pair);
+    compareOpaque(pair);
   }
   // Identifiers belong to the browser, not to one of its modes: compared once per base target.
   const bases = new Set(
@@ -159,7 +171,7 @@ function compareIdentifiers(before: RunRecord, after: RunRecord, base: string, o
  * The browser's own words about its private mode, compared line by line: a reworded promise is a
  * change of its own (a promise read in only one of the runs is not: it says nothing of the words).
  */
-function comparePromise(b: TargetRecord, a: TargetRecord, key: string, out: DiffResult): void {
+function comparePromise({ b, a, key, out }: TargetComparison): void {
   if (!b.promise || !a.promise || b.promise.text === a.promise.text) return;
   const was = new Set(b.promise.text.split('\n'));
   const now = new Set(a.promise.text.split('\n'));
@@ -176,14 +188,7 @@ function comparePromise(b: TargetRecord, a: TargetRecord, key: string, out: Diff
   });
 }
 
-function compareCells(
-  before: RunRecord,
-  after: RunRecord,
-  b: TargetRecord,
-  a: TargetRecord,
-  key: string,
-  out: DiffResult,
-): void {
+function compareCells({ before, after, b, a, key, out }: TargetComparison): void {
   const old = new Map(before.cells.filter((c) => c.target === b.id).map((c) => [c.claim, c.status]));
   for (const cell of after.cells.filter((c) => c.target === a.id)) {
     const was = old.get(cell.claim);
@@ -215,14 +220,7 @@ function compareCells(
   }
 }
 
-function compareRecipients(
-  before: RunRecord,
-  after: RunRecord,
-  b: TargetRecord,
-  a: TargetRecord,
-  key: string,
-  out: DiffResult,
-): void {
+function compareRecipients({ before, after, b, a, key, out }: TargetComparison): void {
   const oldRows = before.phoneHome.filter((r) => r.target === b.id);
   const newRows = after.phoneHome.filter((r) => r.target === a.id);
   const oldHosts = new Set(oldRows.map((r) => r.host.toLowerCase()));
@@ -264,14 +262,7 @@ function compareRecipients(
   }
 }
 
-function compareOpaque(
-  before: RunRecord,
-  after: RunRecord,
-  b: TargetRecord,
-  a: TargetRecord,
-  key: string,
-  out: DiffResult,
-): void {
+function compareOpaque({ before, after, b, a, key, out }: TargetComparison): void {
   const opaque = (run: RunRecord, id: string): Gap[] =>
     run.gaps.filter((g) => g.target === id && OPAQUE_KINDS.includes(g.kind));
   // Flow ids differ between runs, so opaque traffic is matched by kind and host (scenario when no host).
