@@ -188,18 +188,12 @@ function matrixHtml(run: RunRecord, m: Matrix, earlier: RunRecord[], popovers: s
   const legend = legendStatuses(m)
     .map((s) => `<span><span class="status-${s}">${STATUS_SYMBOL[s]}</span> ${STATUS_WORD[s]}</span>`)
     .join('');
-  return [
-    '<section id="matrix" aria-labelledby="matrix-title">',
-    '<h2 id="matrix-title">Matrix</h2>',
-    '<div class="scroll"><table class="matrix">',
-    `<thead><tr><th>Claim</th>${head}</tr></thead>`,
-    `<tbody>${rows.join('\n')}</tbody>`,
-    '</table></div>',
+  return sectionHtml('matrix', 'Matrix', [
+    tableHtml(['Claim'], rows, { extraHead: head, className: 'matrix' }),
     `<p class="legend">${legend} · select a cell for its verdict and evidence</p>`,
     ...(run.cells.some((c) => c.unsealed) ? [`<p class="legend">${esc(UNSEALED_LEGEND)}</p>`] : []),
     `<p class="legend">${run.cells.length} cells in ${m.claims.length} claims × ${m.targets.length} targets</p>`,
-    '</section>',
-  ].join('\n');
+  ]);
 }
 
 function cellPopover(
@@ -313,19 +307,11 @@ function identifiersHtml(run: RunRecord): string {
     );
     return [
       title,
-      '<div class="scroll"><table>',
-      '<thead><tr><th>Value</th><th>Class</th><th>Survived</th><th>Sent to</th><th>In</th><th>First seen</th></tr></thead>',
-      `<tbody>${rows.join('\n')}</tbody>`,
-      '</table></div>',
+      tableHtml(['Value', 'Class', 'Survived', 'Sent to', 'In', 'First seen'], rows),
       missing,
     ].join('\n');
   });
-  return [
-    '<section id="identifiers" aria-labelledby="identifiers-title">',
-    '<h2 id="identifiers-title">Identifiers the browsers made up</h2>',
-    ...parts,
-    '</section>',
-  ].join('\n');
+  return sectionHtml('identifiers', 'Identifiers the browsers made up', parts);
 }
 
 function phoneHomeHtml(run: RunRecord): string {
@@ -336,15 +322,9 @@ function phoneHomeHtml(run: RunRecord): string {
       (r) =>
         `<tr><td><code>${esc(r.target)}</code></td><td>${esc(r.scenario)}</td><td><code>${esc(r.host)}</code></td><td class="num">${r.requests}</td><td class="num">${r.bytes}</td><td>${r.dataClasses.length > 0 ? r.dataClasses.map((c) => `<span class="chip fail">${esc(c)}</span>`).join(' ') : '—'}</td></tr>`,
     );
-  return [
-    '<section id="phone-home" aria-labelledby="phone-home-title">',
-    '<h2 id="phone-home-title">Phone-home: who each target talked to</h2>',
-    '<div class="scroll"><table>',
-    '<thead><tr><th>Target</th><th>Scenario</th><th>Host</th><th>Requests</th><th>Bytes</th><th>Data classes sent</th></tr></thead>',
-    `<tbody>${rows.join('\n')}</tbody>`,
-    '</table></div>',
-    '</section>',
-  ].join('\n');
+  return sectionHtml('phone-home', 'Phone-home: who each target talked to', [
+    tableHtml(['Target', 'Scenario', 'Host', 'Requests', 'Bytes', 'Data classes sent'], rows),
+  ]);
 }
 
 function gapsHtml(gaps: Gap[]): string {
@@ -353,15 +333,9 @@ function gapsHtml(gaps: Gap[]): string {
     (g) =>
       `<tr><td><code>${esc(g.kind)}</code></td><td>${esc(g.target ?? '')}</td><td>${esc(g.scenario ?? '')}</td><td><code>${esc(g.protocol ? `${g.protocol} ` : '')}${esc(g.host ?? g.flowId ?? '')}</code></td><td>${esc(g.reason)}</td></tr>`,
   );
-  return [
-    '<section id="gaps" aria-labelledby="gaps-title">',
-    '<h2 id="gaps-title">Gaps: what could not be seen</h2>',
-    '<div class="scroll"><table>',
-    '<thead><tr><th>Kind</th><th>Target</th><th>Scenario</th><th>Where</th><th>Why</th></tr></thead>',
-    `<tbody>${rows.join('\n')}</tbody>`,
-    '</table></div>',
-    '</section>',
-  ].join('\n');
+  return sectionHtml('gaps', 'Gaps: what could not be seen', [
+    tableHtml(['Kind', 'Target', 'Scenario', 'Where', 'Why'], rows),
+  ]);
 }
 
 function scenariosHtml(run: RunRecord): string {
@@ -370,16 +344,10 @@ function scenariosHtml(run: RunRecord): string {
     (s) =>
       `<tr><td><code>${esc(s.target)}</code></td><td>${esc(s.scenario)}</td><td>${esc(s.status)}${s.error ? `: ${esc(s.error)}` : ''}${s.retries ? ` (retried after a harness failure: ${esc(s.firstAttemptError ?? '')}; ${s.firstAttemptFlows ?? 0} flow(s) of the first attempt kept)` : ''}</td><td class="num">${s.flows}</td><td class="num">${s.findings}</td><td class="num">${(s.durationMs / 1000).toFixed(1)} s</td></tr>`,
   );
-  return [
-    '<section id="scenarios" aria-labelledby="scenarios-title">',
-    '<h2 id="scenarios-title">Scenarios</h2>',
+  return sectionHtml('scenarios', 'Scenarios', [
     '<details><summary>Scenario runs</summary>',
-    '<div class="scroll"><table>',
-    '<thead><tr><th>Target</th><th>Scenario</th><th>Status</th><th>Flows</th><th>Findings</th><th>Time</th></tr></thead>',
-    `<tbody>${rows.join('\n')}</tbody>`,
-    '</table></div></details>',
-    '</section>',
-  ].join('\n');
+    `${tableHtml(['Target', 'Scenario', 'Status', 'Flows', 'Findings', 'Time'], rows)}</details>`,
+  ]);
 }
 
 function historyHtml(run: RunRecord, earlier: RunRecord[]): string {
@@ -404,14 +372,36 @@ function historyHtml(run: RunRecord, earlier: RunRecord[]): string {
       return `<tr><td><code>${esc(r.runId)}</code>${current}</td><td>${esc(r.startedAt)}</td><td><code>${esc(r.commit.slice(0, 12))}</code></td><td>${chips}</td><td>${changes}</td></tr>`;
     })
     .reverse();
+  return sectionHtml('history', 'History', [
+    tableHtml(['Run', 'Started', 'Commit', 'Verdicts', 'Since the run before'], rows),
+  ]);
+}
+
+/** A report section headed by `title` (HTML), with `#id` to link to it. */
+function sectionHtml(id: string, title: string, body: string[]): string {
   return [
-    '<section id="history" aria-labelledby="history-title">',
-    '<h2 id="history-title">History</h2>',
-    '<div class="scroll"><table>',
-    '<thead><tr><th>Run</th><th>Started</th><th>Commit</th><th>Verdicts</th><th>Since the run before</th></tr></thead>',
+    `<section id="${id}" aria-labelledby="${id}-title">`,
+    `<h2 id="${id}-title">${title}</h2>`,
+    ...body,
+    '</section>',
+  ].join('\n');
+}
+
+/**
+ * A table that scrolls sideways on a narrow screen: `headers` (HTML) name the columns, then any
+ * `extraHead` cells already written, over `rows` (each a whole `<tr>`).
+ */
+function tableHtml(
+  headers: string[],
+  rows: string[],
+  options: { extraHead?: string; className?: string } = {},
+): string {
+  const cls = options.className ? ` class="${options.className}"` : '';
+  return [
+    `<div class="scroll"><table${cls}>`,
+    `<thead><tr>${headers.map((h) => `<th>${h}</th>`).join('')}${options.extraHead ?? ''}</tr></thead>`,
     `<tbody>${rows.join('\n')}</tbody>`,
     '</table></div>',
-    '</section>',
   ].join('\n');
 }
 
