@@ -54,7 +54,6 @@ function candidates(layer: Layer): Candidate[] {
   for (let m = RUN.exec(t); m !== null; m = RUN.exec(t)) {
     const c = candidate(m[0], 16);
     if (c) out.push(c);
-    if (out.length >= MAX_RUNS) break;
   }
   return out;
 }
@@ -96,9 +95,16 @@ export const base64Decoder: Decoder = {
     const list = candidates(layer);
     if (list.length === 0 || layer.binary) return [];
     const out: DecodeStep[] = [];
-    if (list.length >= MAX_RUNS)
-      budget.hit(`more than ${MAX_RUNS} base64 runs in one layer; the rest were not decoded`);
-    for (const { whole, pieces } of list) {
+    // Markup and code are full of runs of the alphabet that are words, not base64 (Firefox's cached
+    // new-tab page: over 256 of them, `data-l10n-id` names and paths); they decode to nothing
+    // plausible and cost a probe each. So every run is tried, within the layer's time, and the
+    // bound is on what it yields: at most MAX_RUNS decoded layers.
+    for (const [i, { whole, pieces }] of list.entries()) {
+      if (i % 64 === 63) budget.checkTime();
+      if (out.length >= MAX_RUNS) {
+        budget.hit(`more than ${MAX_RUNS} base64 runs in one layer decoded; the rest were not decoded`);
+        break;
+      }
       if (whole !== undefined) {
         const bytes = decodeBase64(whole);
         // Text that lz-string (asked first) read as its base64 form is not also base64 of raw

@@ -14,6 +14,16 @@ export const DEFAULT_BOUNDS: AnalyzeBounds = {
   maxMs: 5000,
 };
 
+/**
+ * Milliseconds of CPU this process has used (user and system). A bound on it holds the same work
+ * on a quiet machine and on one running seven browsers on two cores, where a wall-time bound made
+ * the same file a gap in one run and not in the next.
+ */
+export function cpuClock(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 /** Thrown by a decoder (via the budget) when a bound is hit; the engine turns it into a gap. */
 export class BoundError extends Error {
   constructor(reason: string) {
@@ -33,9 +43,16 @@ export class Budget {
   /** Bounds hit without stopping the flow (e.g. JSON nested too deep): each becomes part of a gap. */
   readonly hits: string[] = [];
 
-  constructor(bounds: AnalyzeBounds) {
+  private readonly now: () => number;
+
+  /**
+   * `clock` reads milliseconds: wall time by default; `cpuClock` where the bound must not depend on
+   * how busy the machine is.
+   */
+  constructor(bounds: AnalyzeBounds, clock: () => number = Date.now) {
     this.bounds = bounds;
-    this.deadline = Date.now() + bounds.maxMs;
+    this.now = clock;
+    this.deadline = clock() + bounds.maxMs;
   }
 
   /** Bytes still allowed. */
@@ -53,7 +70,7 @@ export class Budget {
 
   /** Throws BoundError when the time allowed for this flow is over. */
   checkTime(): void {
-    if (Date.now() > this.deadline) throw new BoundError(`decoding took longer than ${this.bounds.maxMs} ms`);
+    if (this.now() > this.deadline) throw new BoundError(`decoding took longer than ${this.bounds.maxMs} ms`);
   }
 
   /** Records a bound that was hit where the decoder could still go on with the rest of the layer. */
@@ -62,6 +79,6 @@ export class Budget {
   }
 
   timeLeft(): number {
-    return this.deadline - Date.now();
+    return this.deadline - this.now();
   }
 }

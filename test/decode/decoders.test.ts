@@ -37,6 +37,22 @@ describe('decoders on vectors written by real libraries', () => {
     ]);
   });
 
+  it('should read every run of markup full of base64-alphabet words, and bound only what decodes', () => {
+    // Shaped like Firefox's cached new-tab page: hundreds of `data-l10n-id` names and paths.
+    const words = Array.from(
+      { length: 400 },
+      (_, i) => `<moz-toggle data-l10n-id="newtab-custom-shortcuts-item${i}" src="chrome://activity-stream/content/data/tippytop-${i}"></moz-toggle>`,
+    ).join('\n');
+    const hidden = zlib.gzipSync(payload).toString('base64');
+    const page = chainsFor(`<html>${words}<script>var s = "${hidden}";</script></html>`);
+    expect(page.chains).toEqual(['body > base64 > gzip > json:$.props.q']);
+    expect(page.gaps).toEqual([]);
+    // Past 256 runs that do decode, the rest is a gap (fail closed), not silence.
+    const texts = Array.from({ length: 300 }, (_, i) => Buffer.from(`plain text number ${i}`).toString('base64'));
+    const many = chainsFor(`${texts.join(' ; ')} ; ${Buffer.from(payload).toString('base64')}`);
+    expect(many.gaps.map((g) => g.reason).join()).toMatch(/more than 256 base64 runs/);
+  });
+
   it('should peel brotli written by node zlib, inside base64 in a form field', () => {
     const br = zlib.brotliCompressSync(Buffer.from(payload)).toString('base64');
     expect(chainsFor(`v=2&data_list=${encodeURIComponent(br)}`).chains).toEqual([
