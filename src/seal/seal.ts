@@ -7,6 +7,7 @@ import type { Gap } from '../model/gap.ts';
 import {
   createSealedNamespace,
   deleteNamespace,
+  randomMac,
   SEAL_INTERFACE,
   sealUnavailable,
   tcpdumpPath,
@@ -38,13 +39,10 @@ export interface MachineIdentity {
 
 /** A made-up machine: random machine id, a hostname with a random part, a locally administered MAC. */
 export function otherMachineIdentity(): MachineIdentity {
-  const mac = [...randomBytes(6)];
-  // Unicast (bit 0 clear) and locally administered (bit 1 set): never a vendor's address.
-  mac[0] = ((mac[0] ?? 0) & 0xfc) | 0x02;
   return {
     hostname: `ph-other-${randomBytes(3).toString('hex')}`,
     machineId: randomBytes(16).toString('hex'),
-    mac: mac.map((b) => b.toString(16).padStart(2, '0')).join(':'),
+    mac: randomMac(),
   };
 }
 
