@@ -8,7 +8,7 @@ import {
   targetModes,
 } from './fixtures/matrix-env.ts';
 import { BUSY_SLOTS_ENV } from './src/harness/busy-gate.ts';
-import { scenariosOf } from './src/harness/plan.ts';
+import { longestFirst, scenariosOf } from './src/harness/plan.ts';
 import { SCENARIO_IDS } from './src/harness/scenarios.ts';
 import { type WatchSettings, watchSettingsFromEnv } from './src/harness/watch.ts';
 import type { Mode } from './src/model/flow.ts';
@@ -34,7 +34,7 @@ const watch = watchSettingsFromEnv(matrix ? process.env : { PHONEHOME_MATRIX: 'q
  */
 async function matrixProjects() {
   const projects = [];
-  for (const target of matrixTargets()) {
+  for (const target of longestFirst(matrixTargets())) {
     const runs = await scenariosOf(target, matrixScenarios());
     if (runs.length === 0) continue;
     const left = SCENARIO_IDS.filter((id) => !runs.includes(id)).map((id) => `**/${id}.spec.ts`);
