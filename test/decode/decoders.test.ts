@@ -41,14 +41,17 @@ describe('decoders on vectors written by real libraries', () => {
     // Shaped like Firefox's cached new-tab page: hundreds of `data-l10n-id` names and paths.
     const words = Array.from(
       { length: 400 },
-      (_, i) => `<moz-toggle data-l10n-id="newtab-custom-shortcuts-item${i}" src="chrome://activity-stream/content/data/tippytop-${i}"></moz-toggle>`,
+      (_, i) =>
+        `<moz-toggle data-l10n-id="newtab-custom-shortcuts-item${i}" src="chrome://activity-stream/content/data/tippytop-${i}"></moz-toggle>`,
     ).join('\n');
     const hidden = zlib.gzipSync(payload).toString('base64');
     const page = chainsFor(`<html>${words}<script>var s = "${hidden}";</script></html>`);
     expect(page.chains).toEqual(['body > base64 > gzip > json:$.props.q']);
     expect(page.gaps).toEqual([]);
     // Past 256 runs that do decode, the rest is a gap (fail closed), not silence.
-    const texts = Array.from({ length: 300 }, (_, i) => Buffer.from(`plain text number ${i}`).toString('base64'));
+    const texts = Array.from({ length: 300 }, (_, i) =>
+      Buffer.from(`plain text number ${i}`).toString('base64'),
+    );
     const many = chainsFor(`${texts.join(' ; ')} ; ${Buffer.from(payload).toString('base64')}`);
     expect(many.gaps.map((g) => g.reason).join()).toMatch(/more than 256 base64 runs/);
   });
