@@ -1,4 +1,4 @@
-import { Budget, DEFAULT_BOUNDS } from '../decode/bounds.ts';
+import { Budget, DEFAULT_BOUNDS, workClock } from '../decode/bounds.ts';
 import type { Layer } from '../decode/layer.ts';
 import { peel } from '../decode/peel.ts';
 import { defaultDecoders } from '../decode/registry.ts';
@@ -98,7 +98,7 @@ export function linkableValues(flow: Flow, minLength: number): LinkableValue[] {
   const out: LinkableValue[] = [];
   const seen = new Set<string>();
   const decoders = defaultDecoders().all();
-  const budget = new Budget(DEFAULT_BOUNDS);
+  const budget = new Budget(DEFAULT_BOUNDS, workClock());
   for (const part of requestParts(flow)) {
     const name = part.where.startsWith('header:') ? part.where.slice(7) : '';
     if (SKIP_HEADERS.has(name) || part.where === 'url-host') continue;

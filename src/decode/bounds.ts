@@ -1,3 +1,5 @@
+import { isMainThread } from 'node:worker_threads';
+
 /** Limits on how much work decoding one flow may do; hitting one records a `decode-bound` gap. */
 export interface AnalyzeBounds {
   /** Maximum number of decode steps in one chain. */
@@ -22,6 +24,15 @@ export const DEFAULT_BOUNDS: AnalyzeBounds = {
 export function cpuClock(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
+}
+
+/**
+ * The clock for a time bound on work done here: CPU time on a process's main thread; wall time in a
+ * worker thread, where the process's CPU time counts the other threads' work too (Node 20 has no
+ * clock of the thread's own).
+ */
+export function workClock(): () => number {
+  return isMainThread ? cpuClock : Date.now;
 }
 
 /** Thrown by a decoder (via the budget) when a bound is hit; the engine turns it into a gap. */

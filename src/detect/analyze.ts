@@ -1,5 +1,5 @@
 import { flowHost } from '../capture/flow.ts';
-import { type AnalyzeBounds, Budget, DEFAULT_BOUNDS } from '../decode/bounds.ts';
+import { type AnalyzeBounds, Budget, DEFAULT_BOUNDS, workClock } from '../decode/bounds.ts';
 import { DeadEnds } from '../decode/dead-ends.ts';
 import type { DecoderRegistry } from '../decode/decoder.ts';
 import { peel } from '../decode/peel.ts';
@@ -114,7 +114,9 @@ export class Analyzer {
    * bound yields one `decode-bound` gap naming what was not examined.
    */
   analyzeFlow(flow: Flow): AnalyzeResult {
-    const budget = new Budget(this.bounds);
+    // CPU time where it can be had: under load a wall-time bound made the same flow a gap in one run
+    // and not in the next (a verdict flip).
+    const budget = new Budget(this.bounds, workClock());
     const decoders = this.registry.all();
     const findings: Finding[] = [];
     const perToken = new Map<string, number>();

@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { Budget, cpuClock, DEFAULT_BOUNDS } from '../decode/bounds.ts';
+import { Budget, DEFAULT_BOUNDS, workClock } from '../decode/bounds.ts';
 import type { Decoder } from '../decode/decoder.ts';
 import { Layer, looksBinary } from '../decode/layer.ts';
 import { peel } from '../decode/peel.ts';
@@ -308,7 +308,7 @@ export class DeviceScanner {
 
     // CPU time: the scan runs while other browsers of the matrix work, and a wall-time bound made
     // Firefox's 4.7 MB remote-settings database a gap under load (1.3 s of work on a quiet machine).
-    const budget = new Budget({ ...DEFAULT_BOUNDS, maxMs: this.bounds.maxMsPerFile }, cpuClock);
+    const budget = new Budget({ ...DEFAULT_BOUNDS, maxMs: this.bounds.maxMsPerFile }, workClock());
     const pieceHits: Hit[] = [];
     for (const piece of reading.pieces) {
       const root =
