@@ -11,7 +11,13 @@ import {
   sleep,
   waitForEndpoint,
 } from './process.ts';
-import { startXDisplay, typeIntoAddressBar, waitForWindow, type XDisplay } from './x-display.ts';
+import {
+  pasteIntoAddressBar,
+  startXDisplay,
+  typeIntoAddressBar,
+  waitForWindow,
+  type XDisplay,
+} from './x-display.ts';
 
 /**
  * The lifecycle every desktop driver's browser goes through, written once: a virtual display when it
@@ -253,6 +259,17 @@ export abstract class LaunchedSession {
     const x = this.running.x;
     if (!x) throw new Error('the address bar needs a headed launch (LaunchOptions.headed)');
     await typeIntoAddressBar(x, windowClass, query);
+    await this.idle(1500);
+  }
+
+  /**
+   * Pastes `url` into the browser's own address bar from the clipboard (Ctrl+L, Ctrl+V, Enter) and
+   * gives the browser a moment to send what it sends. Needs a headed launch.
+   */
+  protected async pasteFromAddressBar(windowClass: string, url: string): Promise<void> {
+    const x = this.running.x;
+    if (!x) throw new Error('the address bar needs a headed launch (LaunchOptions.headed)');
+    await pasteIntoAddressBar(x, windowClass, url);
     await this.idle(1500);
   }
 

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { z } from 'zod';
 import { type BrowserPromise, normalisePromise } from '../src/promise/promise.ts';
 import { type BrowserProcess, LaunchedSession, launchBrowser } from './browser-process.ts';
 import type { Driver, LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
@@ -65,6 +66,51 @@ function seedProfile(profileDir: string, extensions: string[]): void {
   writeFileSync(join(profileDir, 'Default', 'Preferences'), JSON.stringify({ extensions: { settings } }));
 }
 
+/** A native messaging host's manifest as an extension ships it (Chromium's own fields). */
+const nativeHostSchema = z.looseObject({ name: z.string(), path: z.string() });
+
+/** @throws with the file and the reason when it is not a host manifest. */
+function readNativeHost(file: string): z.infer<typeof nativeHostSchema> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`${file}: not JSON (${(error as Error).message})`);
+  }
+  const host = nativeHostSchema.safeParse(parsed);
+  if (!host.success) {
+    const [issue] = host.error.issues;
+    throw new Error(
+      `${file}: ${issue?.path.join('.') || 'the file'} ${issue?.message ?? 'is not a host manifest'}`,
+    );
+  }
+  return host.data;
+}
+
+/**
+ * Native messaging hosts an unpacked extension ships (a `native-host.json` beside its manifest, whose
+ * `path` is relative to the extension): installed in the profile's own NativeMessagingHosts folder,
+ * where Chromium looks for a user's hosts, and allowed for that extension only. Nothing system-wide.
+ * @throws when a `native-host.json` is not JSON with a string `name` and `path` (file and reason).
+ */
+export function installNativeHosts(profileDir: string, extensions: string[]): void {
+  for (const dir of extensions) {
+    const template = join(dir, 'native-host.json');
+    if (!existsSync(template)) continue;
+    const host = readNativeHost(template);
+    const folder = join(profileDir, 'NativeMessagingHosts');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(
+      join(folder, `${host.name}.json`),
+      JSON.stringify({
+        ...host,
+        path: resolve(dir, host.path),
+        allowed_origins: [`chrome-extension://${unpackedExtensionId(dir)}/`],
+      }),
+    );
+  }
+}
+
 class ChromiumSession extends LaunchedSession implements Session {
   constructor(
     private readonly browser: Browser,
@@ -80,6 +126,10 @@ class ChromiumSession extends LaunchedSession implements Session {
 
   async visit(url: string): Promise<void> {
     await this.page.goto(url, { waitUntil: 'load' });
+  }
+
+  async pasteIntoAddressBar(url: string): Promise<void> {
+    await this.pasteFromAddressBar('chromium', url);
   }
 
   async search(query: string, options: SearchOptions): Promise<void> {
@@ -182,13 +232,14 @@ async function connectWithRetry(ws: string): Promise<Browser> {
 export const chromiumDriver: Driver = {
   id: 'chromium',
   sealing: { outbound: [SEALED_DEVTOOLS_PORT] },
-  supports: { addressBar: true },
+  supports: { addressBar: true, paste: true },
   explain: () =>
     'launches a Chromium-family browser with its own defaults behind the capture proxy (trusting only the run CA by SPKI) and drives it over CDP with playwright-core',
   async launch(options: LaunchOptions): Promise<Session> {
     const executable = browserExecutable(options.target, '/usr/bin/chromium');
     const profileDir = join(options.workDir, 'profile');
     seedProfile(profileDir, options.target.extensions ?? []);
+    installNativeHosts(profileDir, options.target.extensions ?? []);
     // Sealed: `ip netns exec` replaces itself with the browser, so proc.pid is the browser's.
     const argv = chromiumArgs(options, profileDir);
     const { command, args } = options.seal?.wrap(executable, argv) ?? { command: executable, args: argv };

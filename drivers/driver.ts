@@ -61,8 +61,9 @@ export interface LaunchOptions {
    */
   seal?: Seal;
   /**
-   * Run the browser with a real window (on a virtual display) because the scenario types into the
-   * browser's own address bar. Only for drivers whose `supports.addressBar` is true.
+   * Run the browser with a real window (on a virtual display) because the scenario types or pastes
+   * into the browser's own address bar. Only for drivers whose `supports.addressBar` or
+   * `supports.paste` is true.
    */
   headed?: boolean;
 }
@@ -98,6 +99,11 @@ export interface Session {
   visit(url: string): Promise<void>;
   /** Type a query and submit it; resolves when the results page has loaded. */
   search(query: string, options: SearchOptions): Promise<void>;
+  /**
+   * Put `url` on the clipboard, paste it into the browser's own address bar and press Enter (drivers
+   * whose `supports.paste` is true; needs a headed launch).
+   */
+  pasteIntoAddressBar?(url: string): Promise<void>;
   /** Click the first link matching a CSS selector; resolves with the URL it led to. */
   follow(selector: string): Promise<string>;
   /** Let the browser run by itself for `ms` milliseconds. */
@@ -152,9 +158,17 @@ export interface Driver {
    */
   sealing?: { outbound: number[] };
   /** What this driver can do beyond the basics; scenarios that need more are skipped elsewhere. */
-  supports?: { addressBar?: boolean };
+  supports?: { addressBar?: boolean; paste?: boolean };
   /** Launch the target in a mode behind the proxy. Throws with a one-line message on failure. */
   launch(options: LaunchOptions): Promise<Session>;
+}
+
+/** What a scenario may need of a driver beyond the basics (a headed launch, for both). */
+export type DriverNeed = 'address-bar' | 'paste';
+
+/** Whether `driver` can do what a scenario `needs`: type into its address bar, or paste into it. */
+export function meetsNeed(driver: Driver, need: DriverNeed): boolean {
+  return need === 'address-bar' ? driver.supports?.addressBar === true : driver.supports?.paste === true;
 }
 
 const drivers = new Map<string, () => Promise<Driver>>();

@@ -170,6 +170,10 @@ class FirefoxSession extends LaunchedSession implements Session {
     await this.page.goto(url, { waitUntil: 'load', timeout: 60_000 });
   }
 
+  async pasteIntoAddressBar(url: string): Promise<void> {
+    await this.pasteFromAddressBar('firefox', url);
+  }
+
   async search(query: string, options: SearchOptions): Promise<void> {
     if (options.via === 'address-bar') return this.searchFromAddressBar('firefox', query);
     await this.visit(options.engineUrl);
@@ -320,7 +324,7 @@ class FirefoxSession extends LaunchedSession implements Session {
 export const firefoxDriver: Driver = {
   id: 'firefox',
   sealing: { outbound: [SEALED_BIDI_PORT] },
-  supports: { addressBar: true },
+  supports: { addressBar: true, paste: true },
   explain: () =>
     "launches Firefox with its own defaults behind the capture proxy (the run's CA trusted in the profile's NSS db) and drives it over WebDriver BiDi with puppeteer-core",
   async launch(options: LaunchOptions): Promise<Session> {

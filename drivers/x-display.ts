@@ -369,6 +369,49 @@ export async function waitForWindow(
 }
 
 /**
+ * Puts `text` on the display's clipboard, as a user who copied it elsewhere: `xclip -i` stays in the
+ * background serving it until another client (the browser, a later copy) takes the clipboard, and
+ * ends with the display at the latest.
+ */
+function putOnClipboard(x: XDisplay, text: string): void {
+  spawnSync('xclip', ['-i', '-selection', 'clipboard'], {
+    input: text,
+    stdio: ['pipe', 'ignore', 'ignore'],
+    env: { ...process.env, DISPLAY: x.display },
+    timeout: 5000,
+  });
+}
+
+/**
+ * Pastes `text` into the address bar of the browser window whose class matches `windowClass` and
+ * presses Enter: the text is put on the clipboard (checked by reading it back), then Ctrl+L, Ctrl+V,
+ * Enter. No key of the text itself is typed, so no per-keystroke suggestion request fires (Leith's
+ * paste). A lone Shift goes first, as in typeIntoAddressBar. Whether the page then loaded is checked
+ * from the capture (a scenario's `proves`), not assumed.
+ * @throws when the clipboard does not hold the text, or the window never appeared.
+ */
+export async function pasteIntoAddressBar(x: XDisplay, windowClass: string, text: string): Promise<void> {
+  const window = await waitForWindow(x, windowClass);
+  putOnClipboard(x, text);
+  const held = await run('xclip', ['-o', '-selection', 'clipboard'], {
+    env: { ...process.env, DISPLAY: x.display },
+    timeout: 5000,
+  }).then(
+    (r) => r.stdout,
+    (e: { stderr?: string }) => `(xclip: ${(e.stderr ?? String(e)).trim()})`,
+  );
+  if (held !== text) throw new Error(`the clipboard holds "${held.slice(0, 80)}", not the text to paste`);
+  await focusWindow(x, window);
+  await x.xdotool('key', 'shift');
+  await sleep(50);
+  await x.xdotool('key', '--clearmodifiers', 'ctrl+l');
+  await sleep(200);
+  await x.xdotool('key', '--clearmodifiers', 'ctrl+v');
+  await sleep(300);
+  await x.xdotool('key', 'Return');
+}
+
+/**
  * Reads what `copy` (keys that copy something in the browser) puts on the display's clipboard. The
  * clipboard first holds a marker of our own, so a copy that did not happen is never taken for the
  * text; `accepts` turns away text copied from elsewhere (at load 28 a key came too late and the
@@ -382,13 +425,7 @@ export async function copiedText(
 ): Promise<string> {
   const env = { ...process.env, DISPLAY: x.display };
   const marker = `phonehome-marker-${randomUUID()}`;
-  // xclip -i stays in the background serving the marker until the browser takes the clipboard.
-  spawnSync('xclip', ['-i', '-selection', 'clipboard'], {
-    input: marker,
-    stdio: ['pipe', 'ignore', 'ignore'],
-    env,
-    timeout: 5000,
-  });
+  putOnClipboard(x, marker);
   const read = ['-o', '-selection', 'clipboard', ...(options.utf8 ? ['-t', 'UTF8_STRING'] : [])];
   let last = '';
   for (let attempt = 1; attempt <= 4; attempt++) {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { chromiumArgs } from '../../drivers/chromium.ts';
 import { DEFAULT_TARGETS } from '../../drivers/targets.ts';
 import { expect, test } from '../../fixtures/harness.ts';
-import { addressBarScenario, searchScenario } from '../../src/harness/scenarios.ts';
+import { addressBarScenario, pasteScenario, searchScenario } from '../../src/harness/scenarios.ts';
 
 const chromium = DEFAULT_TARGETS.find((t) => t.id === 'chromium')!;
 
@@ -93,4 +93,15 @@ test("Chromium's address bar: a search typed there with real keys goes to its de
     'whole',
   ]);
   expect(record.recipients.searchEngine).toContain('duckduckgo.com');
+});
+
+test("Chromium's address bar: a URL pasted there from the clipboard loads the page", async ({ harness }) => {
+  const { record, commandLine } = await harness.run(pasteScenario, { target: chromium, mode: 'normal' });
+  // Finished means proven too: the pasted URL reached its site (the scenario's `proves`).
+  expect(record.status, record.error).toBe('finished');
+  expect(commandLine).not.toContain('--headless');
+  const url = record.tokens.find((t) => t.label === 'visited URL')!;
+  expect(url.value).toMatch(/^https:\/\/news\.site-a\.test\/article\/ph[a-z0-9]+$/);
+  const loaded = record.findings.filter((f) => f.token === url.value && f.host === 'news.site-a.test');
+  expect(loaded.length).toBeGreaterThan(0);
 });

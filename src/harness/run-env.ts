@@ -26,6 +26,7 @@ export function newRunId(now = new Date()): string {
 export const DEFAULT_SCENARIOS = [
   'search',
   'address-bar',
+  'paste',
   'visit',
   'form',
   'idle',

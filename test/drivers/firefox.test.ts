@@ -50,6 +50,12 @@ describe('firefox driver, normal mode', () => {
     ).rejects.toThrow(/needs a headed launch/);
   });
 
+  it('should refuse to paste into the address bar when launched headless, saying why', async () => {
+    await expect(normal.session.pasteIntoAddressBar?.('https://news.site-a.test/')).rejects.toThrow(
+      /needs a headed launch/,
+    );
+  });
+
   it('should report normal mode from the browser itself', async () => {
     const evidence = await normal.session.mode();
     expect(evidence.incognito).toBe(false);
@@ -99,6 +105,18 @@ describe.each(['normal', 'incognito'] as const)('firefox driver, address bar (he
     expect(carrying.map((f) => new URL(f.request.url).hostname)).toEqual(['www.google.com']);
     expect(new URL(carrying[0]!.request.url).searchParams.get('q')).toBe(term);
     expect(await session.commandLine()).not.toContain('--headless');
+  }, 90_000);
+});
+
+describe('firefox driver, address bar paste (headed)', () => {
+  it("should load a URL pasted into Firefox's own address bar from the clipboard", async () => {
+    const { session, capture } = await launch('normal', undefined, true);
+    const url = 'https://news.site-a.test/article/phffpaste01';
+    await session.pasteIntoAddressBar?.(url);
+    const deadline = Date.now() + 20_000;
+    const loaded = () => capture.flows().some((f) => f.request.url === url);
+    while (!loaded() && Date.now() < deadline) await session.idle(500);
+    expect(loaded()).toBe(true);
   }, 90_000);
 });
 
