@@ -7,6 +7,7 @@ import { analyzeFlows } from '../../src/detect/analyze.ts';
 import type { Flow, Mode } from '../../src/model/flow.ts';
 import type { LaunchRecord } from '../../src/model/identifier.ts';
 import type { ScenarioRecord } from '../../src/model/run-record.ts';
+import { scenarioRecord } from '../scenario-record.ts';
 
 // Unit tests of the classification on hand-made passes; the real-browser test (the reference
 // extension, test/drivers/identifiers.test.ts) shows the same classes from a browser's own traffic.
@@ -56,26 +57,16 @@ function pass(spec: PassSpec): { record: ScenarioRecord; flows: Flow[] } {
       });
     }
   }
-  const record = {
-    runId: 'r',
+  const record = scenarioRecord({
     target: { id: target, name: 'B', engine: 'chromium', version: '1', mode, base: 'b' },
     scenario: spec.scenario,
-    status: 'finished',
     startedAt,
-    durationMs: 1,
     flowsFile: 'x',
     flows: flows.length,
-    tokens: [],
-    findings: [],
-    gaps: [],
-    recipients: { searchEngine: [], sites: [], vendor: [] },
-    sealed: true,
-    consent: 'none',
-    phoneHome: [],
     launches,
     ...(spec.buildConstants ? { buildConstants: spec.buildConstants } : {}),
     ...(spec.otherMachine ? { otherMachine: { hostname: 'h', machineId: 'm', mac: 'x' } } : {}),
-  } satisfies ScenarioRecord;
+  });
   return { record, flows };
 }
 

@@ -8,6 +8,7 @@ import { defineClaims } from '../../src/claims/schema.ts';
 import { scanWhatStaysOnDevice } from '../../src/harness/device-evidence.ts';
 import type { ScenarioRecord, TargetRecord } from '../../src/model/run-record.ts';
 import type { Token } from '../../src/model/token.ts';
+import { scenarioRecord } from '../scenario-record.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'phonehome-not-on-device-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,24 +39,12 @@ const canary = (value: string): Token => ({
 });
 
 function record(over: Partial<ScenarioRecord>): ScenarioRecord {
-  return {
-    runId: 'r',
+  return scenarioRecord({
     target,
-    scenario: 'search',
-    status: 'finished',
     startedAt: new Date().toISOString(),
-    durationMs: 1,
-    flowsFile: 'flows.ndjson',
-    flows: 0,
     tokens: [canary('phdevicetest01')],
-    findings: [],
-    gaps: [],
-    recipients: { searchEngine: [], sites: [], vendor: [] },
-    sealed: true,
-    consent: 'none',
-    phoneHome: [],
     ...over,
-  };
+  });
 }
 
 /** A work folder with one SQLite file holding `value` (or nothing), scanned by the real device step. */

@@ -1,31 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { ScenarioRecord } from '../../src/model/run-record.ts';
 import { checkScenarioRecord } from '../../src/run/read-record.ts';
+import { scenarioRecord } from '../scenario-record.ts';
 
-const record: ScenarioRecord = {
+const record: ScenarioRecord = scenarioRecord({
   runId: 'r1',
-  target: {
-    id: 'chromium:normal',
-    name: 'Chromium',
-    engine: 'chromium',
-    version: '1',
-    mode: 'normal',
-    base: 'chromium',
-  },
-  scenario: 'search',
-  status: 'finished',
-  startedAt: '2026-01-01T00:00:00.000Z',
   durationMs: 10,
   flowsFile: 'captures/chromium-normal-search/flows.ndjson',
   flows: 1,
   tokens: [{ value: 'canary-1', kind: 'canary', dataClass: 'search-terms', label: 'search term' }],
-  findings: [],
   gaps: [{ kind: 'bypass', reason: 'a DNS query', observed: true }],
   recipients: { searchEngine: ['search.test'], sites: [], vendor: [] },
-  sealed: true,
-  consent: 'none',
-  phoneHome: [],
-};
+});
 
 describe('checkScenarioRecord', () => {
   it('should return a valid record as it was written, unknown fields kept', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ScenarioRecord, WatchWindow } from '../../src/model/run-record.ts';
 import { watchLines, watchSentence } from '../../src/report/watch-window.ts';
+import { scenarioRecord } from '../scenario-record.ts';
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 29, 3, 0, s)).toISOString();
 
@@ -17,31 +18,7 @@ function window(from: number, to: number, ended: WatchWindow['ended'] = 'quiet')
 }
 
 function record(scenario: string, extra: Partial<ScenarioRecord> = {}): ScenarioRecord {
-  return {
-    runId: 'r',
-    target: {
-      id: 'chromium:normal',
-      name: 'Chromium',
-      engine: 'chromium',
-      version: '1',
-      mode: 'normal',
-      base: 'chromium',
-    },
-    scenario,
-    status: 'finished',
-    startedAt: at(0),
-    durationMs: 1,
-    flowsFile: 'f',
-    flows: 0,
-    tokens: [],
-    findings: [],
-    gaps: [],
-    recipients: { searchEngine: [], sites: [], vendor: [] },
-    sealed: true,
-    consent: 'none',
-    phoneHome: [],
-    ...extra,
-  };
+  return scenarioRecord({ scenario, startedAt: at(0), flowsFile: 'f', ...extra });
 }
 
 describe('the window beside a pass', () => {
