@@ -7,18 +7,10 @@ import { deflateSync } from 'node:zlib';
 import { compressBlock, compressBound } from 'lz4js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scanDeviceFiles } from '../../src/device/scan.ts';
-import type { Token } from '../../src/model/token.ts';
+import { canary, token } from './canaries.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'phonehome-device-formats-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const canary = (): string => `ph${Math.random().toString(36).slice(2, 14).padEnd(12, 'x')}`;
-const token = (value: string): Token => ({
-  value,
-  kind: 'canary',
-  dataClass: 'search-terms',
-  label: 'search term',
-});
 
 function sqlite(db: string, ...commands: string[]): void {
   execFileSync('sqlite3', [db, ...commands], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -11,7 +11,8 @@ import { isHarnessFile } from '../../src/harness/device-evidence.ts';
 import { createWebSink, SEARCH_ENGINE_URL } from '../../src/harness/web/web-sink.ts';
 import type { DeviceFinding } from '../../src/model/finding.ts';
 import type { Mode } from '../../src/model/flow.ts';
-import type { Token } from '../../src/model/token.ts';
+import { defaultTarget } from '../targets.ts';
+import { canary, token } from './canaries.ts';
 
 /**
  * Real browsers write the files: Chromium's History, LevelDB (log, then a Snappy table) and disk
@@ -23,13 +24,6 @@ import type { Token } from '../../src/model/token.ts';
 const dir = mkdtempSync(join(tmpdir(), 'phonehome-device-browsers-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const canary = (): string => `ph${Math.random().toString(36).slice(2, 14).padEnd(12, 'x')}`;
-const token = (value: string): Token => ({
-  value,
-  kind: 'canary',
-  dataClass: 'search-terms',
-  label: 'search term',
-});
 /** Compressible, and no run of letters a decoder would try as base64. */
 const FILLER = '. '.repeat(2000);
 const STORE_HOST = 'https://store.device.test';
@@ -120,13 +114,7 @@ async function waitForFileHolding(folder: string, value: string, ms: number): Pr
 const show = (fs: DeviceFinding[]) => fs.map((f) => `${f.where} ${f.chain.join(' → ')}`).join('\n');
 
 describe('device scan: what real Chromium leaves in its profile', () => {
-  const target: TargetConfig = {
-    id: 'chromium',
-    name: 'Chromium',
-    engine: 'chromium',
-    executablePath: '/usr/bin/chromium',
-    vendorDomains: ['google.com'],
-  };
+  const target = defaultTarget('chromium');
   const workDir = join(dir, 'chromium');
   const searched = canary();
   const cached = canary();
@@ -174,13 +162,7 @@ describe('device scan: what real Chromium leaves in its profile', () => {
 });
 
 describe('device scan: what real Firefox leaves in its profile', () => {
-  const target: TargetConfig = {
-    id: 'firefox-esr',
-    name: 'Firefox ESR',
-    engine: 'firefox',
-    executablePath: '/usr/bin/firefox-esr',
-    vendorDomains: ['mozilla.org'],
-  };
+  const target = defaultTarget('firefox-esr');
   const workDir = join(dir, 'firefox');
   const searched = canary();
   const cached = canary();

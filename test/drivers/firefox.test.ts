@@ -1,20 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProxyEndpoint, TargetConfig } from '../../drivers/driver.ts';
+import type { ProxyEndpoint } from '../../drivers/driver.ts';
 import { FIREFOX_SILENCING_PREFS, firefoxDriver } from '../../drivers/firefox.ts';
 import { SEARCH_ENGINE_URL } from '../../src/harness/web/web-sink.ts';
 import type { Mode } from '../../src/model/flow.ts';
 import { sealUnavailable } from '../../src/seal/namespace.ts';
 import { describeUnless } from '../skip-reason.ts';
+import { defaultTarget } from '../targets.ts';
 import { behindCapture, type Launched, tlsOpaqueSeen, untrustedCa } from './behind-capture.ts';
 import { withSealedSession } from './sealed-session.ts';
 
-const target: TargetConfig = {
-  id: 'firefox-esr',
-  name: 'Firefox ESR',
-  engine: 'firefox',
-  executablePath: '/usr/bin/firefox-esr',
-  vendorDomains: ['mozilla.org', 'mozilla.com', 'mozilla.net', 'firefox.com'],
-};
+const target = defaultTarget('firefox-esr');
 
 const browsers = behindCapture(firefoxDriver, target);
 afterAll(() => browsers.closeAll());

@@ -1,17 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { TargetConfig } from '../../drivers/driver.ts';
 import { firefoxDriver } from '../../drivers/firefox.ts';
 import { linesNotInResources } from '../../src/promise/promise.ts';
 import { omniFtlMessages } from '../../src/promise/resources.ts';
 import { behindCapture } from '../drivers/behind-capture.ts';
+import { defaultTarget } from '../targets.ts';
 
-const target: TargetConfig = {
-  id: 'firefox-esr',
-  name: 'Firefox ESR',
-  engine: 'firefox',
-  executablePath: '/usr/bin/firefox-esr',
-  vendorDomains: ['mozilla.org', 'mozilla.com', 'mozilla.net', 'firefox.com'],
-};
+const target = defaultTarget('firefox-esr');
 const browsers = behindCapture(firefoxDriver, target);
 afterAll(() => browsers.closeAll());
 
