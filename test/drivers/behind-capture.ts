@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as mockttp from 'mockttp';
-import type { Driver, ProxyEndpoint, Session, TargetConfig } from '../../drivers/driver.ts';
+import { beforeAll, expect } from 'vitest';
+import type { Driver, ModeEvidence, ProxyEndpoint, Session, TargetConfig } from '../../drivers/driver.ts';
 import { type Capture, startCapture } from '../../src/capture/proxy.ts';
-import { createWebSink } from '../../src/harness/web/web-sink.ts';
-import type { Mode } from '../../src/model/flow.ts';
+import { createWebSink, SEARCH_ENGINE_URL } from '../../src/harness/web/web-sink.ts';
+import type { Flow, Mode } from '../../src/model/flow.ts';
 
 /** A driver's browser launched behind a real capture, for the driver tests. */
 export interface Launched {
@@ -18,22 +19,36 @@ export interface Launched {
 }
 
 /**
+ * A capture serving the fixture web, in a new temporary folder (`dir`, the capture below it) named
+ * after the driver and `scenario`, for a test that launches `target` in `mode` behind it.
+ */
+export async function openTestCapture(
+  driver: Driver,
+  target: TargetConfig,
+  mode: Mode,
+  scenario: string,
+): Promise<{ dir: string; capture: Capture }> {
+  const dir = mkdtempSync(join(tmpdir(), `phonehome-${driver.id}-${scenario}-`));
+  const capture = await startCapture({
+    provenance: { runId: 'test', target: `${target.id}:${mode}`, scenario, mode },
+    dir: join(dir, 'capture'),
+    sink: createWebSink(),
+  });
+  return { dir, capture };
+}
+
+/**
  * Launches and remembers what it launched: `closeAll()` (in afterAll) closes every browser and
  * capture and deletes the folders.
  */
 export function behindCapture(driver: Driver, target: TargetConfig) {
   const launched: Launched[] = [];
-  return {
+  const browsers = {
     async launch(
       mode: Mode,
       options: { proxy?: (p: ProxyEndpoint) => ProxyEndpoint; headed?: boolean } = {},
     ): Promise<Launched> {
-      const dir = mkdtempSync(join(tmpdir(), `phonehome-${driver.id}-test-`));
-      const capture = await startCapture({
-        provenance: { runId: 'test', target: `${target.id}:${mode}`, scenario: 'driver', mode },
-        dir: join(dir, 'capture'),
-        sink: createWebSink(),
-      });
+      const { dir, capture } = await openTestCapture(driver, target, mode, 'driver');
       const workDir = join(dir, 'work');
       const session = await driver
         .launch({
@@ -52,6 +67,17 @@ export function behindCapture(driver: Driver, target: TargetConfig) {
       launched.push(entry);
       return entry;
     },
+    /**
+     * Launches in `beforeAll` of the suite it is called in (within `timeout`); the object returned
+     * holds that launch from then on, for the suite's tests.
+     */
+    launchBeforeAll(mode: Mode, timeout = 90_000): Launched {
+      const ref = {} as Launched;
+      beforeAll(async () => {
+        Object.assign(ref, await browsers.launch(mode));
+      }, timeout);
+      return ref;
+    },
     async closeAll(): Promise<void> {
       for (const { capture, session, dir } of launched) {
         await session.close().catch(() => {});
@@ -60,6 +86,7 @@ export function behindCapture(driver: Driver, target: TargetConfig) {
       }
     },
   };
+  return browsers;
 }
 
 /**
@@ -84,4 +111,69 @@ export async function tlsOpaqueSeen(capture: Capture, ms: number): Promise<boole
     await new Promise((r) => setTimeout(r, 200));
   }
   return capture.gaps().some((g) => g.kind === 'tls-opaque' && g.host === 'search.phonehome.test');
+}
+
+/**
+ * Types `term` into the fixture search engine's page and follows the first result: the search
+ * reached the engine over intercepted HTTPS, and the click loaded an article of the first site.
+ */
+export async function expectSearchAndFollow({ session, capture }: Launched, term: string): Promise<void> {
+  await session.search(term, { engineUrl: SEARCH_ENGINE_URL, via: 'page' });
+  const results = capture
+    .flows()
+    .find((f) => f.request.url === `https://search.phonehome.test/search?q=${term}`);
+  expect(results?.tls?.intercepted).toBe(true);
+  const landed = await session.follow('a.result');
+  expect(landed).toMatch(/^https:\/\/news\.site-a\.test\/article\/r[0-9a-f]{12}$/);
+  expect(capture.flows().some((f) => f.request.url === landed)).toBe(true);
+}
+
+/** Visits the search engine's page: loaded over HTTPS the proxy intercepted, with no gap for its host. */
+export async function expectInterceptedVisit({ session, capture }: Launched): Promise<void> {
+  await session.visit(SEARCH_ENGINE_URL);
+  const flow = capture.flows().find((f) => f.request.url === SEARCH_ENGINE_URL);
+  expect(flow?.transport).toBe('https');
+  expect(flow?.tls?.intercepted).toBe(true);
+  expect(capture.gaps().filter((g) => g.host === 'search.phonehome.test')).toEqual([]);
+}
+
+/** Waits up to 30 s for the browser's own requests whose URL includes `part` (sent at start, by itself). */
+export async function ownRequests({ capture }: Launched, part: string): Promise<Flow[]> {
+  const deadline = Date.now() + 30_000;
+  const own = () => capture.flows().filter((f) => f.request.url.includes(part));
+  while (own().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+  return own();
+}
+
+/**
+ * Types `term` into the search engine's page and follows a result: the search reached the engine
+ * and the click led to an article. Returns the URLs captured before the click.
+ */
+export async function expectSearchAndFollowLink(
+  { session, capture }: Launched,
+  term: string,
+): Promise<string[]> {
+  await session.search(term, { engineUrl: SEARCH_ENGINE_URL, via: 'page' });
+  const urls = capture.flows().map((f) => f.request.url);
+  expect(urls).toContain(`https://search.phonehome.test/search?q=${term}`);
+  const landed = await session.follow('a.result');
+  expect(landed).toMatch(/^https:\/\/news\.site-a\.test\/article\//);
+  return urls;
+}
+
+/** What the browser itself says of its mode, which must be `mode`: the evidence, for the test to read its words. */
+export async function expectMode({ session }: Pick<Launched, 'session'>, mode: Mode): Promise<ModeEvidence> {
+  const evidence = await session.mode();
+  expect(evidence.incognito).toBe(mode === 'incognito');
+  return evidence;
+}
+
+/**
+ * The browser's own requests to a URL including `part`, sent by itself at start: they went through
+ * the proxy over intercepted HTTPS, and no handshake was refused.
+ */
+export async function expectOwnRequestsRead(launched: Launched, part: string): Promise<void> {
+  const own = await ownRequests(launched, part);
+  expect(own[0]?.tls?.intercepted).toBe(true);
+  expect(launched.capture.gaps().filter((g) => g.kind === 'tls-opaque')).toEqual([]);
 }

@@ -1,55 +1,39 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { TargetConfig } from '../../drivers/driver.ts';
 import { falkonDriver, falkonWebsiteData } from '../../drivers/falkon.ts';
 import { SEARCH_ENGINE_URL } from '../../src/harness/web/web-sink.ts';
-import { sealUnavailable } from '../../src/seal/namespace.ts';
-import { describeUnless } from '../skip-reason.ts';
-import { behindCapture, type Launched, untrustedCa } from './behind-capture.ts';
-import { withSealedSession } from './sealed-session.ts';
+import { defaultTarget } from '../targets.ts';
+import {
+  behindCapture,
+  expectMode,
+  expectOwnRequestsRead,
+  expectSearchAndFollow,
+  untrustedCa,
+} from './behind-capture.ts';
+import { describeSealedVisit } from './sealed-session.ts';
 
-const target: TargetConfig = {
-  id: 'falkon',
-  name: 'Falkon',
-  engine: 'chromium',
-  driver: 'falkon',
-  vendorDomains: ['kde.org'],
-};
+const target: TargetConfig = defaultTarget('falkon');
 
 const browsers = behindCapture(falkonDriver, target);
 afterAll(() => browsers.closeAll());
 
 describe.each(['normal', 'incognito'] as const)('falkon driver, %s mode', (mode) => {
-  let fk: Launched;
-  beforeAll(async () => {
-    fk = await browsers.launch(mode);
-  }, 90_000);
+  const fk = browsers.launchBeforeAll(mode);
 
   it('should search by typing into the page and follow the first result, over intercepted HTTPS', {
     timeout: 120_000,
   }, async () => {
-    await fk.session.search(`phcanaryfk${mode}`, { engineUrl: SEARCH_ENGINE_URL, via: 'page' });
-    const results = fk.capture
-      .flows()
-      .find((f) => f.request.url === `https://search.phonehome.test/search?q=phcanaryfk${mode}`);
-    expect(results?.tls?.intercepted).toBe(true);
-    const landed = await fk.session.follow('a.result');
-    expect(landed).toMatch(/^https:\/\/news\.site-a\.test\/article\/r[0-9a-f]{12}$/);
-    expect(fk.capture.flows().some((f) => f.request.url === landed)).toBe(true);
+    await expectSearchAndFollow(fk, `phcanaryfk${mode}`);
   });
 
   it('should send its own filter-list downloads through the proxy, read over the trusted CA', async () => {
     // Falkon's ad block fetches its lists by itself at start, through Qt's network stack (not Chromium's).
-    const deadline = Date.now() + 30_000;
-    const own = () => fk.capture.flows().filter((f) => f.request.url.includes('easylist'));
-    while (own().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
-    expect(own()[0]?.tls?.intercepted).toBe(true);
-    expect(fk.capture.gaps().filter((g) => g.kind === 'tls-opaque')).toEqual([]);
+    await expectOwnRequestsRead(fk, 'easylist');
   }, 40_000);
 
   it("should be in Falkon's own mode, as its window title and its profile show", async () => {
-    const evidence = await fk.session.mode();
-    expect(evidence.incognito).toBe(mode === 'incognito');
+    const evidence = await expectMode(fk, mode);
     const stored = falkonWebsiteData(join(fk.workDir, 'home'));
     if (mode === 'incognito') {
       expect(evidence.how).toContain('(Private Browsing)"');
@@ -98,13 +82,4 @@ describe('falkon driver, certificates', () => {
   });
 });
 
-describeUnless(sealUnavailable())('falkon driver, sealed network', () => {
-  it('should run inside a sealed namespace and reach the proxy through its bridge', {
-    timeout: 150_000,
-  }, async () => {
-    await withSealedSession(falkonDriver, target, 'normal', async (session, capture) => {
-      await session.visit(SEARCH_ENGINE_URL);
-      expect(capture.flows().some((f) => f.request.url === SEARCH_ENGINE_URL)).toBe(true);
-    });
-  });
-});
+describeSealedVisit('falkon driver', falkonDriver, target, { timeout: 150_000 });

@@ -1,13 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ProxyEndpoint } from '../../drivers/driver.ts';
 import { FIREFOX_SILENCING_PREFS, firefoxDriver } from '../../drivers/firefox.ts';
 import { SEARCH_ENGINE_URL } from '../../src/harness/web/web-sink.ts';
 import type { Mode } from '../../src/model/flow.ts';
-import { sealUnavailable } from '../../src/seal/namespace.ts';
-import { describeUnless } from '../skip-reason.ts';
 import { defaultTarget } from '../targets.ts';
-import { behindCapture, type Launched, tlsOpaqueSeen, untrustedCa } from './behind-capture.ts';
-import { withSealedSession } from './sealed-session.ts';
+import {
+  behindCapture,
+  expectInterceptedVisit,
+  expectMode,
+  expectSearchAndFollowLink,
+  type Launched,
+  tlsOpaqueSeen,
+  untrustedCa,
+} from './behind-capture.ts';
+import { describeSealedVisit } from './sealed-session.ts';
 
 const target = defaultTarget('firefox-esr');
 
@@ -17,25 +23,14 @@ const launch = (mode: Mode, proxy?: (p: ProxyEndpoint) => ProxyEndpoint, headed 
   browsers.launch(mode, { proxy, headed });
 
 describe('firefox driver, normal mode', () => {
-  let normal: Launched;
-  beforeAll(async () => {
-    normal = await launch('normal');
-  }, 90_000);
+  const normal = browsers.launchBeforeAll('normal');
 
   it('should load a page over intercepted HTTPS with the run CA trusted in the profile', async () => {
-    await normal.session.visit(SEARCH_ENGINE_URL);
-    const flow = normal.capture.flows().find((f) => f.request.url === SEARCH_ENGINE_URL);
-    expect(flow?.transport).toBe('https');
-    expect(flow?.tls?.intercepted).toBe(true);
-    expect(normal.capture.gaps().filter((g) => g.host === 'search.phonehome.test')).toEqual([]);
+    await expectInterceptedVisit(normal);
   });
 
   it('should search by typing into the page and follow a result link', async () => {
-    await normal.session.search('phcanaryfirefox', { engineUrl: SEARCH_ENGINE_URL, via: 'page' });
-    const urls = normal.capture.flows().map((f) => f.request.url);
-    expect(urls).toContain('https://search.phonehome.test/search?q=phcanaryfirefox');
-    const landed = await normal.session.follow('a.result');
-    expect(landed).toMatch(/^https:\/\/news\.site-a\.test\/article\//);
+    const urls = await expectSearchAndFollowLink(normal, 'phcanaryfirefox');
     expect(urls.length).toBeLessThan(normal.capture.flows().length);
   });
 
@@ -52,8 +47,7 @@ describe('firefox driver, normal mode', () => {
   });
 
   it('should report normal mode from the browser itself', async () => {
-    const evidence = await normal.session.mode();
-    expect(evidence.incognito).toBe(false);
+    const evidence = await expectMode(normal, 'normal');
     expect(evidence.how).toContain('globalPrivacyControl=false');
   });
 
@@ -118,8 +112,7 @@ describe('firefox driver, address bar paste (headed)', () => {
 describe('firefox driver, private mode', () => {
   it("should run in Firefox's own private browsing mode", async () => {
     const { session, capture } = await launch('incognito');
-    const evidence = await session.mode();
-    expect(evidence.incognito).toBe(true);
+    const evidence = await expectMode({ session }, 'incognito');
     expect(evidence.how).toContain('browser.privatebrowsing.autostart=true');
     expect(evidence.how).toContain('globalPrivacyControl=true');
     // The browser itself announces private mode on the wire too.
@@ -141,12 +134,9 @@ describe('firefox driver, certificate checks', () => {
   }, 90_000);
 });
 
-describeUnless(sealUnavailable())('firefox driver, sealed network', () => {
-  it('should run inside a sealed namespace and reach the proxy through its bridge', async () => {
-    await withSealedSession(firefoxDriver, target, 'normal', async (session, capture) => {
-      await session.visit(SEARCH_ENGINE_URL);
-      expect(capture.flows().some((f) => f.request.url === SEARCH_ENGINE_URL)).toBe(true);
-      expect((await session.commandLine()).join(' ')).toContain('--remote-debugging-port 9222');
-    });
-  }, 90_000);
+describeSealedVisit('firefox driver', firefoxDriver, target, {
+  timeout: 90_000,
+  also: async (session) => {
+    expect((await session.commandLine()).join(' ')).toContain('--remote-debugging-port 9222');
+  },
 });

@@ -1,40 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { TargetConfig } from '../../drivers/driver.ts';
 import { qutebrowserDriver } from '../../drivers/qutebrowser.ts';
-import { SEARCH_ENGINE_URL } from '../../src/harness/web/web-sink.ts';
-import { sealUnavailable } from '../../src/seal/namespace.ts';
-import { describeUnless } from '../skip-reason.ts';
-import { behindCapture, type Launched } from './behind-capture.ts';
-import { withSealedSession } from './sealed-session.ts';
+import { defaultTarget } from '../targets.ts';
+import { behindCapture, expectMode, expectSearchAndFollow } from './behind-capture.ts';
+import { describeSealedVisit } from './sealed-session.ts';
 
-const target: TargetConfig = {
-  id: 'qutebrowser',
-  name: 'qutebrowser',
-  engine: 'chromium',
-  driver: 'qutebrowser',
-  vendorDomains: ['qutebrowser.org'],
-};
+const target: TargetConfig = defaultTarget('qutebrowser');
 
 const browsers = behindCapture(qutebrowserDriver, target);
 afterAll(() => browsers.closeAll());
 
 describe.each(['normal', 'incognito'] as const)('qutebrowser driver, %s mode', (mode) => {
-  let qb: Launched;
-  beforeAll(async () => {
-    qb = await browsers.launch(mode);
-  }, 90_000);
+  const qb = browsers.launchBeforeAll(mode);
 
   it('should search by typing into the page and follow the first result, over intercepted HTTPS', {
     timeout: 120_000,
   }, async () => {
-    await qb.session.search(`phcanaryqb${mode}`, { engineUrl: SEARCH_ENGINE_URL, via: 'page' });
-    const results = qb.capture
-      .flows()
-      .find((f) => f.request.url === `https://search.phonehome.test/search?q=phcanaryqb${mode}`);
-    expect(results?.tls?.intercepted).toBe(true);
-    const landed = await qb.session.follow('a.result');
-    expect(landed).toMatch(/^https:\/\/news\.site-a\.test\/article\/r[0-9a-f]{12}$/);
-    expect(qb.capture.flows().some((f) => f.request.url === landed)).toBe(true);
+    await expectSearchAndFollow(qb, `phcanaryqb${mode}`);
   });
 
   it('should load its own start page by itself through the proxy, read over the trusted CA', async () => {
@@ -45,8 +27,7 @@ describe.each(['normal', 'incognito'] as const)('qutebrowser driver, %s mode', (
   });
 
   it("should be in qutebrowser's own mode, as its window title shows", async () => {
-    const evidence = await qb.session.mode();
-    expect(evidence.incognito).toBe(mode === 'incognito');
+    const evidence = await expectMode(qb, mode);
     expect(evidence.how).toContain(mode === 'incognito' ? '[Private Mode]"' : 'no "[Private Mode]" mark');
   });
 
@@ -76,13 +57,4 @@ describe.each(['normal', 'incognito'] as const)('qutebrowser driver, %s mode', (
   });
 });
 
-describeUnless(sealUnavailable())('qutebrowser driver, sealed network', () => {
-  it('should run inside a sealed namespace and reach the proxy through its bridge', {
-    timeout: 150_000,
-  }, async () => {
-    await withSealedSession(qutebrowserDriver, target, 'normal', async (session, capture) => {
-      await session.visit(SEARCH_ENGINE_URL);
-      expect(capture.flows().some((f) => f.request.url === SEARCH_ENGINE_URL)).toBe(true);
-    });
-  });
-});
+describeSealedVisit('qutebrowser driver', qutebrowserDriver, target, { timeout: 150_000 });

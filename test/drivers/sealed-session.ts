@@ -1,11 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect, it } from 'vitest';
 import type { Driver, Session, TargetConfig } from '../../drivers/driver.ts';
-import { type Capture, startCapture } from '../../src/capture/proxy.ts';
-import { createWebSink } from '../../src/harness/web/web-sink.ts';
+import type { Capture } from '../../src/capture/proxy.ts';
+import { SEARCH_ENGINE_URL } from '../../src/harness/web/web-sink.ts';
 import type { Mode } from '../../src/model/flow.ts';
+import { sealUnavailable } from '../../src/seal/namespace.ts';
 import { openSeal } from '../../src/seal/seal.ts';
+import { describeUnless } from '../skip-reason.ts';
+import { openTestCapture } from './behind-capture.ts';
 
 /**
  * Launches a driver's browser inside a sealed namespace behind a real capture, runs `use`, then
@@ -17,12 +20,7 @@ export async function withSealedSession(
   mode: Mode,
   use: (session: Session, capture: Capture) => Promise<void>,
 ): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), `phonehome-${driver.id}-seal-`));
-  const capture = await startCapture({
-    provenance: { runId: 'test', target: `${target.id}:${mode}`, scenario: 'sealed', mode },
-    dir: join(dir, 'capture'),
-    sink: createWebSink(),
-  });
+  const { dir, capture } = await openTestCapture(driver, target, mode, 'sealed');
   const seal = await openSeal({
     dir: join(dir, 'seal'),
     inbound: [capture.endpoint.port],
@@ -46,4 +44,34 @@ export async function withSealedSession(
     await capture.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The sealed-network test of a driver (skipped, saying why, where no namespace can be made): the
+ * browser, launched inside a seal, loads the search engine's page through the proxy's bridge; `also`
+ * checks more of the same session.
+ */
+export function describeSealedVisit(
+  title: string,
+  driver: Driver,
+  target: TargetConfig,
+  options: {
+    mode?: Mode;
+    retry?: number;
+    timeout?: number;
+    also?: (session: Session) => Promise<void>;
+  } = {},
+): void {
+  describeUnless(sealUnavailable())(`${title}, sealed network`, () => {
+    it('should run inside a sealed namespace and reach the proxy through its bridge', {
+      ...(options.retry ? { retry: options.retry } : {}),
+      ...(options.timeout ? { timeout: options.timeout } : {}),
+    }, async () => {
+      await withSealedSession(driver, target, options.mode ?? 'normal', async (session, capture) => {
+        await session.visit(SEARCH_ENGINE_URL);
+        expect(capture.flows().some((f) => f.request.url === SEARCH_ENGINE_URL)).toBe(true);
+        await options.also?.(session);
+      });
+    });
+  });
 }

@@ -1,20 +1,21 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ProxyEndpoint, TargetConfig } from '../../drivers/driver.ts';
 import { webkitWebDriverDriver } from '../../drivers/webkit-webdriver.ts';
 import { SEARCH_ENGINE_URL } from '../../src/harness/web/web-sink.ts';
-import { sealUnavailable } from '../../src/seal/namespace.ts';
-import { describeUnless } from '../skip-reason.ts';
-import { behindCapture, type Launched, tlsOpaqueSeen, untrustedCa } from './behind-capture.ts';
-import { withSealedSession } from './sealed-session.ts';
+import { defaultTarget } from '../targets.ts';
+import {
+  behindCapture,
+  expectInterceptedVisit,
+  expectMode,
+  expectSearchAndFollowLink,
+  type Launched,
+  tlsOpaqueSeen,
+  untrustedCa,
+} from './behind-capture.ts';
+import { describeSealedVisit } from './sealed-session.ts';
 
-const target: TargetConfig = {
-  id: 'webkitgtk',
-  name: 'WebKitGTK',
-  engine: 'webkit',
-  vendorDomains: ['webkitgtk.org', 'webkit.org', 'gnome.org'],
-  modes: ['incognito'],
-};
+const target: TargetConfig = { ...defaultTarget('webkitgtk'), modes: ['incognito'] };
 
 const browsers = behindCapture(webkitWebDriverDriver, target);
 afterAll(() => browsers.closeAll());
@@ -22,25 +23,14 @@ const launch = (proxy?: (p: ProxyEndpoint) => ProxyEndpoint): Promise<Launched> 
   browsers.launch('incognito', { proxy });
 
 describe('webkit driver', () => {
-  let wk: Launched;
-  beforeAll(async () => {
-    wk = await launch();
-  }, 90_000);
+  const wk = browsers.launchBeforeAll('incognito');
 
   it('should load a page over intercepted HTTPS with the run CA trusted, not with errors ignored', async () => {
-    await wk.session.visit(SEARCH_ENGINE_URL);
-    const flow = wk.capture.flows().find((f) => f.request.url === SEARCH_ENGINE_URL);
-    expect(flow?.transport).toBe('https');
-    expect(flow?.tls?.intercepted).toBe(true);
-    expect(wk.capture.gaps().filter((g) => g.host === 'search.phonehome.test')).toEqual([]);
+    await expectInterceptedVisit(wk);
   });
 
   it('should search by typing into the page and follow a result link', async () => {
-    await wk.session.search('phcanarywebkit', { engineUrl: SEARCH_ENGINE_URL, via: 'page' });
-    const urls = wk.capture.flows().map((f) => f.request.url);
-    expect(urls).toContain('https://search.phonehome.test/search?q=phcanarywebkit');
-    const landed = await wk.session.follow('a.result');
-    expect(landed).toMatch(/^https:\/\/news\.site-a\.test\/article\//);
+    await expectSearchAndFollowLink(wk, 'phcanarywebkit');
   });
 
   it('should refuse an address-bar search with a clear message', async () => {
@@ -50,8 +40,7 @@ describe('webkit driver', () => {
   });
 
   it("should run in MiniBrowser's own private mode, keeping no website data", async () => {
-    const evidence = await wk.session.mode();
-    expect(evidence.incognito).toBe(true);
+    const evidence = await expectMode(wk, 'incognito');
     expect(evidence.how).toContain('ephemeral');
   });
 
@@ -93,11 +82,4 @@ describe('webkit driver, certificate checks', () => {
   }, 120_000);
 });
 
-describeUnless(sealUnavailable())('webkit driver, sealed network', () => {
-  it('should run inside a sealed namespace and reach the proxy through its bridge', async () => {
-    await withSealedSession(webkitWebDriverDriver, target, 'incognito', async (session, capture) => {
-      await session.visit(SEARCH_ENGINE_URL);
-      expect(capture.flows().some((f) => f.request.url === SEARCH_ENGINE_URL)).toBe(true);
-    });
-  }, 120_000);
-});
+describeSealedVisit('webkit driver', webkitWebDriverDriver, target, { mode: 'incognito', timeout: 120_000 });

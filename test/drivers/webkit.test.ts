@@ -1,21 +1,22 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ProxyEndpoint, TargetConfig } from '../../drivers/driver.ts';
 import { webkitDriver } from '../../drivers/webkit.ts';
 import { websiteDataPaths } from '../../drivers/webkitgtk.ts';
 import { SEARCH_ENGINE_URL } from '../../src/harness/web/web-sink.ts';
 import type { Mode } from '../../src/model/flow.ts';
-import { sealUnavailable } from '../../src/seal/namespace.ts';
-import { describeUnless } from '../skip-reason.ts';
-import { behindCapture, type Launched, tlsOpaqueSeen, untrustedCa } from './behind-capture.ts';
-import { withSealedSession } from './sealed-session.ts';
+import { defaultTarget } from '../targets.ts';
+import {
+  behindCapture,
+  expectMode,
+  expectSearchAndFollow,
+  type Launched,
+  tlsOpaqueSeen,
+  untrustedCa,
+} from './behind-capture.ts';
+import { describeSealedVisit } from './sealed-session.ts';
 
-const target: TargetConfig = {
-  id: 'webkitgtk',
-  name: 'WebKitGTK',
-  engine: 'webkit',
-  vendorDomains: ['webkitgtk.org', 'webkit.org', 'gnome.org'],
-};
+const target: TargetConfig = defaultTarget('webkitgtk');
 
 const browsers = behindCapture(webkitDriver, target);
 // MiniBrowser is driven by real keys on its own X display; with every other browser test of the
@@ -26,30 +27,18 @@ const launch = (mode: Mode, proxy?: (p: ProxyEndpoint) => ProxyEndpoint): Promis
   browsers.launch(mode, { proxy });
 
 describe.each(['normal', 'incognito'] as const)('webkit driver (keyboard), %s mode', (mode) => {
-  let wk: Launched;
-  beforeAll(async () => {
-    wk = await launch(mode);
-  }, 60_000);
+  const wk = browsers.launchBeforeAll(mode, 60_000);
 
   it('should search by typing into the page and follow the first result, over intercepted HTTPS', {
     retry: 2,
     timeout: 60_000,
   }, async () => {
-    await wk.session.search(`phcanarywk${mode}`, { engineUrl: SEARCH_ENGINE_URL, via: 'page' });
-    const flows = wk.capture.flows();
-    const results = flows.find(
-      (f) => f.request.url === `https://search.phonehome.test/search?q=phcanarywk${mode}`,
-    );
-    expect(results?.tls?.intercepted).toBe(true);
-    const landed = await wk.session.follow('a.result');
-    expect(landed).toMatch(/^https:\/\/news\.site-a\.test\/article\/r[0-9a-f]{12}$/);
-    expect(wk.capture.flows().some((f) => f.request.url === landed)).toBe(true);
+    await expectSearchAndFollow(wk, `phcanarywk${mode}`);
     expect(wk.capture.gaps().filter((g) => g.kind === 'tls-opaque')).toEqual([]);
   });
 
   it("should be in MiniBrowser's own mode, as its window and its data folders show", async () => {
-    const evidence = await wk.session.mode();
-    expect(evidence.incognito).toBe(mode === 'incognito');
+    const evidence = await expectMode(wk, mode);
     const stored = websiteDataPaths(join(wk.workDir, 'home'));
     if (mode === 'incognito') {
       expect(evidence.how).toContain('"[Private]"');
@@ -105,14 +94,4 @@ describe('webkit driver (keyboard), limits and certificates', () => {
   });
 });
 
-describeUnless(sealUnavailable())('webkit driver (keyboard), sealed network', () => {
-  it('should run inside a sealed namespace and reach the proxy through its bridge', {
-    retry: 2,
-    timeout: 120_000,
-  }, async () => {
-    await withSealedSession(webkitDriver, target, 'normal', async (session, capture) => {
-      await session.visit(SEARCH_ENGINE_URL);
-      expect(capture.flows().some((f) => f.request.url === SEARCH_ENGINE_URL)).toBe(true);
-    });
-  });
-});
+describeSealedVisit('webkit driver (keyboard)', webkitDriver, target, { retry: 2, timeout: 120_000 });
