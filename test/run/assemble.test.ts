@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { defaultClaims } from '../../src/claims/catalog/index.ts';
-import { defineClaims } from '../../src/claims/schema.ts';
+import { type Claim, defineClaims } from '../../src/claims/schema.ts';
 import { parseRunRecord } from '../../src/report/read-run.ts';
 import { assembleRun } from '../../src/run/assemble.ts';
 import { type Capture, loadCapture } from '../claims/captures.ts';
 
-async function assemble(capture: Capture, acceptUnsealed = false) {
+/** run.json of a capture's records, judged by `claims` (default: the default claims). */
+async function assemble(capture: Capture, acceptUnsealed = false, claims?: Claim[]) {
   const byScenario = (r: Capture['records'][number]) =>
     capture.flows.filter((f) => f.target === r.target.id && f.scenario === r.scenario);
   return assembleRun({
@@ -15,7 +16,7 @@ async function assemble(capture: Capture, acceptUnsealed = false) {
     finishedAt: '2026-11-29T00:01:00.000Z',
     records: capture.records,
     flowsOf: byScenario,
-    claims: await defaultClaims(),
+    claims: claims ?? (await defaultClaims()),
     acceptUnsealed,
   });
 }
@@ -148,17 +149,7 @@ describe('assembleRun', () => {
         },
       ]),
     ];
-    const byScenario = (r: Capture['records'][number]) =>
-      capture.flows.filter((f) => f.target === r.target.id && f.scenario === r.scenario);
-    const run = assembleRun({
-      runId: 'test',
-      commit: 'unknown',
-      startedAt: '2026-11-29T00:00:00.000Z',
-      finishedAt: '2026-11-29T00:01:00.000Z',
-      records: capture.records,
-      flowsOf: byScenario,
-      claims,
-    });
+    const run = await assemble(capture, false, claims);
     expect(run.cells).toHaveLength(claims.length * run.targets.length);
     const cell = (claim: string, target: string) =>
       run.cells.find((c) => c.claim === claim && c.target === target)!;
