@@ -21,20 +21,12 @@ import zlib from 'node:zlib';
 import LZString from 'lz-string';
 import protobuf from 'protobufjs';
 import type { Flow, Header } from '../src/model/flow.ts';
+import { rng } from './rng.ts';
 
 /** The phrases planted, as people type them. */
 const PHRASES = ['new york pizza', 'café crème', '東京 天気', '🍕 near me', 'a&b+c/d%e'];
 const PLANT_EVERY = 20;
 
-/** A deterministic pseudo-random stream (the file is the same from run to run). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x297a2d39) >>> 0;
-    s = (s ^ (s >>> 12)) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 const rand = rng(7);
 const hex = (n: number) => Array.from({ length: n }, () => Math.floor(rand() * 16).toString(16)).join('');
 const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;

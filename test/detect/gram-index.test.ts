@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../bench/rng.ts';
 import { GramIndex } from '../../src/detect/gram-index.ts';
-
-/** A deterministic pseudo-random stream, so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x297a2d39) >>> 0;
-    s = (s ^ (s >>> 12)) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 /** Every (pattern, start) where the pattern occurs ignoring case, found by trying every position. */
 function naive(patterns: readonly string[], text: string): string[] {
