@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ClaimAppliesTo } from '../model/run-record.ts';
+import type { ClaimRecord } from '../model/run-record.ts';
 import { DATA_CLASSES, type DataClass } from '../model/token.ts';
 
 /**
@@ -23,20 +23,11 @@ export interface ClaimWhen {
   consent: 'granted' | 'declined' | 'any';
 }
 
-/** A validated claim without its rule: what every rule kind reads of the claim it judges. */
-export interface ClaimBase {
-  /** kebab-case, unique within a claim set. */
-  id: string;
-  /** The sentence shown in reports. */
-  says: string;
-  /** Where the claim's words are: a URL, or `browser UI: <page>`. */
-  source?: string;
-  /** The vendor's own words, verbatim and short (from the browser or a published notice); needs `source`. */
-  quote?: string;
-  /** The targets (base ids, `*` as a wildcard) and engines the claim is about; absent: every target. */
-  appliesTo?: ClaimAppliesTo;
-  /** True for a claim that quotes no vendor: what users expect of any browser. */
-  generic?: boolean;
+/**
+ * A validated claim without its rule: what every rule kind reads of the claim it judges. Its words
+ * are what run.json keeps of it (`ClaimRecord`); when it applies and its data are the rule's.
+ */
+export interface ClaimBase extends ClaimRecord {
   when: ClaimWhen;
   /** Data the rule is about; empty for rules that look at whole flows (unlinkable-modes, declared-recipients-only). */
   data: DataSelector[];

@@ -126,16 +126,19 @@ export interface TargetRecord {
   promiseUnread?: string;
 }
 
+/** A claim's words: what run.json keeps of a claim, and what a claim file says beside its rule. */
 export interface ClaimRecord {
+  /** kebab-case, unique within a claim set. */
   id: string;
+  /** The sentence shown in reports. */
   says: string;
   /** Where the claim's words are: a URL, or `browser UI: <page>`. */
   source?: string;
-  /** The vendor's own words, verbatim and short (@3): from the browser or a published notice. */
+  /** The vendor's own words, verbatim and short (@3): from the browser or a published notice; needs `source`. */
   quote?: string;
-  /** The targets (base ids) and engines the claim is about (@3); absent: every target. */
+  /** The targets (base ids, `*` as a wildcard) and engines the claim is about (@3); absent: every target. */
   appliesTo?: ClaimAppliesTo;
-  /** True for a claim no vendor's words are quoted for: what users expect (@3). */
+  /** True for a claim no vendor's words are quoted for: what users expect of any browser (@3). */
   generic?: boolean;
 }
 
