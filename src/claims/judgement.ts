@@ -67,19 +67,22 @@ export function classText(host: string, domains: RecipientDomains): string {
 }
 
 export function findingEvidence(f: Finding, says: string): Evidence {
-  return {
-    flow: f.flowId,
-    host: f.host,
-    url: f.url,
-    where: f.where,
-    chain: f.chain,
-    token: f.token,
-    label: f.label,
-    dataClass: f.dataClass,
-    excerpt: f.excerpt,
-    method: f.method,
-    says,
-  };
+  return tokenEvidence(f, { flow: f.flowId, host: f.host, url: f.url, method: f.method }, says);
+}
+
+/**
+ * Evidence of a token found where `at` says (a flow, or a file of the device standing in for one),
+ * with the sentence `says`: the method only where `at` names one.
+ */
+export function tokenEvidence(
+  f: Pick<Finding, 'where' | 'chain' | 'token' | 'label' | 'dataClass' | 'excerpt'>,
+  at: Pick<Evidence, 'flow' | 'host' | 'url'> & { method?: string },
+  says: string,
+): Evidence {
+  const { flow, host, url } = at;
+  const { where, chain, token, label, dataClass, excerpt } = f;
+  const method = 'method' in at ? { method: at.method } : {};
+  return { flow, host, url, where, chain, token, label, dataClass, excerpt, ...method, says };
 }
 
 /**

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { explainDeviceFinding } from '../../device/device-finding.ts';
 import type { Finding } from '../../model/finding.ts';
 import { dataText, whenText } from '../claim-terms.ts';
-import { capital, gapSentence, selects } from '../judgement.ts';
+import { capital, gapSentence, selects, tokenEvidence } from '../judgement.ts';
 import { defineRuleKind } from './rule-kind.ts';
 
 /** The claim's data is in no file the browser wrote once the scenario closed (the device side). */
@@ -53,20 +53,7 @@ export const notOnDevice = defineRuleKind({
         const says = `it is still in ${f.where.slice('file:'.length)} after the browser closed.`;
         judged.violations.push({
           sentence: `${capital(explainDeviceFinding(f))}, after the browser closed (${where}).`,
-          evidence: [
-            {
-              flow: where,
-              host: 'this device',
-              url: f.where,
-              where: f.where,
-              chain: f.chain,
-              token: f.token,
-              label: f.label,
-              dataClass: f.dataClass,
-              excerpt: f.excerpt,
-              says,
-            },
-          ],
+          evidence: [tokenEvidence(f, { flow: where, host: 'this device', url: f.where }, says)],
         });
       }
       for (const gap of r.gaps) {
