@@ -1,6 +1,6 @@
 import type { Flow } from '../model/flow.ts';
 import type { ScenarioRecord } from '../model/run-record.ts';
-import type { Verdict } from '../model/verdict.ts';
+import type { Evidence, Verdict } from '../model/verdict.ts';
 import { notApplicableBecause, scopeOf } from './applicability.ts';
 import { ruleText } from './explain.ts';
 import { Judgement, type JudgeScope } from './judgement.ts';
@@ -121,51 +121,40 @@ function decide(judged: Judgement, claim: Claim, target: string): Verdict {
   const blindText = [...judged.blind];
   const caveats = [...judged.caveats];
   const notes = [...judged.notes, ...caveats];
+  // The reason is its sentences in order; evidence only where a finding breaks the rule.
+  const verdict = (status: Verdict['status'], sentences: string[], evidence: Evidence[] = []): Verdict => ({
+    claim: claim.id,
+    target,
+    status,
+    reason: sentences.join(' '),
+    evidence,
+  });
   if (judged.violations.length > 0) {
     const shown = judged.violations.slice(0, 5).map((v) => v.sentence);
     const more = judged.violations.length > 5 ? [`And ${judged.violations.length - 5} more like these.`] : [];
-    return {
-      claim: claim.id,
-      target,
-      status: 'fail',
-      reason: [`${head} fails on ${target}.`, ...shown, ...more, ...caveats].join(' '),
-      evidence: judged.violations.flatMap((v) => v.evidence),
-    };
+    return verdict(
+      'fail',
+      [`${head} fails on ${target}.`, ...shown, ...more, ...caveats],
+      judged.violations.flatMap((v) => v.evidence),
+    );
   }
   if (judged.broken.size > 0) {
-    return {
-      claim: claim.id,
-      target,
-      status: 'error',
-      reason: [
-        `${head} could not be checked on ${target} because the test itself broke.`,
-        ...judged.broken,
-        ...blindText,
-        ...caveats,
-      ].join(' '),
-      evidence: [],
-    };
+    return verdict('error', [
+      `${head} could not be checked on ${target} because the test itself broke.`,
+      ...judged.broken,
+      ...blindText,
+      ...caveats,
+    ]);
   }
   if (judged.blind.size > 0) {
-    return {
-      claim: claim.id,
-      target,
-      status: 'inconclusive',
-      reason: [
-        `${head} is inconclusive on ${target}: nothing seen breaks it, but not everything relevant could be seen.`,
-        ...blindText,
-        ...notes,
-      ].join(' '),
-      evidence: [],
-    };
+    return verdict('inconclusive', [
+      `${head} is inconclusive on ${target}: nothing seen breaks it, but not everything relevant could be seen.`,
+      ...blindText,
+      ...notes,
+    ]);
   }
-  return {
-    claim: claim.id,
-    target,
-    status: 'pass',
-    reason: [`${head} holds on ${target}: ${ruleText(claim)}.`, judged.passSentence, ...notes]
-      .filter(Boolean)
-      .join(' '),
-    evidence: [],
-  };
+  return verdict(
+    'pass',
+    [`${head} holds on ${target}: ${ruleText(claim)}.`, judged.passSentence, ...notes].filter(Boolean),
+  );
 }
