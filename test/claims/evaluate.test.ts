@@ -165,7 +165,7 @@ describe('unlinkable-modes', () => {
     expect(normal!.chain).toEqual(['form:data_list', 'base64', 'json:$.device.id']);
   });
 
-  it('should ignore values listed as fixture constants or matched by `ignore`', () => {
+  it('should ignore values listed as build constants or matched by `ignore`', () => {
     const capture = loadCapture('reference');
     for (const r of capture.records) r.buildConstants = ['8a4fe2c1d9b73e05'];
     expect(evaluate(unlinkable!, cell(capture, 'reference:incognito'))!.status).toBe('pass');

@@ -8,7 +8,7 @@ import { isFirstParty, recipientDomains, registrableDomain } from '../recipients
 import { defineRuleKind } from './rule-kind.ts';
 
 /**
- * No high-entropy value (at least `minLength` characters, not a canary, not a fixture constant, not
+ * No high-entropy value (at least `minLength` characters, not a canary, not a build constant, not
  * matching `ignore`) is sent in both normal and incognito flows to the same non-first-party domain.
  */
 export interface UnlinkableModesRule {
@@ -48,7 +48,7 @@ export const unlinkableModes = defineRuleKind({
   explain: () =>
     'Fails when the same high-entropy value (not a canary, not a constant of the fixture sites) is sent in both normal and incognito requests to the same party other than the site or search engine.',
   text: (rule) =>
-    `no value of ${rule.minLength} or more characters, other than canaries and fixture constants, is sent in both normal and incognito browsing to the same party other than the site or search engine`,
+    `no value of ${rule.minLength} or more characters, other than canaries and build constants, is sent in both normal and incognito browsing to the same party other than the site or search engine`,
   judge(rule, { target, records, flows, flowsById }, judged) {
     for (const mode of ['normal', 'incognito'] as const) {
       if (!records.some((r) => r.target.mode === mode)) {
