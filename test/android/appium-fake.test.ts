@@ -12,10 +12,11 @@ import { readState } from '../../drivers/android/device-setup.ts';
 import type { AndroidError } from '../../drivers/android/errors.ts';
 import { getRecipe, loadRecipes, recipeSelectors } from '../../drivers/android/recipe.ts';
 import { RecipeRunner, type StepTarget, toLocator } from '../../drivers/android/recipe-runner.ts';
-import type { ProxyEndpoint, TargetConfig } from '../../drivers/driver.ts';
+import type { ProxyEndpoint, Session, TargetConfig } from '../../drivers/driver.ts';
 import { ActivityTracker } from '../../src/capture/activity.ts';
 import { watchThroughFlushPoints } from '../../src/harness/run-scenario.ts';
 import { searchScenario } from '../../src/harness/scenarios.ts';
+import type { Mode } from '../../src/model/flow.ts';
 import type { FlushPointRecord, WatchWindow } from '../../src/model/run-record.ts';
 import { type FakeDevice, type FakeWorld, fakeDevice, makeCaPem } from './fake-device.ts';
 
@@ -131,6 +132,16 @@ function proxyFor(device: FakeDevice): ProxyEndpoint {
   };
 }
 
+/** Launches the Android driver on the fake device behind its proxy endpoint (the launch's promise). */
+function launchOn(device: FakeDevice, target: TargetConfig, mode: Mode = 'normal'): Promise<Session> {
+  return createAndroidDriver(new Adb()).launch({
+    target,
+    mode,
+    proxy: proxyFor(device),
+    workDir: device.dir,
+  });
+}
+
 type Browser = Awaited<ReturnType<typeof remote>>;
 function browserOf(session: AndroidSession): Browser {
   return (session as unknown as { browser: Browser }).browser;
@@ -145,13 +156,7 @@ describe('android driver against Appium fake driver and fake adb', () => {
     const device = fakeDevice();
     const before = device.world();
     const target = fakeTarget(device, chromeApp(device, true), 'declined');
-    const driver = createAndroidDriver(new Adb());
-    const session = (await driver.launch({
-      target,
-      mode: 'incognito',
-      proxy: proxyFor(device),
-      workDir: device.dir,
-    })) as AndroidSession;
+    const session = (await launchOn(device, target, 'incognito')) as AndroidSession;
     const browser = browserOf(session);
     try {
       // Wired while the session runs.
@@ -195,12 +200,7 @@ describe('android driver against Appium fake driver and fake adb', () => {
   it('should grant consent without unticking metrics, and report normal mode without the indicator', async () => {
     const device = fakeDevice();
     const target = fakeTarget(device, chromeApp(device, false), 'granted');
-    const session = (await createAndroidDriver(new Adb()).launch({
-      target,
-      mode: 'normal',
-      proxy: proxyFor(device),
-      workDir: device.dir,
-    })) as AndroidSession;
+    const session = (await launchOn(device, target)) as AndroidSession;
     try {
       const browser = browserOf(session);
       expect(await attr(browser, 'id', 'com.android.chrome:id/terms_accept', 'clicks')).toBe('1');
@@ -216,9 +216,7 @@ describe('android driver against Appium fake driver and fake adb', () => {
       const device = fakeDevice();
       const before = device.world();
       const target = fakeTarget(device, chromeApp(device, false, true), consent);
-      const error = (await createAndroidDriver(new Adb())
-        .launch({ target, mode: 'normal', proxy: proxyFor(device), workDir: device.dir })
-        .catch((e: unknown) => e)) as AndroidError;
+      const error = (await launchOn(device, target).catch((e: unknown) => e)) as AndroidError;
       expect(error.code, consent).toBe('recipe-step-failed');
       expect(error.message).toContain(
         `set id "com.android.chrome:id/send_report_checkbox" (unverified) ${consent === 'declined' ? 'off' : 'on'}) failed: cannot read whether it is checkable (checkable="")`,
@@ -232,12 +230,7 @@ describe('android driver against Appium fake driver and fake adb', () => {
       (w as FakeWorld & { apps?: Record<string, string> }).apps = { 'com.android.chrome': 'foreground' };
     });
     const target = fakeTarget(device, chromeApp(device, false), 'declined');
-    const session = (await createAndroidDriver(new Adb()).launch({
-      target,
-      mode: 'normal',
-      proxy: proxyFor(device),
-      workDir: device.dir,
-    })) as AndroidSession;
+    const session = (await launchOn(device, target)) as AndroidSession;
     const states: string[] = [];
     const app = () =>
       (device.world() as FakeWorld & { apps: Record<string, string> }).apps['com.android.chrome'] ?? '';
@@ -287,11 +280,7 @@ describe('android driver against Appium fake driver and fake adb', () => {
     const device = fakeDevice((w) => {
       w.packages = {};
     });
-    const driver = createAndroidDriver(new Adb());
-    const launch = (target: TargetConfig) =>
-      driver
-        .launch({ target, mode: 'normal', proxy: proxyFor(device), workDir: device.dir })
-        .catch((e: unknown) => e);
+    const launch = (target: TargetConfig) => launchOn(device, target).catch((e: unknown) => e);
 
     const notInstalled = (await launch(
       fakeTarget(device, chromeApp(device, false), 'declined'),
