@@ -58,6 +58,8 @@ interface Sighting {
   profile: string;
   /** Launch number within that profile, from 0. */
   launch: number;
+  /** False for a launch that did not come up in its mode (LaunchRecord.failed): its mode is not known. */
+  modeKnown: boolean;
   machine: 'host' | 'other';
 }
 
@@ -88,7 +90,8 @@ export function passesOf(records: ScenarioRecord[]): IdentifierPasses {
       passes.machine = true;
       continue;
     }
-    const launches = launchesOf(r);
+    // A launch that did not come up in its mode crossed no boundary.
+    const launches = launchesOf(r).filter((l) => !l.failed);
     const byProfile = new Map<number, LaunchRecord[]>();
     for (const l of launches) byProfile.set(l.profile, [...(byProfile.get(l.profile) ?? []), l]);
     hostProfiles += byProfile.size;
@@ -103,7 +106,7 @@ export function passesOf(records: ScenarioRecord[]): IdentifierPasses {
 
 /** Whether a record launched its profile again after a close (it can show a restart). */
 export function restartedOnProfile(record: ScenarioRecord): boolean {
-  const launches = launchesOf(record);
+  const launches = launchesOf(record).filter((l) => !l.failed);
   const last = launches.at(-1)?.profile ?? 0;
   return launches.filter((l) => l.profile === last).length >= 2;
 }
@@ -156,6 +159,7 @@ export function findIdentifiers(
         mode: launch.mode,
         profile: `${r.target.id}/${r.scenario}/${launch.profile}`,
         launch: index,
+        modeKnown: !launch.failed,
         machine,
       });
       byValue.set(v.value, list);
@@ -227,6 +231,7 @@ function boundariesOf(seen: Sighting[]): Boundary[] {
   }
   if ([...launchesByProfile.values()].some((l) => l.size >= 2)) out.push('restart');
   if (launchesByProfile.size >= 2) out.push('profile');
-  if (new Set(seen.map((s) => s.mode)).size === 2) out.push('mode');
+  // A launch that did not come up in its mode still restarted its profile, but says nothing of modes.
+  if (new Set(seen.filter((s) => s.modeKnown).map((s) => s.mode)).size === 2) out.push('mode');
   return out;
 }

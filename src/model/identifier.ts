@@ -84,12 +84,18 @@ export interface LaunchRecord {
   at: string;
   mode: z.infer<typeof modeSchema>;
   profile: number;
+  /**
+   * Why the launch did not come up in its mode (it failed, or the browser said it was in the other
+   * mode). Its flows still belong to it, but it crossed no boundary: no restart or mode pass.
+   */
+  failed?: string;
 }
 
 export const launchRecordSchema = z.looseObject({
   at: z.string(),
   mode: modeSchema,
   profile: z.number().int().nonnegative(),
+  failed: z.string().optional(),
 });
 
 const _isIdentifier = (parsed: z.infer<typeof identifierSchema>): Identifier => parsed;

@@ -10,7 +10,7 @@ import type { ScenarioRecord } from '../../src/model/run-record.ts';
 import { scenarioRecord } from '../scenario-record.ts';
 
 // Unit tests of the classification on hand-made passes; the real-browser test (the reference
-// extension, test/drivers/identifiers.test.ts) shows the same classes from a browser's own traffic.
+// extension, specs/e2e/identifiers.spec.ts) shows the same classes from a browser's own traffic.
 
 const PROFILE_ID = 'pf7Q2kLx9ZmA4wRt';
 const DEVICE_ID = 'dv3b9c41e07f55a2d8e1';
@@ -28,7 +28,7 @@ interface PassSpec {
   scenario: string;
   mode?: Mode;
   /** One array of request URLs per launch; each launch's mode (default: the record's). */
-  launches: { mode?: Mode; profile?: number; urls: string[] }[];
+  launches: { mode?: Mode; profile?: number; failed?: string; urls: string[] }[];
   otherMachine?: boolean;
   buildConstants?: string[];
 }
@@ -40,7 +40,12 @@ function pass(spec: PassSpec): { record: ScenarioRecord; flows: Flow[] } {
   const launches: LaunchRecord[] = [];
   const flows: Flow[] = [];
   for (const l of spec.launches) {
-    launches.push({ at: tick(), mode: l.mode ?? mode, profile: l.profile ?? 0 });
+    launches.push({
+      at: tick(),
+      mode: l.mode ?? mode,
+      profile: l.profile ?? 0,
+      ...(l.failed ? { failed: l.failed } : {}),
+    });
     for (const url of l.urls) {
       seq += 1;
       flows.push({
@@ -177,6 +182,25 @@ describe('identifiers by recurrence', () => {
   it('should say which passes ran', () => {
     expect(run().passes.get('b')).toEqual({ restart: true, profile: true, mode: true, machine: true });
     expect(run({ privateOnProfile: false }).passes.get('b')?.mode).toBe(false);
+  });
+
+  it('should count no pass for a relaunch that did not come up in its mode, and class nothing by it', () => {
+    const p = pass({
+      scenario: 'first-start',
+      launches: [
+        { urls: ['https://v.example/?a=st4rtOnly9x2Lm8Qp1'] },
+        // The private relaunch exited before its window appeared; what it sent is still its own.
+        {
+          mode: 'incognito',
+          failed: 'exited before its window appeared',
+          urls: ['https://v.example/?a=st4rtOnly9x2Lm8Qp1'],
+        },
+      ],
+    });
+    const result = findIdentifiers([p.record], p.flows);
+    expect(result.passes.get('b')).toEqual({ restart: false, profile: false, mode: false, machine: false });
+    // Sent again after a relaunch on its profile, but no mode is known of that relaunch: not linking.
+    expect(result.identifiers).toMatchObject([{ class: 'profile', survived: ['restart'] }]);
   });
 
   it('should leave out what went to the fixture web, whose pages phonehome wrote', () => {
