@@ -29,14 +29,19 @@ export type Selector = z.infer<typeof selectorSchema>;
 
 const timeout = z.number().int().positive().max(120_000).optional();
 
+/** What every step on an element may add: skip it when the element is not there in time, and why it is there. */
+const elementStep = {
+  optional: z.boolean().optional(),
+  timeoutMs: timeout,
+  why: z.string().optional(),
+};
+
 export const stepSchema = z.union([
   /** Tap an element. `optional` steps are skipped when the element does not appear in time. */
   z
     .object({
       tap: selectorSchema,
-      optional: z.boolean().optional(),
-      timeoutMs: timeout,
-      why: z.string().optional(),
+      ...elementStep,
     })
     .strict(),
   /** Replace an input's text. `{url}` and `{query}` are filled in by the session. */
@@ -44,9 +49,7 @@ export const stepSchema = z.union([
     .object({
       type: selectorSchema,
       text: z.string(),
-      optional: z.boolean().optional(),
-      timeoutMs: timeout,
-      why: z.string().optional(),
+      ...elementStep,
     })
     .strict(),
   /**
@@ -58,9 +61,7 @@ export const stepSchema = z.union([
     .object({
       set: selectorSchema,
       checked: z.boolean(),
-      optional: z.boolean().optional(),
-      timeoutMs: timeout,
-      why: z.string().optional(),
+      ...elementStep,
     })
     .strict(),
   /** Press a key on the focused element. */
