@@ -38,6 +38,23 @@ const until = async (check: () => boolean): Promise<void> => {
   for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
 };
 
+/**
+ * Starts a capture and a POST to it whose body (`length` bytes announced) has only `sent` so far:
+ * returns once the capture holds it in flight, with the socket to send more on.
+ */
+async function startPartialPost(
+  length: number,
+  sent: string,
+): Promise<{ capture: Capture; socket: net.Socket }> {
+  const capture = await start();
+  const socket = await rawRequest(
+    capture.endpoint.port,
+    `POST http://collector.test/batch HTTP/1.1\r\nHost: collector.test\r\nContent-Length: ${length}\r\n\r\n${sent}`,
+  );
+  await until(() => capture.activity().inFlight.length === 1);
+  return { capture, socket };
+}
+
 describe('capture activity', () => {
   it('should report nothing sent before the target sends', async () => {
     const capture = await start();
@@ -62,12 +79,7 @@ describe('capture activity', () => {
   });
 
   it('should keep a request whose body is still coming in flight, and report it as still-sending at stop', async () => {
-    const capture = await start();
-    const socket = await rawRequest(
-      capture.endpoint.port,
-      'POST http://collector.test/batch HTTP/1.1\r\nHost: collector.test\r\nContent-Length: 1000\r\n\r\nphsecret',
-    );
-    await until(() => capture.activity().inFlight.length === 1);
+    const { capture, socket } = await startPartialPost(1000, 'phsecret');
     const [open] = capture.activity().inFlight;
     expect(open).toMatchObject({ method: 'POST', url: 'http://collector.test/batch' });
     expect(capture.flows()).toEqual([]);
@@ -84,12 +96,7 @@ describe('capture activity', () => {
   });
 
   it('should move the last activity when more of a body arrives', async () => {
-    const capture = await start();
-    const socket = await rawRequest(
-      capture.endpoint.port,
-      'POST http://collector.test/batch HTTP/1.1\r\nHost: collector.test\r\nContent-Length: 8\r\n\r\nph',
-    );
-    await until(() => capture.activity().inFlight.length === 1);
+    const { capture, socket } = await startPartialPost(8, 'ph');
     const early = capture.activity().lastAt ?? 0;
     await new Promise((r) => setTimeout(r, 300));
     socket.write('secret');
