@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -14,9 +14,14 @@ const run = promisify(execFile);
 /**
  * A virtual X display of its own, for browsers driven headed with real keyboard input (the address
  * bar, MiniBrowser). Sealed browsers run in network namespaces of their own, where the host's
- * abstract X socket is out of reach: they connect through the file /tmp/.X11-unix/X<n>. Xvfb picks
- * its number (`-displayfd`) by the abstract sockets of the namespace it starts in, so displays are
- * always started in the host's namespace, where two of them can never pick the same number.
+ * abstract X socket is out of reach: they connect through the file /tmp/.X11-unix/X<n>. Displays are
+ * always started in the host's namespace, where a number in use holds its abstract socket, so a
+ * second server on it fails at once instead of sharing it.
+ *
+ * The number is drawn at random from a wide range, never the lowest free one: a server that is
+ * exiting unlinks its socket file after it has let go of the number, and a new server that took the
+ * lowest free number in between lost its file that way (a sealed browser then "cannot open display",
+ * seen under load when many displays start and stop).
  */
 export interface XDisplay {
   /** `:N`, for DISPLAY. */
@@ -30,8 +35,11 @@ export interface XDisplay {
   stop(): Promise<void>;
 }
 
-/** Starts tried before giving up. */
-const START_TRIES = 3;
+/** Starts tried before giving up (a number drawn twice, a server that did not come up). */
+const START_TRIES = 5;
+/** The range display numbers are drawn from: above the few a desktop uses, below what X allows. */
+const FIRST_NUMBER = 10_000;
+const NUMBERS = 50_000;
 /** How long one Xvfb may take to say it accepts clients (a busy machine took ~2 s). */
 const READY_MS = 15_000;
 
@@ -47,8 +55,8 @@ export function useXvfbBinary(path: string | undefined): void {
 /**
  * Starts Xvfb and hands it out once Xvfb itself says it accepts clients (`-displayfd`: it writes its
  * number after its keyboard map is compiled; a socket file alone appears earlier, and a browser
- * connected that early lost key events). Xvfb picks the number by binding the abstract socket of the
- * host's network namespace, so every display must be started there, never inside a seal.
+ * connected that early lost key events). The number holds by the abstract socket of the host's
+ * network namespace, so every display must be started there, never inside a seal.
  * @throws HarnessError (part `display`) with a one-line reason when no display came up.
  */
 export async function startXDisplay(): Promise<XDisplay> {
@@ -64,9 +72,10 @@ export async function startXDisplay(): Promise<XDisplay> {
 }
 
 async function startOne(): Promise<XDisplay> {
+  const drawn = FIRST_NUMBER + randomInt(NUMBERS);
   const xvfb: ChildProcess = spawn(
     xvfbBinary,
-    ['-displayfd', '3', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'],
+    [`:${drawn}`, '-displayfd', '3', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'],
     { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] },
   );
   let announced: number | undefined;

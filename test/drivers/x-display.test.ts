@@ -90,6 +90,12 @@ describe('virtual display', () => {
     const numbers = xs.map(numberOf);
     expect(new Set(numbers).size).toBe(4);
     await Promise.all(xs.map((x) => x.stop()));
+    // Drawn from a wide range, not the lowest free number: the next display does not take the
+    // number one just stopped (whose exiting server may still unlink its file).
+    const next = await startXDisplay();
+    expect(numberOf(next)).toBeGreaterThanOrEqual(10_000);
+    expect(numbers).not.toContain(numberOf(next));
+    await next.stop();
     for (const n of numbers) {
       expect(existsSync(socket(n))).toBe(false);
       expect(existsSync(lock(n))).toBe(false);
