@@ -25,7 +25,7 @@ export function layerIsForm(layer: Layer): boolean {
 const MAX_URL = 64 * 1024;
 
 // An absolute http(s) or ws(s) URL, or a protocol-relative one, as the whole (trimmed) layer.
-const URL_START = /^(?:(?:https?|wss?):)?\/\/[^\s/?#]/i;
+export const URL_START = /^(?:(?:https?|wss?):)?\/\/[^\s/?#]/i;
 
 /** Whether a layer's whole text is a URL the url decoder peels (percent leaves those to it). */
 export function layerIsUrl(layer: Layer): boolean {

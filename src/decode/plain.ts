@@ -1,4 +1,5 @@
 import type { Layer } from './layer.ts';
+import { URL_START } from './layer-shape.ts';
 import { isHexLike } from './sniff.ts';
 
 // Character classes, by code below 128: base64 (standard and URL-safe) and the other characters
@@ -60,6 +61,9 @@ export function textClassOf(text: string, t: string = text.trim()): TextClass {
     if (((c0 << 8) | b1) % 31 === 0) return 'other';
   }
   if (isHexLike(t)) return 'hex';
+  // A URL's bare query ("?word") and its fragment are peeled (as `url → query`) with nothing to
+  // decode in them: such a URL is not plain, or the url decoder would be skipped where it peels.
+  if ((t.includes('?') || t.includes('#')) && URL_START.test(t) && !/\s/.test(t)) return 'other';
   return plainRest(text, t) ? 'plain' : 'other';
 }
 

@@ -55,12 +55,19 @@ describe('decoding shortcuts', () => {
     // Strings, their UTF-8 as a layer of bytes, and random bytes (printable ones now and then).
     const layers = (i: number): Layer[] => {
       const s = randomString(next);
-      const raw = randomBytes(Math.floor(next() * 40));
+      // Seeded, so that a failure replays (unseeded bytes found the URL case below one run in three).
+      const raw = Buffer.from(
+        Array.from({ length: Math.floor(next() * 40) }, () => Math.floor(next() * 256)),
+      );
       if (i % 2 === 0) for (let k = 0; k < raw.length; k++) raw[k] = 0x20 + (raw[k]! % 0x5f);
       return [Layer.fromText(s), Layer.fromBytes(Buffer.from(s)), Layer.fromBytes(raw)];
     };
+    // Protocol-relative URLs random bytes once made: a bare query and a fragment are peeled.
+    const found = ['//^_7.@7V?4UDGNilm(}lh`e2Y6/Df|N[3Fz', '//x6L9u/Av#hdHD.eV'].map((t) =>
+      Layer.fromText(t),
+    );
     for (let i = 0; i < 30_000; i++) {
-      for (const layer of layers(i)) {
+      for (const layer of i === 0 ? [...found, ...layers(i)] : layers(i)) {
         if (!isPlainText(layer)) continue;
         plain++;
         for (const d of decoders) {
