@@ -1,4 +1,5 @@
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
@@ -7,11 +8,12 @@ import { renderHtml } from '../../src/report/html.ts';
 import { loadRun } from './load.ts';
 
 // The browser is only the report's viewer here, not a target under test.
-const OUT = join(process.cwd(), 'test-results', 'report');
+// A folder of its own: test-results/ is emptied by every Playwright run another test file starts.
+let OUT: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  mkdirSync(OUT, { recursive: true });
+  OUT = mkdtempSync(join(tmpdir(), 'phonehome-html-report-'));
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--headless'],
@@ -19,6 +21,12 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await browser?.close();
+  // The screenshots go where CI uploads test results from.
+  const kept = join(process.cwd(), 'test-results', 'report');
+  mkdirSync(kept, { recursive: true });
+  for (const name of readdirSync(OUT))
+    if (name.endsWith('.png')) copyFileSync(join(OUT, name), join(kept, name));
+  rmSync(OUT, { recursive: true, force: true });
 });
 
 /** Opens a rendered page from a file and records everything the page tries to do. */
