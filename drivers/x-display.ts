@@ -36,7 +36,7 @@ export interface XDisplay {
 }
 
 /** Starts tried before giving up (a number drawn twice, a server that did not come up). */
-const START_TRIES = 5;
+export const START_TRIES = 5;
 /** The range display numbers are drawn from: above the few a desktop uses, below what X allows. */
 const FIRST_NUMBER = 10_000;
 const NUMBERS = 50_000;
