@@ -75,7 +75,10 @@ async function startOne(): Promise<XDisplay> {
   const drawn = FIRST_NUMBER + randomInt(NUMBERS);
   const xvfb: ChildProcess = spawn(
     xvfbBinary,
-    [`:${drawn}`, '-displayfd', '3', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'],
+    // -noreset: by default Xvfb resets when its last client leaves, and a client connecting
+    // meanwhile is refused ("cannot open display"): 2 of 200 back-to-back xdotool calls here, and
+    // at load a browser started right after a version check or a window search.
+    [`:${drawn}`, '-displayfd', '3', '-noreset', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'],
     { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] },
   );
   let announced: number | undefined;

@@ -85,6 +85,19 @@ describe('virtual display', () => {
     expect(existsSync(displayDir()) ? readdirSync(displayDir()) : []).toEqual([]);
   });
 
+  it('should accept a client right after the last one left (Xvfb does not reset)', async () => {
+    // Without -noreset, Xvfb resets when its last client leaves and refuses who connects meanwhile:
+    // 2 of 200 such back-to-back connections failed here ("cannot open display").
+    const x = await startXDisplay();
+    let refused = 0;
+    for (let i = 0; i < 300; i++) {
+      const r = spawnSync('xdotool', ['getdisplaygeometry'], { env: { ...process.env, DISPLAY: x.display } });
+      if (r.status !== 0) refused++;
+    }
+    await x.stop();
+    expect(refused).toBe(0);
+  });
+
   it('should give parallel displays distinct numbers, each stopped without leftovers', async () => {
     const xs = await Promise.all([startXDisplay(), startXDisplay(), startXDisplay(), startXDisplay()]);
     const numbers = xs.map(numberOf);
