@@ -18,10 +18,10 @@ const run = promisify(execFile);
  * always started in the host's namespace, where a number in use holds its abstract socket, so a
  * second server on it fails at once instead of sharing it.
  *
- * The number is drawn at random from a wide range, never the lowest free one: a server that is
- * exiting unlinks its socket file after it has let go of the number, and a new server that took the
- * lowest free number in between lost its file that way (a sealed browser then "cannot open display",
- * seen under load when many displays start and stop).
+ * The number is drawn at random from a wide range, never the lowest free one, so a new display does
+ * not take the number of one that is stopping: a server unlinks its socket file as it exits, and a
+ * new server on the same number could lose its file in between. (Not caught in the act; the
+ * "cannot open display" seen under load was Xvfb's server reset, see -noreset below.)
  */
 export interface XDisplay {
   /** `:N`, for DISPLAY. */
