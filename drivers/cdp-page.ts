@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { sleep } from './process.ts';
+import { sleep, withTimeout } from './process.ts';
 
 /**
  * A DevTools connection to one page target, for browsers whose browser-level endpoint today's
@@ -60,8 +60,17 @@ export class CdpPage {
             socket.once('error', reject);
           });
           const cdp = new CdpPage(socket);
-          await cdp.send('Page.enable');
-          await cdp.send('Runtime.enable');
+          // A page held by a dialog of the browser's own (qutebrowser asking about a certificate it
+          // refused) may never answer: the wait ends with the others' deadline.
+          const left = Math.max(deadline - Date.now(), 1000);
+          await withTimeout(
+            Promise.all([cdp.send('Page.enable'), cdp.send('Runtime.enable')]),
+            left,
+            `the page target did not answer Page.enable within ${Math.round(left / 1000)}s`,
+          ).catch((error: unknown) => {
+            cdp.close();
+            throw error;
+          });
           return cdp;
         }
         last = 'no page target yet';

@@ -2,8 +2,16 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TargetConfig } from '../../drivers/driver.ts';
 import { epiphanyDriver, epiphanyWebsiteData } from '../../drivers/epiphany.ts';
+import { SEARCH_ENGINE_URL } from '../../src/harness/web/web-sink.ts';
 import { defaultTarget } from '../targets.ts';
-import { behindCapture, expectMode, expectOwnRequestsRead, expectSearchAndFollow } from './behind-capture.ts';
+import {
+  behindCapture,
+  expectMode,
+  expectOwnRequestsRead,
+  expectSearchAndFollow,
+  tlsOpaqueSeen,
+  untrustedCa,
+} from './behind-capture.ts';
 import { describeSealedVisit } from './sealed-session.ts';
 
 const target: TargetConfig = defaultTarget('gnome-web');
@@ -61,6 +69,33 @@ describe.each(['normal', 'incognito'] as const)('epiphany driver (keyboard), %s 
 
   it('should name the GNOME Web version', async () => {
     expect(await ep.session.version()).toMatch(/^GNOME Web \d+\.\d+$/);
+  });
+});
+
+describe('epiphany driver (keyboard), certificates', () => {
+  it('should refuse the handshake and say so, not load the page, when the proxy signs with a CA the browser does not trust', {
+    retry: 2,
+    timeout: 150_000,
+  }, async () => {
+    const ca = await untrustedCa();
+    try {
+      const { session, capture } = await browsers.launch('normal', { proxy: ca.proxy });
+      // GNOME Web aborts the handshake (the capture records it as tls-opaque) and shows its own
+      // "Security Violation" page instead: the visit itself never sees the page load.
+      session.visit(SEARCH_ENGINE_URL).catch(() => {});
+      expect(await tlsOpaqueSeen(capture, 40_000)).toBe(true);
+      expect(capture.flows().some((f) => f.request.url === SEARCH_ENGINE_URL)).toBe(false);
+      // The window title is what the user sees: GNOME Web's error page, not the page.
+      const title = () => (session as unknown as { title(): Promise<string> }).title();
+      let shown = await title();
+      for (let waited = 0; !/Security Violation/.test(shown) && waited < 30_000; waited += 1000) {
+        await new Promise((r) => setTimeout(r, 1000));
+        shown = await title();
+      }
+      expect(shown).toMatch(/Security Violation/);
+    } finally {
+      ca.remove();
+    }
   });
 });
 

@@ -1,8 +1,19 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TargetConfig } from '../../drivers/driver.ts';
 import { qutebrowserDriver } from '../../drivers/qutebrowser.ts';
+import { startCapture } from '../../src/capture/proxy.ts';
+import { createWebSink } from '../../src/harness/web/web-sink.ts';
 import { defaultTarget } from '../targets.ts';
-import { behindCapture, expectMode, expectSearchAndFollow } from './behind-capture.ts';
+import {
+  behindCapture,
+  expectMode,
+  expectOwnRequestsRead,
+  expectSearchAndFollow,
+  untrustedCa,
+} from './behind-capture.ts';
 import { describeSealedVisit } from './sealed-session.ts';
 
 const target: TargetConfig = defaultTarget('qutebrowser');
@@ -13,17 +24,16 @@ afterAll(() => browsers.closeAll());
 describe.each(['normal', 'incognito'] as const)('qutebrowser driver, %s mode', (mode) => {
   const qb = browsers.launchBeforeAll(mode);
 
+  it('should load its own start page by itself through the proxy, read over the trusted CA', async () => {
+    // qutebrowser opens its default start page (DuckDuckGo's) at launch; checked before any step
+    // navigates, since a step's navigation can supersede a start page not yet requested.
+    await expectOwnRequestsRead(qb, 'https://start.duckduckgo.com/');
+  });
+
   it('should search by typing into the page and follow the first result, over intercepted HTTPS', {
     timeout: 120_000,
   }, async () => {
     await expectSearchAndFollow(qb, `phcanaryqb${mode}`);
-  });
-
-  it('should load its own start page by itself through the proxy, read over the trusted CA', async () => {
-    // qutebrowser opens its default start page (DuckDuckGo's) at launch, before any step.
-    const start = qb.capture.flows().find((f) => f.request.url.startsWith('https://start.duckduckgo.com/'));
-    expect(start?.tls?.intercepted).toBe(true);
-    expect(qb.capture.gaps().filter((g) => g.kind === 'tls-opaque')).toEqual([]);
   });
 
   it("should be in qutebrowser's own mode, as its window title shows", async () => {
@@ -54,6 +64,47 @@ describe.each(['normal', 'incognito'] as const)('qutebrowser driver, %s mode', (
 
   it('should name the qutebrowser and QtWebEngine versions', async () => {
     expect(await qb.session.version()).toMatch(/^qutebrowser \d+\.\d+\.\d+ \(QtWebEngine \d+\.\d+\.\d+\)$/);
+  });
+});
+
+describe('qutebrowser driver, certificates', () => {
+  it('should refuse the handshake of its start page, not load it, when the proxy signs with a CA the browser does not trust', {
+    timeout: 180_000,
+  }, async () => {
+    const ca = await untrustedCa();
+    const dir = mkdtempSync(join(tmpdir(), 'phonehome-qutebrowser-ca-'));
+    const capture = await startCapture({
+      provenance: { runId: 'test', target: 'qutebrowser:normal', scenario: 'driver', mode: 'normal' },
+      dir: join(dir, 'capture'),
+      sink: createWebSink(),
+    });
+    // qutebrowser refuses the certificate with an alert the capture sees (tls-opaque) and asks its
+    // user whether to go on (content.tls.certificate_errors: ask, its default).
+    const launching = qutebrowserDriver.launch({
+      target,
+      mode: 'normal',
+      proxy: ca.proxy(capture.endpoint),
+      workDir: join(dir, 'work'),
+    });
+    const closed = launching.then(
+      (s) => s.close().then(() => 'launched, then closed'),
+      (e: Error) => `launch failed: ${e.message}`,
+    );
+    try {
+      const deadline = Date.now() + 90_000;
+      const refused = () =>
+        capture.gaps().some((g) => g.kind === 'tls-opaque' && g.host === 'start.duckduckgo.com');
+      while (!refused() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+      expect(refused()).toBe(true);
+      expect(capture.flows().some((f) => f.request.url.startsWith('https://start.duckduckgo.com'))).toBe(
+        false,
+      );
+    } finally {
+      console.log(await closed);
+      await capture.stop();
+      rmSync(dir, { recursive: true, force: true });
+      ca.remove();
+    }
   });
 });
 
