@@ -1,3 +1,5 @@
+import { type Command, runGuarded } from './commands/guard.ts';
+
 export const HELP = `phonehome — end-to-end tests of browsers' and phones' privacy claims
 
 Usage:
@@ -10,8 +12,6 @@ Usage:
   phonehome merge BASE OTHER... [--out DIR]                           one run from runs of different targets
 
 Run "phonehome COMMAND --help" for a command's options.`;
-
-type Command = (argv: string[]) => Promise<number>;
 
 // Each command is loaded when asked for: `run` brings in the proxy and the browser drivers, which
 // `scan` (often run alone, on captures from anywhere) has no use for.
@@ -37,11 +37,5 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
-  try {
-    return await (await load())(rest);
-  } catch (error) {
-    process.stderr.write(`phonehome ${name}: ${(error as Error).message.split('\n')[0]}\n`);
-    if (process.env.PHONEHOME_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
-    return 2;
-  }
+  return runGuarded(name, load, rest);
 }
