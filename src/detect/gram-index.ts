@@ -3,17 +3,27 @@
  * character whose lower case is one UTF-16 unit), by sampling the text rather than reading every
  * character: q-gram filtration, the idea behind Wu-Manber and most multi-pattern grep engines.
  *
- * Patterns are grouped by length. In a group whose shortest pattern has W characters, every
- * occurrence covers W - G + 1 consecutive starts of G-character grams, one of which is a multiple
- * of that stride S; so the text is looked at only every S characters, and the gram read there is
- * looked up among the grams each pattern has at offsets 0 … S - 1. A gram found names the
- * pattern and offset to check; the check compares the pattern in full. Forms of tokens are mostly
- * long (hashes, base64 slices: 13 characters of text skipped per look-up), and random grams are
- * seldom in the index, so the cost per character is a fraction of one automaton step and does not
- * grow with the number of patterns until the index fills.
+ * Patterns of 8 characters and more are read with 4-character grams, shorter ones with
+ * 2-character grams. In such a group whose shortest pattern has W characters, every occurrence
+ * covers W - G + 1 consecutive starts of G-character grams, one of which is a multiple of that
+ * stride S; so the text is looked at only every S characters, and the gram read there is looked up
+ * among the grams each pattern has at offsets 0 … S - 1. A gram found names the pattern and offset
+ * to check; the check compares the pattern in full. One group holds patterns of every length from
+ * 8 up: one look-up every S characters serves them all, where a group per range of lengths looked
+ * at the text once per range. Patterns holding a character beyond ASCII have groups of their own,
+ * read only in text that holds one (their folded characters stay beyond ASCII), so that a short
+ * phrase in CJK or an emoji does not shorten the stride for ASCII text, which most layers are.
+ * Forms of tokens are mostly long (hashes, base64 slices), and random grams are seldom in the
+ * index, so the cost per character is a fraction of one automaton step and does not grow with the
+ * number of patterns until the index fills.
  */
+/** A character beyond ASCII. */
+const NOT_ASCII = /[^\u0000-\u007f]/;
+
 export class GramIndex {
+  /** Groups of the patterns in ASCII, and of those holding a character beyond it. */
   private readonly groups: Group[] = [];
+  private readonly wideGroups: Group[] = [];
   private readonly folded: string[];
   readonly lengths: Int32Array;
 
@@ -22,20 +32,20 @@ export class GramIndex {
     this.lengths = Int32Array.from(patterns, (p) => p.length);
     if (patterns.some((p) => p.length < 2))
       throw new Error('patterns shorter than 2 characters cannot be indexed');
-    // Groups: hex hashes and long base64 (32 and more), base64 of short hashes and slices of tokens
-    // (16 to 31), typed prefixes and phrases (8 to 15), each read every `shortest - 3` characters;
-    // and short phrases (under 8), read with 2-character grams every `shortest - 1` characters,
-    // since 4-character grams would have to be read every other character or so.
-    for (const [lo, hi, gram] of [
-      [32, Number.POSITIVE_INFINITY, 4],
-      [16, 32, 4],
-      [8, 16, 4],
-      [2, 8, 2],
-    ] as const) {
-      const members = patterns
-        .map((_, i) => i)
-        .filter((i) => this.lengths[i]! >= lo && this.lengths[i]! < hi);
-      if (members.length > 0) this.groups.push(new Group(members, this.folded, gram));
+    // Long patterns (8 and more) with 4-character grams; short ones with 2-character grams, since
+    // 4-character grams would have to be read every other character or so.
+    const wide = patterns.map((p) => NOT_ASCII.test(p));
+    for (const beyondAscii of [false, true]) {
+      for (const [lo, hi, gram] of [
+        [8, Number.POSITIVE_INFINITY, 4],
+        [2, 8, 2],
+      ] as const) {
+        const members = patterns
+          .map((_, i) => i)
+          .filter((i) => wide[i] === beyondAscii && this.lengths[i]! >= lo && this.lengths[i]! < hi);
+        if (members.length === 0) continue;
+        (beyondAscii ? this.wideGroups : this.groups).push(new Group(members, this.folded, gram));
+      }
     }
   }
 
@@ -45,6 +55,8 @@ export class GramIndex {
    */
   scan(text: string, found: (pattern: number, start: number) => void): void {
     for (const g of this.groups) g.scan(text, this.folded, found);
+    if (this.wideGroups.length > 0 && NOT_ASCII.test(text))
+      for (const g of this.wideGroups) g.scan(text, this.folded, found);
   }
 }
 

@@ -42,6 +42,38 @@ describe('gram index', () => {
     }
   });
 
+  it('should find as a naive search does in ASCII-only text and in text with one character beyond it', () => {
+    const rand = rng(17);
+    const ascii = 'abcAB01+/';
+    const pick = (alphabet: string, n: number) =>
+      Array.from({ length: n }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
+    for (let round = 0; round < 40; round++) {
+      // Patterns of both kinds and every length: the groups beyond ASCII are read only in text
+      // that holds such a character, whose place has nothing to do with the patterns'.
+      const patterns = [
+        ...new Set(
+          Array.from({ length: 30 }, (_, i) =>
+            (i % 3 === 0
+              ? `${pick(ascii, 1 + Math.floor(rand() * 20))}é東`
+              : pick(ascii, 2 + Math.floor(rand() * 40))
+            ).toLowerCase(),
+          ),
+        ),
+      ];
+      let text = pick(ascii, 3000);
+      for (const p of patterns.filter((p) => !/[^\x00-\x7f]/.test(p))) {
+        const at = Math.floor(rand() * text.length);
+        text = text.slice(0, at) + p.toUpperCase() + p + text.slice(at);
+      }
+      const index = new GramIndex(patterns);
+      expect(scanned(index, text)).toEqual(naive(patterns, text));
+      const wide = patterns.filter((p) => /[^\x00-\x7f]/.test(p));
+      const at = Math.floor(rand() * text.length);
+      const mixed = `${text.slice(0, at)}${wide.join('')}${text.slice(at)}é`;
+      expect(scanned(index, mixed)).toEqual(naive(patterns, mixed));
+    }
+  });
+
   it('should find patterns at the very start and end of a text, and none in a text shorter than them', () => {
     const patterns = ['ph7k2x9q', '東京 天気', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'];
     const index = new GramIndex(patterns);
