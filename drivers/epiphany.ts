@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { LAUNCH_WITH_TRUST_DIR, writeTrustDir } from './desktop-trust.ts';
@@ -78,26 +78,76 @@ export function privateProfiles(tmpDir: string): string[] {
   return readdirSync(tmpDir).filter((n) => n.startsWith('epiphany-'));
 }
 
+/** What a launch found in its folders before GNOME Web started: website data files (with their
+ * modification times) and throw-away profiles, so that a relaunch on a used profile is judged on what
+ * this launch wrote, not on what an earlier one left. */
+export interface EpiphanyFolders {
+  websiteData: Map<string, number>;
+  privateProfiles: Set<string>;
+}
+
+/** Reads `profileDir`'s website data and `tmpDir`'s throw-away profiles as they are now. */
+export function epiphanyFolders(profileDir: string, tmpDir: string): EpiphanyFolders {
+  return {
+    websiteData: new Map(
+      epiphanyWebsiteData(profileDir).flatMap((p) => {
+        const at = mtimeOf(join(profileDir, p));
+        return at === undefined ? [] : [[p, at] as const];
+      }),
+    ),
+    privateProfiles: new Set(privateProfiles(tmpDir)),
+  };
+}
+
+/** A file's modification time, or undefined when it is gone (a file gone in between counts as written). */
+function mtimeOf(path: string): number | undefined {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+const NOTHING_BEFORE: EpiphanyFolders = { websiteData: new Map(), privateProfiles: new Set() };
+
 /**
  * Mode evidence: the private instance runs with --incognito-mode, has made its own throw-away
- * profile, and has written no website data in the launch's profile; a normal one keeps website data there.
+ * profile, and has written no website data in the launch's profile since `before` (a relaunch in
+ * private mode on a profile a normal launch used finds that launch's data there, untouched); a
+ * normal one keeps website data there.
  */
-export function epiphanyMode(argv: string[], profileDir: string, tmpDir: string): ModeEvidence {
+export function epiphanyMode(
+  argv: string[],
+  profileDir: string,
+  tmpDir: string,
+  before: EpiphanyFolders = NOTHING_BEFORE,
+): ModeEvidence {
   const flag = argv.includes('--incognito-mode');
-  const made = privateProfiles(tmpDir);
   const stored = epiphanyWebsiteData(profileDir);
   if (flag) {
+    const made = privateProfiles(tmpDir).filter((dir) => !before.privateProfiles.has(dir));
     const kept = made.flatMap((dir) => epiphanyWebsiteData(join(tmpDir, dir)));
+    const written = stored.filter((p) => {
+      const at = mtimeOf(join(profileDir, p));
+      return at === undefined || before.websiteData.get(p) !== at;
+    });
+    const left = stored.length - written.length;
+    const earlier =
+      left > 0
+        ? `; the ${left} website data file(s) an earlier launch left in its profile are untouched`
+        : '';
+    const where =
+      kept.length === 0
+        ? 'where it stored no website data'
+        : `where it stored website data (${kept.join(', ')})`;
     return {
-      incognito: made.length > 0 && stored.length === 0 && kept.length === 0,
+      incognito: made.length > 0 && written.length === 0 && kept.length === 0,
       how:
-        made.length > 0
-          ? `GNOME Web runs with --incognito-mode and made its own throw-away profile (${made.join(', ')}), ${
-              kept.length === 0
-                ? 'where it stored no website data'
-                : `where it stored website data (${kept.join(', ')})`
-            }`
-          : 'GNOME Web runs with --incognito-mode but made no throw-away profile',
+        made.length === 0
+          ? 'GNOME Web runs with --incognito-mode but made no throw-away profile'
+          : written.length > 0
+            ? `GNOME Web runs with --incognito-mode and made its own throw-away profile (${made.join(', ')}), but wrote website data in the launch's profile (${written.slice(0, 3).join(', ')})`
+            : `GNOME Web runs with --incognito-mode and made its own throw-away profile (${made.join(', ')}), ${where}${earlier}`,
     };
   }
   return {
@@ -147,6 +197,7 @@ export const epiphanyDriver: Driver = {
     const tmpDir = join(options.workDir, 'tmp');
     mkdirSync(profileDir, { recursive: true });
     mkdirSync(tmpDir, { recursive: true });
+    const before = epiphanyFolders(profileDir, tmpDir);
     const trustDir = writeTrustDir(options.workDir, options.proxy);
     const { command, args } = inOwnMountNamespace(options.seal, LAUNCH_WITH_TRUST_DIR, [
       trustDir,
@@ -167,7 +218,7 @@ export const epiphanyDriver: Driver = {
         // It prints "Web 43.1".
         return `GNOME ${stdout.trim().split('\n').pop() ?? 'Web unknown'}`;
       },
-      mode: async (_title, argv) => epiphanyMode(argv, profileDir, tmpDir),
+      mode: async (_title, argv) => epiphanyMode(argv, profileDir, tmpDir, before),
       commandLine: (pid) => commandLineWithEnv(epiphanyPid(pid), EPIPHANY_ENV_NAMES),
     });
   },
