@@ -1,12 +1,12 @@
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { randomInt, randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { HarnessError } from '../src/run/harness-failure.ts';
 import { isAlive } from '../src/seal/namespace.ts';
-import { pidDir } from '../src/seal/pid-files.ts';
+import { orphanedRecords, pidDir } from '../src/seal/pid-files.ts';
 import { exitsWithin, sleep } from './process.ts';
 
 const run = promisify(execFile);
@@ -258,22 +258,7 @@ function writeDisplayRecord(pid: number | undefined, number: number): () => void
  */
 export async function cleanLeftoverDisplays(): Promise<string[]> {
   const cleaned: string[] = [];
-  let names: string[];
-  try {
-    names = readdirSync(displayDir()).filter((n) => n.endsWith('.json'));
-  } catch {
-    return cleaned;
-  }
-  for (const name of names) {
-    const path = join(displayDir(), name);
-    let record: DisplayRecord;
-    try {
-      record = JSON.parse(readFileSync(path, 'utf8')) as DisplayRecord;
-    } catch {
-      rmSync(path, { force: true });
-      continue;
-    }
-    if (isAlive(record.owner)) continue;
+  for (const { path, record } of orphanedRecords<DisplayRecord>(displayDir())) {
     let stopped = false;
     if (
       isAlive(record.pid) &&

@@ -59,22 +59,7 @@ function commandOf(pid: number): string | undefined {
  */
 export function killLeftoverProcesses(): PidFile[] {
   const killed: PidFile[] = [];
-  let names: string[];
-  try {
-    names = readdirSync(pidDir()).filter((n) => n.endsWith('.json'));
-  } catch {
-    return killed;
-  }
-  for (const name of names) {
-    const path = join(pidDir(), name);
-    let record: PidFile;
-    try {
-      record = JSON.parse(readFileSync(path, 'utf8')) as PidFile;
-    } catch {
-      rmSync(path, { force: true });
-      continue;
-    }
-    if (isAlive(record.owner)) continue;
+  for (const { path, record } of orphanedRecords<PidFile>(pidDir())) {
     if (isAlive(record.pid) && (!record.command || commandOf(record.pid) === record.command)) {
       try {
         // The browser's own children (renderers, GPU) follow when their parent dies.
@@ -87,4 +72,31 @@ export function killLeftoverProcesses(): PidFile[] {
     rmSync(path, { force: true });
   }
   return killed;
+}
+
+/**
+ * The JSON records in `dir` (one a file) whose owner process has exited, each with its path, read one
+ * at a time as the caller asks for the next (so each is read just before the caller acts on it). A
+ * file that does not parse is removed on the way (a write cut short). None when `dir` cannot be read.
+ */
+export function* orphanedRecords<T extends { owner: number }>(
+  dir: string,
+): Generator<{ path: string; record: T }> {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const path = join(dir, name);
+    let record: T;
+    try {
+      record = JSON.parse(readFileSync(path, 'utf8')) as T;
+    } catch {
+      rmSync(path, { force: true });
+      continue;
+    }
+    if (!isAlive(record.owner)) yield { path, record };
+  }
 }
