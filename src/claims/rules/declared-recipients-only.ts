@@ -1,26 +1,16 @@
-import { z } from 'zod';
 import { flowHost } from '../../capture/flow.ts';
 import type { Flow } from '../../model/flow.ts';
-import { type Recipient, recipientInput, toRecipient, whenText } from '../claim-terms.ts';
+import { whenText } from '../claim-terms.ts';
 import { blindGaps, classText } from '../judgement.ts';
 import { matchesAny, type RecipientDomains, recipientDomains, recipientsText } from '../recipients.ts';
-import { defineRuleKind } from './rule-kind.ts';
+import { defineRecipientsRuleKind, type RecipientsRule } from './rule-kind.ts';
 
 /** Every flow goes to one of these recipients. */
-export interface DeclaredRecipientsOnlyRule {
-  kind: 'declared-recipients-only';
-  recipients: Recipient[];
-}
+export type DeclaredRecipientsOnlyRule = RecipientsRule<'declared-recipients-only'>;
 
-export const declaredRecipientsOnly = defineRuleKind({
+export const declaredRecipientsOnly = defineRecipientsRuleKind({
   kind: 'declared-recipients-only',
-  input: z.array(recipientInput).min(1, { error: 'must name at least one recipient' }),
   needsData: false,
-  needsAllTraffic: true,
-  toRule: (recipients): DeclaredRecipientsOnlyRule => ({
-    kind: 'declared-recipients-only',
-    recipients: recipients.map(toRecipient),
-  }),
   explain: () => 'Fails when any request goes to a host outside the declared recipients.',
   text: (rule, claim) => `every request${whenText(claim)} goes to ${recipientsText(rule.recipients)}`,
   judge({ recipients: declared }, { records, flows, flowsById }, judged) {

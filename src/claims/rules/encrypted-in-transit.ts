@@ -1,20 +1,15 @@
-import { z } from 'zod';
 import { dataText, whenText } from '../claim-terms.ts';
-import { defineRuleKind } from './rule-kind.ts';
+import { defineFlagRuleKind } from './rule-kind.ts';
 import { judgeTokens } from './token-rule.ts';
 
 /** The claim's data never travels over plain `http` or `ws`. */
-export interface EncryptedInTransitRule {
-  kind: 'encrypted-in-transit';
-}
+export type EncryptedInTransitRule = { kind: 'encrypted-in-transit' };
 
-export const encryptedInTransit = defineRuleKind({
+export const encryptedInTransit = defineFlagRuleKind({
   kind: 'encrypted-in-transit',
-  input: z.literal(true, { error: 'must be true when present' }),
   needsData: true,
   // Plain-text traffic around the proxy breaks it as surely as a recipient breaks the others.
   needsAllTraffic: true,
-  toRule: (): EncryptedInTransitRule => ({ kind: 'encrypted-in-transit' }),
   explain: () => 'Fails when the claim’s data is found in a request sent over plain http or ws.',
   text: (_rule, claim) => `${dataText(claim.data)}${whenText(claim)} never travel over plain http or ws`,
   judge: (_rule, scope, judged) =>

@@ -1,23 +1,17 @@
-import { z } from 'zod';
-import { dataText, type Recipient, recipientInput, toRecipient, whenText } from '../claim-terms.ts';
+import { dataText, whenText } from '../claim-terms.ts';
 import { classText } from '../judgement.ts';
 import { matchesAny, recipientsText } from '../recipients.ts';
-import { defineRuleKind } from './rule-kind.ts';
+import { defineRecipientsRuleKind, type RecipientsRule } from './rule-kind.ts';
 import { judgeTokens } from './token-rule.ts';
 
 /** The claim's data may go only to these recipients (an empty list: to no one). */
-export interface MayGoToRule {
-  kind: 'may-go-to';
-  recipients: Recipient[];
-}
+export type MayGoToRule = RecipientsRule<'may-go-to'>;
 
-export const mayGoTo = defineRuleKind({
+export const mayGoTo = defineRecipientsRuleKind({
   kind: 'may-go-to',
-  /** The data may go only to these recipients; `[]` means to no one. */
-  input: z.array(recipientInput),
+  // The data may go only to these recipients; `[]` means to no one.
+  mayBeEmpty: true,
   needsData: true,
-  needsAllTraffic: true,
-  toRule: (recipients): MayGoToRule => ({ kind: 'may-go-to', recipients: recipients.map(toRecipient) }),
   explain: () =>
     'Fails when the claim’s data is found in a request to any recipient outside the listed ones.',
   text: (rule, claim) =>

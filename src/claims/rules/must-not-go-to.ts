@@ -1,26 +1,16 @@
 import { isIP } from 'node:net';
-import { z } from 'zod';
-import { dataText, type Recipient, recipientInput, toRecipient, whenText } from '../claim-terms.ts';
+import { dataText, whenText } from '../claim-terms.ts';
 import { classText } from '../judgement.ts';
 import { matchesAny, recipientsText } from '../recipients.ts';
-import { defineRuleKind } from './rule-kind.ts';
+import { defineRecipientsRuleKind, type RecipientsRule } from './rule-kind.ts';
 import { judgeTokens } from './token-rule.ts';
 
 /** The claim's data must not go to any of these recipients. */
-export interface MustNotGoToRule {
-  kind: 'must-not-go-to';
-  recipients: Recipient[];
-}
+export type MustNotGoToRule = RecipientsRule<'must-not-go-to'>;
 
-export const mustNotGoTo = defineRuleKind({
+export const mustNotGoTo = defineRecipientsRuleKind({
   kind: 'must-not-go-to',
-  input: z.array(recipientInput).min(1, { error: 'must name at least one recipient' }),
   needsData: true,
-  needsAllTraffic: true,
-  toRule: (recipients): MustNotGoToRule => ({
-    kind: 'must-not-go-to',
-    recipients: recipients.map(toRecipient),
-  }),
   explain: () => 'Fails when the claim’s data is found in a request to any of the listed recipients.',
   text: (rule, claim) =>
     `${dataText(claim.data)}${whenText(claim)} never go to ${recipientsText(rule.recipients)}`,

@@ -1,14 +1,11 @@
-import { z } from 'zod';
 import { explainDeviceFinding } from '../../device/device-finding.ts';
 import type { Finding } from '../../model/finding.ts';
 import { dataText, whenText } from '../claim-terms.ts';
 import { capital, gapSentence, selects, tokenEvidence } from '../judgement.ts';
-import { defineRuleKind } from './rule-kind.ts';
+import { defineFlagRuleKind } from './rule-kind.ts';
 
 /** The claim's data is in no file the browser wrote once the scenario closed (the device side). */
-export interface NotOnDeviceRule {
-  kind: 'not-on-device';
-}
+export type NotOnDeviceRule = { kind: 'not-on-device' };
 
 /**
  * The device side: the claim's data must be in no file the browser wrote. Only scenarios that
@@ -16,13 +13,11 @@ export interface NotOnDeviceRule {
  * finding; a scenario whose files were not scanned, or a file that could not be read, leaves the
  * claim inconclusive; so does a run in which no scenario planted the data.
  */
-export const notOnDevice = defineRuleKind({
+export const notOnDevice = defineFlagRuleKind({
   kind: 'not-on-device',
-  input: z.literal(true, { error: 'must be true when present' }),
   needsData: true,
   // It reads files, not traffic: a missing seal is a note, not a blind spot.
   needsAllTraffic: false,
-  toRule: (): NotOnDeviceRule => ({ kind: 'not-on-device' }),
   explain: () =>
     'Fails when the claim’s data is found in a file the browser wrote (profile, caches, its home folder) once the scenario closed; a file that could not be read makes it inconclusive.',
   text: (_rule, claim) =>

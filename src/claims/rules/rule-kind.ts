@@ -1,5 +1,5 @@
-import type { z } from 'zod';
-import type { ClaimBase } from '../claim-terms.ts';
+import { z } from 'zod';
+import { type ClaimBase, type Recipient, recipientInput, toRecipient } from '../claim-terms.ts';
 import type { Judgement, JudgeScope } from '../judgement.ts';
 
 /**
@@ -40,4 +40,54 @@ export function defineRuleKind<R extends { kind: string }, I extends z.ZodType>(
   definition: RuleKindDefinition<R, I>,
 ): RuleKindDefinition<R, I> {
   return definition;
+}
+
+/** The tagged form of a rule written as a list of recipients. */
+export interface RecipientsRule<K extends string> {
+  kind: K;
+  recipients: Recipient[];
+}
+
+/** What a kind written as a list of recipients still says itself (the rest is the same for all). */
+type RecipientsRuleKind<K extends string> = Omit<
+  RuleKindDefinition<RecipientsRule<K>, z.ZodArray<typeof recipientInput>>,
+  'input' | 'toRule' | 'needsAllTraffic'
+> & {
+  /** Whether an empty list is a rule of its own (`may-go-to: []`: to no one); else at least one. */
+  mayBeEmpty?: boolean;
+};
+
+/**
+ * Declares a rule kind written as a list of recipients (`must-not-go-to: [advertising]`): each a
+ * class or a domain, its tagged form `{ kind, recipients }`. Traffic that went around the proxy
+ * could break any of them (it may have gone to anyone).
+ */
+export function defineRecipientsRuleKind<K extends string>({
+  mayBeEmpty,
+  ...definition
+}: RecipientsRuleKind<K>) {
+  const list = z.array(recipientInput);
+  return defineRuleKind({
+    ...definition,
+    input: mayBeEmpty ? list : list.min(1, { error: 'must name at least one recipient' }),
+    needsAllTraffic: true,
+    toRule: (recipients: string[]): RecipientsRule<K> => ({
+      kind: definition.kind,
+      recipients: recipients.map(toRecipient),
+    }),
+  });
+}
+
+/**
+ * Declares a rule kind written as `true` and nothing more (`encrypted-in-transit: true`): its tagged
+ * form is its kind alone.
+ */
+export function defineFlagRuleKind<K extends string>(
+  definition: Omit<RuleKindDefinition<{ kind: K }, z.ZodLiteral<true>>, 'input' | 'toRule'>,
+) {
+  return defineRuleKind({
+    ...definition,
+    input: z.literal(true, { error: 'must be true when present' }),
+    toRule: (): { kind: K } => ({ kind: definition.kind }),
+  });
 }
