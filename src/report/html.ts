@@ -9,12 +9,13 @@ import {
   buildMatrix,
   claimBasis,
   countsLine,
+  legendItems,
   legendStatuses,
   type Matrix,
   STATUS_SYMBOL,
   STATUS_WORD,
-  UNSEALED_LEGEND,
   UNSEALED_MARK,
+  unsealedLegend,
 } from './matrix.ts';
 import { inert } from './text.ts';
 
@@ -185,13 +186,13 @@ function matrixHtml(run: RunRecord, m: Matrix, earlier: RunRecord[], popovers: s
     const basisHtml = basis ? `<span class="basis">${esc(basis)}</span>` : '';
     return `<tr><th scope="row"><code>${esc(claim.id)}</code><span class="says">${esc(claim.says)}</span>${basisHtml}</th>${cells.join('')}</tr>`;
   });
-  const legend = legendStatuses(m)
-    .map((s) => `<span><span class="status-${s}">${STATUS_SYMBOL[s]}</span> ${STATUS_WORD[s]}</span>`)
+  const legend = legendItems(m, (s, glyph) => `<span class="status-${s}">${glyph}</span>`)
+    .map((item) => `<span>${item}</span>`)
     .join('');
   return sectionHtml('matrix', 'Matrix', [
     tableHtml(['Claim'], rows, { extraHead: head, className: 'matrix' }),
     `<p class="legend">${legend} · select a cell for its verdict and evidence</p>`,
-    ...(run.cells.some((c) => c.unsealed) ? [`<p class="legend">${esc(UNSEALED_LEGEND)}</p>`] : []),
+    ...unsealedLegend(run).map((line) => `<p class="legend">${esc(line)}</p>`),
     `<p class="legend">${run.cells.length} cells in ${m.claims.length} claims × ${m.targets.length} targets</p>`,
   ]);
 }

@@ -8,12 +8,12 @@ import {
   cellSymbol,
   claimBasis,
   countsLine,
-  legendStatuses,
+  legendItems,
   type Matrix,
   STATUS_SYMBOL,
   STATUS_WORD,
   targetLabel,
-  UNSEALED_LEGEND,
+  unsealedLegend,
 } from './matrix.ts';
 import { clip, inert, retriedLines } from './text.ts';
 import { watchLines } from './watch-window.ts';
@@ -77,7 +77,7 @@ export function renderMarkdown(original: RunRecord, opts: MarkdownOptions = {}):
       out.push(...t.promise!.text.split('\n').map((l) => `> ${md(l)}`), '');
     }
   }
-  if (run.cells.some((c) => c.unsealed)) out.push(md(UNSEALED_LEGEND), '');
+  for (const line of unsealedLegend(run)) out.push(md(line), '');
   // A pass says nothing was seen in the windows watched: how long they were, per column.
   const watched = watchLines(run);
   if (watched.length > 0) {
@@ -211,8 +211,7 @@ function gapSummary(gaps: Gap[]): string {
 }
 
 function legend(m: Matrix): string {
-  const items = legendStatuses(m).map((s) => `${STATUS_SYMBOL[s]} ${STATUS_WORD[s]}`);
-  return `Legend: ${items.join(' · ')}`;
+  return `Legend: ${legendItems(m).join(' · ')}`;
 }
 
 /**

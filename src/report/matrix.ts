@@ -63,6 +63,22 @@ export function cellSymbol(cell: CellRecord | undefined): string {
 /** The legend line of the unsealed mark. */
 export const UNSEALED_LEGEND = `${UNSEALED_MARK} not sealed: traffic around the proxy was not seen (inconclusive, or a verdict accepted with --accept-unsealed)`;
 
+/**
+ * The legend's entries in order (legendStatuses), each a status's symbol and its word; `symbol`
+ * draws the symbol in the renderer's own way (colour, markup), by default as it is.
+ */
+export function legendItems(
+  m: Pick<Matrix, 'counts'>,
+  symbol: (status: CellStatus | 'none', glyph: string) => string = (_status, glyph) => glyph,
+): string[] {
+  return legendStatuses(m).map((s) => `${symbol(s, STATUS_SYMBOL[s])} ${STATUS_WORD[s]}`);
+}
+
+/** The legend line of the unsealed mark when a cell of the run carries it; none otherwise. */
+export function unsealedLegend(run: Pick<RunRecord, 'cells'>): string[] {
+  return run.cells.some((c) => c.unsealed) ? [UNSEALED_LEGEND] : [];
+}
+
 /** Order that ranks the worst outcome first when a summary must pick one. */
 export const STATUS_ORDER: readonly CellStatus[] = [
   'fail',

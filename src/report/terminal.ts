@@ -5,11 +5,10 @@ import {
   buildMatrix,
   cellSymbol,
   countsLine,
-  legendStatuses,
+  legendItems,
   type Matrix,
   STATUS_SYMBOL,
-  STATUS_WORD,
-  UNSEALED_LEGEND,
+  unsealedLegend,
 } from './matrix.ts';
 import { clip, inert, pad, retriedLines, width } from './text.ts';
 import { watchLines } from './watch-window.ts';
@@ -115,7 +114,7 @@ export function renderTerminalMatrix(run: RunRecord, opts: TerminalOptions = {})
   }
   out.push(...ownTraffic(run));
   out.push('', legend(paint, m));
-  if (run.cells.some((c) => c.unsealed)) out.push(UNSEALED_LEGEND);
+  out.push(...unsealedLegend(run));
   return `${out.join('\n')}\n`;
 }
 
@@ -187,6 +186,5 @@ export function evidenceLine(ev: Evidence): string {
 }
 
 function legend(paint: (s: Style, t: string) => string, m: Matrix): string {
-  const items = legendStatuses(m).map((s) => `${paint(STATUS_STYLE[s], STATUS_SYMBOL[s])} ${STATUS_WORD[s]}`);
-  return `Legend: ${items.join('  ')}`;
+  return `Legend: ${legendItems(m, (s, glyph) => paint(STATUS_STYLE[s], glyph)).join('  ')}`;
 }
