@@ -1,5 +1,5 @@
 import type { Budget } from './bounds.ts';
-import type { Decoder, DecodeStep } from './decoder.ts';
+import { type DecodeStep, encodedOnly } from './decoder.ts';
 import { layerJson } from './json.ts';
 import type { Layer } from './layer.ts';
 import { layerIsForm, layerIsUrl } from './layer-shape.ts';
@@ -83,10 +83,8 @@ function countSpaces(t: string): number {
  * base64 characters inside it. Only decodes that read as text, a compressed stream or protobuf are
  * kept, so ordinary words that happen to use the alphabet are not peeled into noise.
  */
-export const base64Decoder: Decoder = {
+export const base64Decoder = encodedOnly({
   id: 'base64',
-  ignoresPlainText: true,
-  ignoresHexText: true,
   explain: () => 'Decodes standard or URL-safe base64 (padded or not), whole or as runs inside text.',
   decode(layer: Layer, budget: Budget): DecodeStep[] {
     // Bytes are checked for being binary first (a large compressed body is not searched for runs);
@@ -124,4 +122,4 @@ export const base64Decoder: Decoder = {
     }
     return out;
   },
-};
+});

@@ -1,5 +1,5 @@
 import type { Budget } from './bounds.ts';
-import type { Decoder, DecodeStep } from './decoder.ts';
+import { type Decoder, type DecodeStep, encodedOnly } from './decoder.ts';
 import { inflate } from './inflate.ts';
 import type { Layer } from './layer.ts';
 import { quietly } from './quiet.ts';
@@ -88,10 +88,8 @@ const COMPRESSED_FORMATS: readonly CompressedFormat[] = [
 /** The decoder of one compressed format (a row of COMPRESSED_FORMATS). */
 function compressedDecoder(format: CompressedFormat): Decoder {
   const { id, explain, minBytes, fromText, recognise, decompress, keep } = format;
-  return {
+  return encodedOnly({
     id,
-    ignoresPlainText: true,
-    ignoresHexText: true,
     explain: () => explain,
     decode(layer: Layer, budget: Budget): DecodeStep[] {
       if (layer.textOrigin && !fromText?.(layer.text)) return [];
@@ -103,7 +101,7 @@ function compressedDecoder(format: CompressedFormat): Decoder {
         ? [{ step: id, bytes: out }]
         : [];
     },
-  };
+  });
 }
 
 /** The decoders of the compressed formats, by id (gzip, zlib, zstd, deflate, brotli). */

@@ -46,6 +46,14 @@ export interface Decoder {
   mayPeel?(text: string): boolean;
 }
 
+/**
+ * A decoder of encoded data only: its `decode` returns `[]` for a plain-text layer and for a hex
+ * run (ignoresPlainText, ignoresHexText), so peel never asks it about either.
+ */
+export function encodedOnly(decoder: Omit<Decoder, 'ignoresPlainText' | 'ignoresHexText'>): Decoder {
+  return { ...decoder, ignoresPlainText: true, ignoresHexText: true };
+}
+
 /** A set of decoders by id; unknown ids fail with the list of known ones. */
 export class DecoderRegistry {
   private readonly byId = new Map<string, Decoder>();

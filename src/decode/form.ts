@@ -1,4 +1,4 @@
-import type { Decoder, DecodeStep } from './decoder.ts';
+import { type DecodeStep, encodedOnly } from './decoder.ts';
 import type { Layer } from './layer.ts';
 import { layerIsForm } from './layer-shape.ts';
 import { percentDecode, percentDecodeValue, percentStep } from './percent.ts';
@@ -29,10 +29,8 @@ export function parseFormValues(text: string): Array<[string, string | Buffer]> 
 }
 
 /** Peels application/x-www-form-urlencoded text into one layer per field, named `form:NAME`. */
-export const formDecoder: Decoder = {
+export const formDecoder = encodedOnly({
   id: 'form',
-  ignoresPlainText: true,
-  ignoresHexText: true,
   explain: () =>
     'Splits form-urlencoded text (a=1&b=2) into its fields, percent- and plus-decoded (to bytes when they are not UTF-8).',
   decode(layer: Layer): DecodeStep[] {
@@ -48,4 +46,4 @@ export const formDecoder: Decoder = {
     }
     return out;
   },
-};
+});

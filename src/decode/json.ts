@@ -1,5 +1,5 @@
 import type { Budget } from './bounds.ts';
-import type { Decoder, DecodeStep } from './decoder.ts';
+import { type DecodeStep, encodedOnly } from './decoder.ts';
 import type { Layer } from './layer.ts';
 
 /** JSON nesting deeper than this is not walked (the text itself is still searched). */
@@ -51,10 +51,8 @@ function worth(value: unknown): boolean {
  * Peels JSON into one layer per string value (and per long integer), named `json:$.path`. Strings
  * that hold JSON are peeled again by this same decoder; `\uXXXX` escapes are resolved by parsing.
  */
-export const jsonDecoder: Decoder = {
+export const jsonDecoder = encodedOnly({
   id: 'json',
-  ignoresPlainText: true,
-  ignoresHexText: true,
   explain: () => 'Parses JSON and peels each string value (and long number) with its JSONPath.',
   decode(layer: Layer, budget: Budget): DecodeStep[] {
     const parsed = layerJson(layer);
@@ -101,4 +99,4 @@ export const jsonDecoder: Decoder = {
     }
     return out;
   },
-};
+});

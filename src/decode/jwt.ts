@@ -1,14 +1,12 @@
-import type { Decoder, DecodeStep } from './decoder.ts';
+import { type DecodeStep, encodedOnly } from './decoder.ts';
 import type { Layer } from './layer.ts';
 
 // A JWS compact token: the header and payload are base64url JSON objects, so both start "eyJ".
 const JWT = /eyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
 
 /** Peels JSON Web Tokens found anywhere in text into `jwt:header` and `jwt:payload` layers. */
-export const jwtDecoder: Decoder = {
+export const jwtDecoder = encodedOnly({
   id: 'jwt',
-  ignoresPlainText: true,
-  ignoresHexText: true,
   explain: () => 'Decodes the header and payload of JSON Web Tokens (eyJ….eyJ….signature) found in text.',
   decode(layer: Layer): DecodeStep[] {
     // The second part starts ".eyJ": base64 of JSON alone (also "eyJ…") has no dot.
@@ -22,4 +20,4 @@ export const jwtDecoder: Decoder = {
     }
     return out;
   },
-};
+});

@@ -1,5 +1,5 @@
 import type { Budget } from './bounds.ts';
-import type { Decoder, DecodeStep } from './decoder.ts';
+import { type DecodeStep, encodedOnly } from './decoder.ts';
 import { type Layer, readsAsText } from './layer.ts';
 import { lzFromBase64, lzFromRaw, lzFromUint8Array, lzFromUriSafe, lzFromUtf16 } from './lz-bounded.ts';
 import { isHexLike } from './sniff.ts';
@@ -34,10 +34,8 @@ function wideShare(t: string): number {
  * compressToUTF16, compress (raw UTF-16) and compressToUint8Array. Kept only when the result reads as
  * text, since many strings are valid input to some form.
  */
-export const lzStringDecoder: Decoder = {
+export const lzStringDecoder = encodedOnly({
   id: 'lz-string',
-  ignoresPlainText: true,
-  ignoresHexText: true,
   explain: () =>
     'Decompresses lz-string data in any of its forms (base64, URI-safe, UTF-16, raw, Uint8Array).',
   decode(layer: Layer, budget: Budget): DecodeStep[] {
@@ -68,4 +66,4 @@ export const lzStringDecoder: Decoder = {
     if (out.length > 0) layer.memoLz = true;
     return out;
   },
-};
+});

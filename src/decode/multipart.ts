@@ -1,4 +1,4 @@
-import type { Decoder, DecodeStep } from './decoder.ts';
+import { type DecodeStep, encodedOnly } from './decoder.ts';
 import type { Layer } from './layer.ts';
 
 const CRLF2 = Buffer.from('\r\n\r\n');
@@ -8,10 +8,8 @@ const LF2 = Buffer.from('\n\n');
  * Peels multipart/form-data into one layer per part, named `multipart:NAME`. The boundary is read
  * from the body's first line, so no Content-Type header is needed (captures often lose it).
  */
-export const multipartDecoder: Decoder = {
+export const multipartDecoder = encodedOnly({
   id: 'multipart',
-  ignoresPlainText: true,
-  ignoresHexText: true,
   explain: () => 'Splits a multipart/form-data body into its parts, named by their Content-Disposition name.',
   decode(layer: Layer): DecodeStep[] {
     // A multipart body starts with "--boundary" followed by a newline.
@@ -54,4 +52,4 @@ export const multipartDecoder: Decoder = {
     }
     return out;
   },
-};
+});

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { Decoder, DecodeStep } from './decoder.ts';
+import { type DecodeStep, encodedOnly } from './decoder.ts';
 import { layerJson } from './json.ts';
 import type { Layer } from './layer.ts';
 import { layerIsForm, layerIsUrl } from './layer-shape.ts';
@@ -69,10 +69,8 @@ export function percentStep(step: string, value: string | Buffer): DecodeStep {
 }
 
 /** Peels percent-encoding (`%XX`, also double-encoded, one level per step). */
-export const percentDecoder: Decoder = {
+export const percentDecoder = encodedOnly({
   id: 'percent',
-  ignoresPlainText: true,
-  ignoresHexText: true,
   explain: () =>
     'Percent-decodes text that holds %XX escapes (each level of double encoding is one step), to bytes when they are not UTF-8.',
   decode(layer: Layer): DecodeStep[] {
@@ -97,4 +95,4 @@ export const percentDecoder: Decoder = {
     if (typeof out === 'string') layer.memoPercentText = true;
     return [percentStep('percent', out)];
   },
-};
+});

@@ -1,5 +1,5 @@
 import protobuf from 'protobufjs/minimal.js';
-import type { Decoder, DecodeStep } from './decoder.ts';
+import { type DecodeStep, encodedOnly } from './decoder.ts';
 import type { Layer } from './layer.ts';
 import { quietly } from './quiet.ts';
 
@@ -132,10 +132,8 @@ export function looksLikePeelableProtobuf(bytes: Uint8Array): boolean {
  * Peels a protobuf message without its schema: each length-delimited field becomes a layer named
  * `proto:N` (nested messages are peeled again), each varint of six digits or more a text layer.
  */
-export const protobufDecoder: Decoder = {
+export const protobufDecoder = encodedOnly({
   id: 'protobuf',
-  ignoresPlainText: true,
-  ignoresHexText: true,
   explain: () => 'Reads binary data as a protobuf message without a schema and peels each field by number.',
   decode(layer: Layer): DecodeStep[] {
     // Text rarely starts with a control byte; protobuf tags for fields 1-3 do (0x08, 0x0a, 0x12 ...).
@@ -153,4 +151,4 @@ export const protobufDecoder: Decoder = {
     }
     return out;
   },
-};
+});

@@ -1,4 +1,4 @@
-import type { Decoder, DecodeStep } from './decoder.ts';
+import { type DecodeStep, encodedOnly } from './decoder.ts';
 import { parseFormValues } from './form.ts';
 import type { Layer } from './layer.ts';
 import { layerIsUrl } from './layer-shape.ts';
@@ -33,11 +33,10 @@ function queryValues(query: string, chain: string[], out: DecodeStep[]): void {
   }
 }
 
-export const urlDecoder: Decoder = {
+// Encoded only: a URL with no "%" and no "=" has no escaped path and no query value, so its text
+// is all there is.
+export const urlDecoder = encodedOnly({
   id: 'url',
-  // A URL with no "%" and no "=" has no escaped path and no query value: its text is all there is.
-  ignoresPlainText: true,
-  ignoresHexText: true,
   explain: () =>
     'Parses a URL found in any layer and peels its path, each query parameter and its fragment, percent-decoded.',
   decode(layer: Layer): DecodeStep[] {
@@ -77,4 +76,4 @@ export const urlDecoder: Decoder = {
     }
     return out;
   },
-};
+});
