@@ -1,9 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Driver, LaunchOptions, ModeEvidence, Session } from './driver.ts';
-import { browserExecutable } from './process.ts';
-import { devtoolsPort, launchQtBrowser, qtWebEngineVersion, SEALED_DEVTOOLS_PORT } from './qtwebengine.ts';
-import { requirePaths } from './webkitgtk.ts';
+import { launchQtBrowser, qtWebEngineVersion, SEALED_DEVTOOLS_PORT } from './qtwebengine.ts';
 
 /**
  * Falkon's arguments, each with why. Nothing else: its settings stay its own defaults (ad block with
@@ -57,22 +55,16 @@ export const falkonDriver: Driver = {
   explain: () =>
     "launches Falkon (QtWebEngine; normal or --private-browsing) behind the capture proxy on a virtual display and drives its page over DevTools, trusting the run's CA through its NSS db and the system certificate folder in its own mount namespace",
   async launch(options: LaunchOptions): Promise<Session> {
-    const binary = browserExecutable(options.target, '/usr/bin/falkon');
-    requirePaths(options.target, [
-      ['/usr/bin/Xvfb', 'xvfb'],
-      ['/usr/bin/xdotool', 'xdotool'],
-      ['/usr/bin/certutil', 'libnss3-tools'],
-    ]);
     return launchQtBrowser(options, {
       name: 'Falkon',
       windowClass: 'falkon',
-      binary,
-      argv: falkonArgs(options.mode === 'incognito', options.target.args),
-      chromiumFlags: [
+      defaultBinary: '/usr/bin/falkon',
+      argv: () => falkonArgs(options.mode === 'incognito', options.target.args),
+      chromiumFlags: (port) => [
         // All of Chromium's traffic goes to the capture proxy, which answers it itself.
         `--proxy-server=${options.proxy.url}`,
         // How the driver reaches the page (QtWebEngine serves DevTools only when asked).
-        `--remote-debugging-port=${await devtoolsPort(options)}`,
+        `--remote-debugging-port=${port}`,
       ],
       version: () => `Falkon ${falkonVersion()} (QtWebEngine ${qtWebEngineVersion()})`,
       mode: falkonMode,

@@ -1,12 +1,18 @@
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BrowserProcess, freePort, LaunchedSession, launchBrowser } from './browser-process.ts';
+import {
+  type BrowserProcess,
+  freePort,
+  LaunchedSession,
+  launchBrowser,
+  windowedStart,
+} from './browser-process.ts';
 import { CdpPage } from './cdp-page.ts';
 import { LAUNCH_WITH_TRUST_DIR, trustCaInNssHome, writeTrustDir } from './desktop-trust.ts';
 import type { LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
 import { commandLineWithEnv } from './keyboard-browser.ts';
-import { sleep } from './process.ts';
-import { browserHome, inOwnMountNamespace } from './webkitgtk.ts';
+import { browserExecutable, sleep } from './process.ts';
+import { browserHome, inOwnMountNamespace, requirePaths } from './webkitgtk.ts';
 import { focusWindow, type XDisplay } from './x-display.ts';
 
 /** What the QtWebEngine browsers (Falkon, qutebrowser) share: proxy, CA trust, home, version. */
@@ -96,11 +102,12 @@ export interface QtLaunch {
   name: string;
   /** X window class of its browser window. */
   windowClass: string;
-  /** Binary and its arguments (the DevTools port already among them or in `chromiumFlags`). */
-  binary: string;
-  argv: string[];
-  /** Chromium switches given through QTWEBENGINE_CHROMIUM_FLAGS. */
-  chromiumFlags: string[];
+  /** Debian's binary (a target's executablePath comes first). */
+  defaultBinary: string;
+  /** The binary's arguments, given the DevTools port (among them or in `chromiumFlags`). */
+  argv: (port: number) => string[];
+  /** Chromium switches given through QTWEBENGINE_CHROMIUM_FLAGS, given the DevTools port. */
+  chromiumFlags: (port: number) => string[];
   /** Reads the browser's version. */
   version: () => string;
   /** Which mode the browser says it is in, from its window title, command line and home. */
@@ -227,19 +234,25 @@ class QtSession extends LaunchedSession implements Session {
 /**
  * Launches a QtWebEngine browser on a virtual display of its own behind the capture proxy (trust
  * as prepareQtBrowser), waits for its DevTools endpoint and its window, and connects to its page.
- * On failure everything started is stopped and the error says which step failed.
+ * Throws a one-line fix first when the browser or a tool it needs (Xvfb, xdotool for its window
+ * and keys, certutil for its NSS db) is missing. On failure everything started is stopped and the
+ * error says which step failed.
  */
 export async function launchQtBrowser(options: LaunchOptions, spec: QtLaunch): Promise<Session> {
-  const { homeDir, env, command, args } = await prepareQtBrowser(options, spec.binary, spec.argv);
-  const start = {
-    label: `${spec.name} for ${options.target.id}:${options.mode}`,
-    command,
-    args,
-    env: qtEnv(env, options.proxy.url, spec.chromiumFlags),
-    group: true,
-    display: true,
-    output: 'stderr' as const,
-  };
+  const binary = browserExecutable(options.target, spec.defaultBinary);
+  requirePaths(options.target, [
+    ['/usr/bin/Xvfb', 'xvfb'],
+    ['/usr/bin/xdotool', 'xdotool'],
+    ['/usr/bin/certutil', 'libnss3-tools'],
+  ]);
+  const port = await devtoolsPort(options);
+  const { homeDir, env, command, args } = await prepareQtBrowser(options, binary, spec.argv(port));
+  const start = windowedStart(
+    spec.name,
+    options,
+    { command, args, env: qtEnv(env, options.proxy.url, spec.chromiumFlags(port)) },
+    'stderr',
+  );
   return launchBrowser(start, async (running, undo) => {
     const ws = await running.endpoint({
       pattern: /DevTools listening on (ws:\/\/\S+)/,

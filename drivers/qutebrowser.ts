@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Driver, LaunchOptions, ModeEvidence, Session } from './driver.ts';
-import { browserExecutable } from './process.ts';
-import { devtoolsPort, launchQtBrowser, qtWebEngineVersion, SEALED_DEVTOOLS_PORT } from './qtwebengine.ts';
-import { requirePaths } from './webkitgtk.ts';
+import { launchQtBrowser, qtWebEngineVersion, SEALED_DEVTOOLS_PORT } from './qtwebengine.ts';
 
 /** qutebrowser marks the title of a private window so (its `{private}` title field). */
 const PRIVATE_MARK = '[Private Mode]';
@@ -73,25 +71,19 @@ export const qutebrowserDriver: Driver = {
   explain: () =>
     "launches qutebrowser (QtWebEngine; normal or content.private_browsing) behind the capture proxy on a virtual display and drives its page over DevTools, trusting the run's CA through its NSS db and the system certificate folder in its own mount namespace",
   async launch(options: LaunchOptions): Promise<Session> {
-    const binary = browserExecutable(options.target, '/usr/bin/qutebrowser');
-    requirePaths(options.target, [
-      ['/usr/bin/Xvfb', 'xvfb'],
-      ['/usr/bin/xdotool', 'xdotool'],
-      ['/usr/bin/certutil', 'libnss3-tools'],
-    ]);
-    const port = await devtoolsPort(options);
     return launchQtBrowser(options, {
       name: 'qutebrowser',
       windowClass: 'qutebrowser',
-      binary,
-      argv: qutebrowserArgs(
-        join(options.workDir, 'qutebrowser'),
-        options.proxy.url,
-        port,
-        options.mode === 'incognito',
-        options.target.args,
-      ),
-      chromiumFlags: [],
+      defaultBinary: '/usr/bin/qutebrowser',
+      argv: (port) =>
+        qutebrowserArgs(
+          join(options.workDir, 'qutebrowser'),
+          options.proxy.url,
+          port,
+          options.mode === 'incognito',
+          options.target.args,
+        ),
+      chromiumFlags: () => [],
       version: () => `qutebrowser ${qutebrowserVersion()} (QtWebEngine ${qtWebEngineVersion()})`,
       mode: qutebrowserMode,
     });
