@@ -46,6 +46,28 @@ export interface BrowserStart {
   output: 'stderr' | { logPath: string; append: boolean };
 }
 
+/**
+ * The start of a browser in a window on a virtual display of its own, in a process group of its
+ * own; its label is its name with the target and mode (`Falkon for falkon:normal`).
+ */
+export function windowedStart(
+  name: string,
+  launch: { target: { id: string }; mode: string },
+  spawned: { command: string; args: string[]; env: NodeJS.ProcessEnv },
+  output: BrowserStart['output'],
+): BrowserStart {
+  const { command, args, env } = spawned;
+  return {
+    label: `${name} for ${launch.target.id}:${launch.mode}`,
+    command,
+    args,
+    env,
+    group: true,
+    display: true,
+    output,
+  };
+}
+
 /** How a browser is closed: its user's way first, then signals. */
 export interface ClosePlan {
   /** Quits the browser the way its user would (it may send what it holds back); errors are ignored. */

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { type BrowserProcess, LaunchedSession, launchBrowser } from './browser-process.ts';
+import { type BrowserProcess, LaunchedSession, launchBrowser, windowedStart } from './browser-process.ts';
 import type { LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
 import { commandLineOf, sleep } from './process.ts';
 import { copiedText, focusWindow, type XDisplay } from './x-display.ts';
@@ -279,15 +279,7 @@ class KeyboardBrowserSession extends LaunchedSession implements Session {
  * names what was missing.
  */
 export async function launchKeyboardBrowser(options: LaunchOptions, spec: KeyboardLaunch): Promise<Session> {
-  const start = {
-    label: `${spec.ui.name} for ${options.target.id}:${options.mode}`,
-    command: spec.command,
-    args: spec.args,
-    env: spec.env,
-    group: true,
-    display: true,
-    output: { logPath: spec.logPath, append: true },
-  };
+  const start = windowedStart(spec.ui.name, options, spec, { logPath: spec.logPath, append: true });
   return launchBrowser(start, async (running) => {
     const window = await running.window(spec.ui.windowClass, spec.ui.name);
     running.ready();

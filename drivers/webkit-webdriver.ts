@@ -1,18 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
-import { type BrowserProcess, freePort, launchBrowser } from './browser-process.ts';
+import { type BrowserProcess, freePort, launchBrowser, windowedStart } from './browser-process.ts';
 import type { Driver, LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
 import { commandLineOf, sleep } from './process.ts';
-import {
-  browserHome,
-  DEFAULT_MINIBROWSER,
-  inOwnMountNamespace,
-  requirePaths,
-  SYSTEM_CA_BUNDLE,
-  websiteDataPaths,
-  writeCaBundle,
-} from './webkitgtk.ts';
+import { prepareMiniBrowser, SYSTEM_CA_BUNDLE, websiteDataPaths } from './webkitgtk.ts';
 
 /** WebKitWebDriver port inside a sealed namespace. */
 const SEALED_DRIVER_PORT = 4444;
@@ -199,27 +191,23 @@ export const webkitWebDriverDriver: Driver = {
         `${target.id}: WebKitGTK's normal mode cannot be driven: MiniBrowser under WebDriver (--automation) always uses an ephemeral session; run it with modes: [incognito], or use the webkit driver (keyboard-driven MiniBrowser), which has both modes`,
       );
     }
-    const binary = target.executablePath ?? DEFAULT_MINIBROWSER;
-    requirePaths(target, [
-      [binary, 'webkit2gtk-driver'],
-      ['/usr/bin/WebKitWebDriver', 'webkit2gtk-driver'],
-      ['/usr/bin/Xvfb', 'xvfb'],
-      [SYSTEM_CA_BUNDLE, 'ca-certificates'],
-    ]);
-    const bundle = writeCaBundle(workDir, proxy);
-    const { homeDir, env } = browserHome(workDir);
     const port = seal ? SEALED_DRIVER_PORT : await freePort();
-    const { command, args } = inOwnMountNamespace(seal, WEBKIT_LAUNCH_SCRIPT, [bundle, String(port)]);
+    const { binary, homeDir, env, command, args } = prepareMiniBrowser(
+      options,
+      [
+        ['/usr/bin/WebKitWebDriver', 'webkit2gtk-driver'],
+        ['/usr/bin/Xvfb', 'xvfb'],
+      ],
+      WEBKIT_LAUNCH_SCRIPT,
+      () => [String(port)],
+    );
     const logPath = join(workDir, 'webkit.log');
-    const start = {
-      label: `WebKitWebDriver for ${target.id}:${mode}`,
-      command,
-      args,
-      env,
-      group: true,
-      display: true,
-      output: { logPath, append: false },
-    };
+    const start = windowedStart(
+      'WebKitWebDriver',
+      options,
+      { command, args, env },
+      { logPath, append: false },
+    );
     const hostPort = seal ? seal.hostPort(SEALED_DRIVER_PORT) : port;
     return launchBrowser(start, async (running) => {
       await waitForDriver(hostPort, running, logPath, 30_000);

@@ -1,18 +1,10 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type BrowserProcess, LaunchedSession, launchBrowser } from './browser-process.ts';
+import { type BrowserProcess, LaunchedSession, launchBrowser, windowedStart } from './browser-process.ts';
 import type { Driver, LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
 import { sleep } from './process.ts';
-import {
-  browserHome,
-  DEFAULT_MINIBROWSER,
-  inOwnMountNamespace,
-  requirePaths,
-  SYSTEM_CA_BUNDLE,
-  websiteDataPaths,
-  writeCaBundle,
-} from './webkitgtk.ts';
+import { prepareMiniBrowser, SYSTEM_CA_BUNDLE, websiteDataPaths } from './webkitgtk.ts';
 import { copiedText, focusWindow, type XDisplay } from './x-display.ts';
 
 const run = promisify(execFile);
@@ -248,31 +240,23 @@ export const webkitDriver: Driver = {
   explain: () =>
     "launches WebKitGTK's MiniBrowser (normal or --private) behind the capture proxy on a virtual display and types into it with xdotool, trusting the run's CA through the system bundle in the browser's own mount namespace",
   async launch(options: LaunchOptions): Promise<Session> {
-    const { target, mode, proxy, workDir, seal } = options;
-    const binary = target.executablePath ?? DEFAULT_MINIBROWSER;
-    requirePaths(target, [
-      [binary, 'webkit2gtk-driver'],
-      ['/usr/bin/Xvfb', 'xvfb'],
-      ['/usr/bin/xdotool', 'xdotool'],
-      ['/usr/bin/xclip', 'xclip'],
-      [SYSTEM_CA_BUNDLE, 'ca-certificates'],
-    ]);
-    const bundle = writeCaBundle(workDir, proxy);
-    const { homeDir, env } = browserHome(workDir);
-    const { command, args } = inOwnMountNamespace(seal, MINIBROWSER_LAUNCH_SCRIPT, [
-      bundle,
-      binary,
-      ...miniBrowserKeyboardArgs(proxy.url, mode === 'incognito', target.args),
-    ]);
-    const start = {
-      label: `MiniBrowser for ${target.id}:${mode}`,
-      command,
-      args,
-      env,
-      group: true,
-      display: true,
-      output: { logPath: join(workDir, 'minibrowser.log'), append: true },
-    };
+    const { target, mode, proxy, workDir } = options;
+    const { binary, homeDir, env, command, args } = prepareMiniBrowser(
+      options,
+      [
+        ['/usr/bin/Xvfb', 'xvfb'],
+        ['/usr/bin/xdotool', 'xdotool'],
+        ['/usr/bin/xclip', 'xclip'],
+      ],
+      MINIBROWSER_LAUNCH_SCRIPT,
+      (binary) => [binary, ...miniBrowserKeyboardArgs(proxy.url, mode === 'incognito', target.args)],
+    );
+    const start = windowedStart(
+      'MiniBrowser',
+      options,
+      { command, args, env },
+      { logPath: join(workDir, 'minibrowser.log'), append: true },
+    );
     return launchBrowser(start, async (running) => {
       const window = await running.window('MiniBrowser', 'MiniBrowser');
       running.ready();

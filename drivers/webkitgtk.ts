@@ -72,6 +72,27 @@ export function browserHome(workDir: string): { homeDir: string; env: NodeJS.Pro
   };
 }
 
+/**
+ * Everything a MiniBrowser launch does before its spawn: checks MiniBrowser (the target's, else
+ * Debian's), `tools` and the system bundle (a one-line fix for the first missing), writes the run's
+ * CA into a bundle of the launch's own, makes the browser's home, and returns the command that runs
+ * `script` in the browser's own mount namespace with the bundle as `$1` and `scriptArgs` after it.
+ */
+export function prepareMiniBrowser(
+  options: LaunchOptions,
+  tools: readonly (readonly [string, string])[],
+  script: string,
+  scriptArgs: (binary: string) => string[],
+): { binary: string; homeDir: string; env: NodeJS.ProcessEnv; command: string; args: string[] } {
+  const { target, proxy, workDir, seal } = options;
+  const binary = target.executablePath ?? DEFAULT_MINIBROWSER;
+  requirePaths(target, [[binary, 'webkit2gtk-driver'], ...tools, [SYSTEM_CA_BUNDLE, 'ca-certificates']]);
+  const bundle = writeCaBundle(workDir, proxy);
+  const { homeDir, env } = browserHome(workDir);
+  const { command, args } = inOwnMountNamespace(seal, script, [bundle, ...scriptArgs(binary)]);
+  return { binary, homeDir, env, command, args };
+}
+
 /** Files under `dir`, recursively, relative to it. */
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
