@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as mockttp from 'mockttp';
-import { beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Driver, ModeEvidence, ProxyEndpoint, Session, TargetConfig } from '../../drivers/driver.ts';
 import { type Capture, startCapture } from '../../src/capture/proxy.ts';
 import { createWebSink, SEARCH_ENGINE_URL } from '../../src/harness/web/web-sink.ts';
@@ -90,6 +90,52 @@ export function behindCapture(driver: Driver, target: TargetConfig) {
 }
 
 /**
+ * The frame the driver tests of the both-mode desktop browsers share: `target` launched behind a
+ * capture once in each mode (within `launchTimeout`; every launch closed after the file's tests),
+ * and each mode's suite (`title`, `%s` the mode) running the driver's `tests` on that launch.
+ * Returns the launcher, for the file's other suites.
+ */
+export function describeEachMode(
+  driver: Driver,
+  target: TargetConfig,
+  title: string,
+  tests: (launched: Launched, mode: Mode) => void,
+  launchTimeout?: number,
+): ReturnType<typeof behindCapture> {
+  const browsers = behindCapture(driver, target);
+  afterAll(() => browsers.closeAll());
+  describe.each(['normal', 'incognito'] as const)(title, (mode) => {
+    tests(browsers.launchBeforeAll(mode, launchTimeout), mode);
+  });
+  return browsers;
+}
+
+/** How itSearchesAndFollows runs. */
+export interface SearchStep {
+  /** The term typed, before the mode (`phcanaryfk` → `phcanaryfknormal`). */
+  canary: string;
+  timeout: number;
+  /** Tries again, each time for real: real keys on a busy machine are sometimes lost. */
+  retry?: number;
+  /** What the driver's test checks besides, after the search. */
+  afterwards?: (launched: Launched) => void;
+}
+
+/**
+ * The test every both-mode driver test has: a search typed into the page and its first result
+ * followed, over intercepted HTTPS (expectSearchAndFollow).
+ */
+export function itSearchesAndFollows(launched: Launched, mode: Mode, search: SearchStep): void {
+  it('should search by typing into the page and follow the first result, over intercepted HTTPS', {
+    ...(search.retry === undefined ? {} : { retry: search.retry }),
+    timeout: search.timeout,
+  }, async () => {
+    await expectSearchAndFollow(launched, `${search.canary}${mode}`);
+    search.afterwards?.(launched);
+  });
+}
+
+/**
  * A proxy endpoint that signs with a CA the browser was not told to trust: what a pinned host looks
  * like. The CA's files live in a folder of their own, deleted by `remove()`.
  */
@@ -116,6 +162,26 @@ export async function tlsOpaqueSeen(capture: Capture, ms: number): Promise<boole
   const deadline = Date.now() + ms;
   while (!seen() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   return seen();
+}
+
+/**
+ * Launches (`launch`, given the proxy) behind a proxy that signs with a CA the browser was not told
+ * to trust, what a pinned host looks like, and visits the search engine: the browser refused the
+ * handshake (a tls-opaque gap within 5 s) and sent no request over it. `visitFails`: the driver's
+ * visit then fails (a navigation error) rather than ending on the browser's own error page.
+ */
+export async function expectUntrustedCaRefused(
+  launch: (proxy: (p: ProxyEndpoint) => ProxyEndpoint) => Promise<Launched>,
+  visitFails: boolean,
+): Promise<void> {
+  const ca = await untrustedCa();
+  const { session, capture } = await launch(ca.proxy);
+  const visit = session.visit(SEARCH_ENGINE_URL);
+  if (visitFails) await expect(visit).rejects.toThrow();
+  else await visit.catch(() => {});
+  expect(capture.flows().some((f) => f.request.url === SEARCH_ENGINE_URL)).toBe(false);
+  expect(await tlsOpaqueSeen(capture, 5000)).toBe(true);
+  ca.remove();
 }
 
 /**
@@ -171,6 +237,24 @@ export async function expectMode({ session }: Pick<Launched, 'session'>, mode: M
   const evidence = await session.mode();
   expect(evidence.incognito).toBe(mode === 'incognito');
   return evidence;
+}
+
+/**
+ * What the browser itself says of its mode, which must be `mode`, in the words it uses for that mode
+ * (`says`); in incognito it has stored no website data (`stored` reads the paths it keeps).
+ * Returns the paths stored, for the test to read.
+ */
+export async function expectOwnMode(
+  launched: Launched,
+  mode: Mode,
+  stored: () => string[],
+  says: Partial<Record<Mode, string[]>>,
+): Promise<string[]> {
+  const evidence = await expectMode(launched, mode);
+  const paths = stored();
+  for (const words of says[mode] ?? []) expect(evidence.how).toContain(words);
+  if (mode === 'incognito') expect(paths).toEqual([]);
+  return paths;
 }
 
 /**

@@ -1,14 +1,14 @@
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TargetConfig } from '../../drivers/driver.ts';
 import { epiphanyDriver, epiphanyWebsiteData } from '../../drivers/epiphany.ts';
 import { SEARCH_ENGINE_URL } from '../../src/harness/web/web-sink.ts';
 import { defaultTarget } from '../targets.ts';
 import {
-  behindCapture,
-  expectMode,
+  describeEachMode,
+  expectOwnMode,
   expectOwnRequestsRead,
-  expectSearchAndFollow,
+  itSearchesAndFollows,
   tlsOpaqueSeen,
   untrustedCa,
 } from './behind-capture.ts';
@@ -16,61 +16,51 @@ import { describeSealedVisit } from './sealed-session.ts';
 
 const target: TargetConfig = defaultTarget('gnome-web');
 
-const browsers = behindCapture(epiphanyDriver, target);
-afterAll(() => browsers.closeAll());
+const browsers = describeEachMode(
+  epiphanyDriver,
+  target,
+  'epiphany driver (keyboard), %s mode',
+  (ep, mode) => {
+    // Real keys on a busy machine are sometimes lost; the step is tried again, each time for real.
+    itSearchesAndFollows(ep, mode, { canary: 'phcanaryep', retry: 2, timeout: 120_000 });
 
-describe.each(['normal', 'incognito'] as const)('epiphany driver (keyboard), %s mode', (mode) => {
-  const ep = browsers.launchBeforeAll(mode);
+    it('should send its own filter-list download through the proxy, read over the trusted CA', async () => {
+      // GNOME Web fetches its content filter by itself at start.
+      await expectOwnRequestsRead(ep, 'easylist');
+    }, 40_000);
 
-  // Real keys on a busy machine are sometimes lost; the step is tried again, each time for real.
-  it('should search by typing into the page and follow the first result, over intercepted HTTPS', {
-    retry: 2,
-    timeout: 120_000,
-  }, async () => {
-    await expectSearchAndFollow(ep, `phcanaryep${mode}`);
-  });
-
-  it('should send its own filter-list download through the proxy, read over the trusted CA', async () => {
-    // GNOME Web fetches its content filter by itself at start.
-    await expectOwnRequestsRead(ep, 'easylist');
-  }, 40_000);
-
-  it("should be in GNOME Web's own mode, as its profiles show", async () => {
-    const evidence = await expectMode(ep, mode);
-    const stored = epiphanyWebsiteData(join(ep.workDir, 'profile'));
-    if (mode === 'incognito') {
-      expect(evidence.how).toContain('made its own throw-away profile');
-      expect(evidence.how).toContain('where it stored no website data');
-      expect(stored).toEqual([]);
-    } else {
+    it("should be in GNOME Web's own mode, as its profiles show", async () => {
+      const stored = await expectOwnMode(ep, mode, () => epiphanyWebsiteData(join(ep.workDir, 'profile')), {
+        incognito: ['made its own throw-away profile', 'where it stored no website data'],
+      });
       // A normal session keeps what the pages it loaded left (cookies, HSTS, storage).
-      expect(stored.length).toBeGreaterThan(0);
-    }
-  });
+      if (mode === 'normal') expect(stored.length).toBeGreaterThan(0);
+    });
 
-  it('should run GNOME Web with its own defaults: the proxy, no TLS-error or silencing switch', async () => {
-    const line = await ep.session.commandLine();
-    // epiphany-browser is Debian's link to epiphany, which names itself so.
-    expect(line[0]).toMatch(/(^|\/)epiphany$/);
-    const args = line.slice(1).filter((a) => !a.includes('='));
-    expect(args).toEqual(
-      mode === 'incognito' ? ['--incognito-mode'] : ['--profile', join(ep.workDir, 'profile')],
-    );
-    const env = line.filter((a) => a.includes('=')).map((a) => a.replace(/:\d+$/, ':PORT'));
-    expect(env.sort()).toEqual(
-      [
-        'http_proxy=http://127.0.0.1:PORT',
-        'https_proxy=http://127.0.0.1:PORT',
-        'WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS=1',
-        `TMPDIR=${join(ep.workDir, 'tmp')}`,
-      ].sort(),
-    );
-  });
+    it('should run GNOME Web with its own defaults: the proxy, no TLS-error or silencing switch', async () => {
+      const line = await ep.session.commandLine();
+      // epiphany-browser is Debian's link to epiphany, which names itself so.
+      expect(line[0]).toMatch(/(^|\/)epiphany$/);
+      const args = line.slice(1).filter((a) => !a.includes('='));
+      expect(args).toEqual(
+        mode === 'incognito' ? ['--incognito-mode'] : ['--profile', join(ep.workDir, 'profile')],
+      );
+      const env = line.filter((a) => a.includes('=')).map((a) => a.replace(/:\d+$/, ':PORT'));
+      expect(env.sort()).toEqual(
+        [
+          'http_proxy=http://127.0.0.1:PORT',
+          'https_proxy=http://127.0.0.1:PORT',
+          'WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS=1',
+          `TMPDIR=${join(ep.workDir, 'tmp')}`,
+        ].sort(),
+      );
+    });
 
-  it('should name the GNOME Web version', async () => {
-    expect(await ep.session.version()).toMatch(/^GNOME Web \d+\.\d+$/);
-  });
-});
+    it('should name the GNOME Web version', async () => {
+      expect(await ep.session.version()).toMatch(/^GNOME Web \d+\.\d+$/);
+    });
+  },
+);
 
 describe('epiphany driver (keyboard), certificates', () => {
   it('should refuse the handshake and say so, not load the page, when the proxy signs with a CA the browser does not trust', {

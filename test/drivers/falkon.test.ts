@@ -1,31 +1,22 @@
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TargetConfig } from '../../drivers/driver.ts';
 import { falkonDriver, falkonWebsiteData } from '../../drivers/falkon.ts';
 import { SEARCH_ENGINE_URL } from '../../src/harness/web/web-sink.ts';
 import { defaultTarget } from '../targets.ts';
 import {
-  behindCapture,
-  expectMode,
+  describeEachMode,
+  expectOwnMode,
   expectOwnRequestsRead,
-  expectSearchAndFollow,
+  itSearchesAndFollows,
   untrustedCa,
 } from './behind-capture.ts';
 import { describeSealedVisit } from './sealed-session.ts';
 
 const target: TargetConfig = defaultTarget('falkon');
 
-const browsers = behindCapture(falkonDriver, target);
-afterAll(() => browsers.closeAll());
-
-describe.each(['normal', 'incognito'] as const)('falkon driver, %s mode', (mode) => {
-  const fk = browsers.launchBeforeAll(mode);
-
-  it('should search by typing into the page and follow the first result, over intercepted HTTPS', {
-    timeout: 120_000,
-  }, async () => {
-    await expectSearchAndFollow(fk, `phcanaryfk${mode}`);
-  });
+const browsers = describeEachMode(falkonDriver, target, 'falkon driver, %s mode', (fk, mode) => {
+  itSearchesAndFollows(fk, mode, { canary: 'phcanaryfk', timeout: 120_000 });
 
   it('should send its own filter-list downloads through the proxy, read over the trusted CA', async () => {
     // Falkon's ad block fetches its lists by itself at start, through Qt's network stack (not Chromium's).
@@ -33,14 +24,10 @@ describe.each(['normal', 'incognito'] as const)('falkon driver, %s mode', (mode)
   }, 40_000);
 
   it("should be in Falkon's own mode, as its window title and its profile show", async () => {
-    const evidence = await expectMode(fk, mode);
-    const stored = falkonWebsiteData(join(fk.workDir, 'home'));
-    if (mode === 'incognito') {
-      expect(evidence.how).toContain('(Private Browsing)"');
-      expect(stored).toEqual([]);
-    } else {
-      expect(evidence.how).toContain('no "(Private Browsing)" mark');
-    }
+    await expectOwnMode(fk, mode, () => falkonWebsiteData(join(fk.workDir, 'home')), {
+      incognito: ['(Private Browsing)"'],
+      normal: ['no "(Private Browsing)" mark'],
+    });
   });
 
   it('should run Falkon with its own defaults: the proxy and no TLS-error or silencing switch', async () => {

@@ -1,40 +1,31 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TargetConfig } from '../../drivers/driver.ts';
 import { qutebrowserDriver } from '../../drivers/qutebrowser.ts';
 import { startCapture } from '../../src/capture/proxy.ts';
 import { createWebSink } from '../../src/harness/web/web-sink.ts';
 import { defaultTarget } from '../targets.ts';
 import {
-  behindCapture,
+  describeEachMode,
   expectMode,
   expectOwnRequestsRead,
-  expectSearchAndFollow,
+  itSearchesAndFollows,
   untrustedCa,
 } from './behind-capture.ts';
 import { describeSealedVisit } from './sealed-session.ts';
 
 const target: TargetConfig = defaultTarget('qutebrowser');
 
-const browsers = behindCapture(qutebrowserDriver, target);
-afterAll(() => browsers.closeAll());
-
-describe.each(['normal', 'incognito'] as const)('qutebrowser driver, %s mode', (mode) => {
-  const qb = browsers.launchBeforeAll(mode);
-
+describeEachMode(qutebrowserDriver, target, 'qutebrowser driver, %s mode', (qb, mode) => {
   it('should load its own start page by itself through the proxy, read over the trusted CA', async () => {
     // qutebrowser opens its default start page (DuckDuckGo's) at launch; checked before any step
     // navigates, since a step's navigation can supersede a start page not yet requested.
     await expectOwnRequestsRead(qb, 'https://start.duckduckgo.com/');
   });
 
-  it('should search by typing into the page and follow the first result, over intercepted HTTPS', {
-    timeout: 120_000,
-  }, async () => {
-    await expectSearchAndFollow(qb, `phcanaryqb${mode}`);
-  });
+  itSearchesAndFollows(qb, mode, { canary: 'phcanaryqb', timeout: 120_000 });
 
   it("should be in qutebrowser's own mode, as its window title shows", async () => {
     const evidence = await expectMode(qb, mode);

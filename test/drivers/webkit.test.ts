@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ProxyEndpoint, TargetConfig } from '../../drivers/driver.ts';
 import { webkitDriver } from '../../drivers/webkit.ts';
 import { websiteDataPaths } from '../../drivers/webkitgtk.ts';
@@ -7,9 +7,9 @@ import { SEARCH_ENGINE_URL } from '../../src/harness/web/web-sink.ts';
 import type { Mode } from '../../src/model/flow.ts';
 import { defaultTarget } from '../targets.ts';
 import {
-  behindCapture,
-  expectMode,
-  expectSearchAndFollow,
+  describeEachMode,
+  expectOwnMode,
+  itSearchesAndFollows,
   type Launched,
   tlsOpaqueSeen,
   untrustedCa,
@@ -18,51 +18,49 @@ import { describeSealedVisit } from './sealed-session.ts';
 
 const target: TargetConfig = defaultTarget('webkitgtk');
 
-const browsers = behindCapture(webkitDriver, target);
 // MiniBrowser is driven by real keys on its own X display; with every other browser test of the
 // suite beside it, a key event is sometimes lost (the location entry is then unread and the step
 // throws). The steps that type are tried up to three times, each time for real.
-afterAll(() => browsers.closeAll());
+const search = {
+  canary: 'phcanarywk',
+  retry: 2,
+  timeout: 60_000,
+  afterwards: (wk: Launched) => expect(wk.capture.gaps().filter((g) => g.kind === 'tls-opaque')).toEqual([]),
+};
+const browsers = describeEachMode(
+  webkitDriver,
+  target,
+  'webkit driver (keyboard), %s mode',
+  (wk, mode) => {
+    itSearchesAndFollows(wk, mode, search);
+
+    it("should be in MiniBrowser's own mode, as its window and its data folders show", async () => {
+      const stored = await expectOwnMode(wk, mode, () => websiteDataPaths(join(wk.workDir, 'home')), {
+        incognito: ['"[Private]"'],
+        normal: ['no "[Private]" mark'],
+      });
+      // A normal session keeps what the pages it loaded left (cache, HSTS, storage).
+      if (mode === 'normal') expect(stored.some((p) => p.includes('webkitgtk-4.1/MiniBrowser'))).toBe(true);
+    });
+
+    it('should run MiniBrowser with the proxy (and --private) only: no automation, no TLS-error switch', async () => {
+      const line = await wk.session.commandLine();
+      expect(line[0]).toMatch(/MiniBrowser$/);
+      expect(line.slice(1).map((a) => a.replace(/\d+$/, 'PORT'))).toEqual([
+        '--proxy=http://127.0.0.1:PORT',
+        ...(mode === 'incognito' ? ['--private'] : []),
+      ]);
+    });
+
+    it('should name the WebKitGTK version MiniBrowser reports', async () => {
+      expect(await wk.session.version()).toMatch(/^WebKitGTK \d+\.\d+\.\d+$/);
+    });
+  },
+  60_000,
+);
+
 const launch = (mode: Mode, proxy?: (p: ProxyEndpoint) => ProxyEndpoint): Promise<Launched> =>
   browsers.launch(mode, { proxy });
-
-describe.each(['normal', 'incognito'] as const)('webkit driver (keyboard), %s mode', (mode) => {
-  const wk = browsers.launchBeforeAll(mode, 60_000);
-
-  it('should search by typing into the page and follow the first result, over intercepted HTTPS', {
-    retry: 2,
-    timeout: 60_000,
-  }, async () => {
-    await expectSearchAndFollow(wk, `phcanarywk${mode}`);
-    expect(wk.capture.gaps().filter((g) => g.kind === 'tls-opaque')).toEqual([]);
-  });
-
-  it("should be in MiniBrowser's own mode, as its window and its data folders show", async () => {
-    const evidence = await expectMode(wk, mode);
-    const stored = websiteDataPaths(join(wk.workDir, 'home'));
-    if (mode === 'incognito') {
-      expect(evidence.how).toContain('"[Private]"');
-      expect(stored).toEqual([]);
-    } else {
-      expect(evidence.how).toContain('no "[Private]" mark');
-      // A normal session keeps what the pages it loaded left (cache, HSTS, storage).
-      expect(stored.some((p) => p.includes('webkitgtk-4.1/MiniBrowser'))).toBe(true);
-    }
-  });
-
-  it('should run MiniBrowser with the proxy (and --private) only: no automation, no TLS-error switch', async () => {
-    const line = await wk.session.commandLine();
-    expect(line[0]).toMatch(/MiniBrowser$/);
-    expect(line.slice(1).map((a) => a.replace(/\d+$/, 'PORT'))).toEqual([
-      '--proxy=http://127.0.0.1:PORT',
-      ...(mode === 'incognito' ? ['--private'] : []),
-    ]);
-  });
-
-  it('should name the WebKitGTK version MiniBrowser reports', async () => {
-    expect(await wk.session.version()).toMatch(/^WebKitGTK \d+\.\d+\.\d+$/);
-  });
-});
 
 describe('webkit driver (keyboard), limits and certificates', () => {
   it('should refuse an address-bar search with the reason', async () => {
