@@ -37,7 +37,9 @@ afterEach(() => rmSync(displayDir(), { recursive: true, force: true }));
 async function rawXvfb(): Promise<{ proc: ChildProcess; number: number }> {
   for (let tries = 0; tries < 5; tries++) {
     const number = 9100 + Math.floor(Math.random() * 800);
-    const proc = spawn('/usr/bin/Xvfb', [`:${number}`, '-nolisten', 'tcp'], { stdio: 'ignore' });
+    // -noreset as the project's displays: the handshake below is the server's last client leaving,
+    // and a resetting server refuses (ECONNRESET) the test's next handshake meanwhile.
+    const proc = spawn('/usr/bin/Xvfb', [`:${number}`, '-nolisten', 'tcp', '-noreset'], { stdio: 'ignore' });
     started.push(proc);
     for (let waited = 0; waited < 15_000; waited += 100) {
       if (proc.exitCode !== null) break;
