@@ -150,7 +150,9 @@ export function lzFromRaw(input: string, maxChars: number): string | null {
 
 /** As LZString.decompressFromUint8Array (UCS-2 big endian), bounded. */
 export function lzFromUint8Array(bytes: Uint8Array, maxChars: number): string | null {
-  let s = '';
-  for (let i = 0; i + 1 < bytes.length; i += 2) s += String.fromCharCode(bytes[i]! * 256 + bytes[i + 1]!);
-  return lzFromRaw(s, maxChars);
+  // The character codes the library would make a string of, read as lzFromRaw reads them.
+  const codes = new Int32Array(bytes.length >> 1);
+  if (codes.length === 0) return null;
+  for (let i = 0; i < codes.length; i++) codes[i] = bytes[2 * i]! * 256 + bytes[2 * i + 1]!;
+  return lzDecompress(codes, 32768, maxChars);
 }

@@ -8,7 +8,7 @@ import type { Finding } from '../model/finding.ts';
 import type { Flow } from '../model/flow.ts';
 import type { Gap } from '../model/gap.ts';
 import type { Token } from '../model/token.ts';
-import { type FormsResult, type TokenForm, tokenForms } from './forms.ts';
+import { type FormsResult, skippedTokens, tokenForms } from './forms.ts';
 import { type Match, Matcher } from './matcher.ts';
 import { requestParts } from './parts.ts';
 
@@ -82,7 +82,7 @@ interface LayerHit {
 export class Analyzer {
   readonly bounds: AnalyzeBounds;
   readonly skipped: FormsResult['skipped'];
-  private readonly forms: TokenForm[];
+  private readonly tokens: readonly Token[];
   private built: Matcher | undefined;
   private readonly registry: DecoderRegistry;
   /** Strings earlier flows showed lead nowhere (see DeadEnds): shared by every flow analysed. */
@@ -94,18 +94,18 @@ export class Analyzer {
     registry: DecoderRegistry = defaultDecoders(),
   ) {
     this.bounds = { ...DEFAULT_BOUNDS, ...bounds };
-    const { forms, skipped } = tokenForms(tokens);
-    this.skipped = skipped;
-    this.forms = forms;
+    this.skipped = skippedTokens(tokens);
+    this.tokens = [...tokens];
     this.registry = registry;
   }
 
   /**
    * The matcher, built on first use: a pool's own analyzer, kept for fallback and for `skipped`,
-   * often never analyses a flow, and the index over many tokens' forms is not free.
+   * often never analyses a flow, and the forms (hashes of every token) and the index over them
+   * are not free (~0.13 s of CPU at 160 tokens).
    */
   private get matcher(): Matcher {
-    if (this.built === undefined) this.built = new Matcher(this.forms);
+    if (this.built === undefined) this.built = new Matcher(tokenForms(this.tokens).forms);
     return this.built;
   }
 

@@ -152,6 +152,16 @@ export interface FormsResult {
   skipped: Array<{ token: Token; reason: string }>;
 }
 
+/** The tokens tokenForms leaves out, each with the reason: those shorter than MIN_TOKEN_LENGTH. */
+export function skippedTokens(tokens: readonly Token[]): FormsResult['skipped'] {
+  return tokens
+    .filter((token) => token.value.length < MIN_TOKEN_LENGTH)
+    .map((token) => ({
+      token,
+      reason: `shorter than ${MIN_TOKEN_LENGTH} characters, it would match everywhere`,
+    }));
+}
+
 /**
  * Every form to look for, for every token: the token (ignoring case; identifiers also in their
  * usual other spellings), its md5/sha1/sha256 as hex (either case) and base64 (standard and
@@ -161,16 +171,10 @@ export interface FormsResult {
  */
 export function tokenForms(tokens: readonly Token[]): FormsResult {
   const forms: TokenForm[] = [];
-  const skipped: FormsResult['skipped'] = [];
+  const skipped = skippedTokens(tokens);
   for (const token of tokens) {
     const v = token.value;
-    if (v.length < MIN_TOKEN_LENGTH) {
-      skipped.push({
-        token,
-        reason: `shorter than ${MIN_TOKEN_LENGTH} characters, it would match everywhere`,
-      });
-      continue;
-    }
+    if (v.length < MIN_TOKEN_LENGTH) continue;
     if (token.kind === 'device-info') {
       forms.push({ token, text: v, caseInsensitive: true, boundary: 'word' });
       continue;

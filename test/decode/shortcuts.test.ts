@@ -6,7 +6,7 @@ import protobuf from 'protobufjs/minimal.js';
 import { describe, expect, it } from 'vitest';
 import { Budget, DEFAULT_BOUNDS } from '../../src/decode/bounds.ts';
 import { Layer } from '../../src/decode/layer.ts';
-import { lzFromBase64 } from '../../src/decode/lz-bounded.ts';
+import { lzFromBase64, lzFromRaw, lzFromUint8Array } from '../../src/decode/lz-bounded.ts';
 import { isPlainText, textClass } from '../../src/decode/plain.ts';
 import { mayBeWireFormat, readWireFields } from '../../src/decode/protobuf.ts';
 import { defaultDecoders } from '../../src/decode/registry.ts';
@@ -231,6 +231,20 @@ describe('decoding shortcuts', () => {
     for (let i = 0; i < 200; i++) {
       expect(isHexLike(bytes(next, 12 + i).toString('base64'))).toBe(false);
       expect(isHexLike(LZString.compressToBase64(`token ${i}`))).toBe(false);
+    }
+  });
+
+  it('should read bytes as lz-string UCS-2 as the library does, and any bytes as their big-endian string', () => {
+    const next = rng(12);
+    for (let i = 0; i < 300; i++) {
+      const s = `${'ab'.repeat(i)}{"q":"${bytes(next, i % 30).toString('hex')}","é":"東京 ${i}"}`;
+      const lz = LZString.compressToUint8Array(s);
+      expect(lzFromUint8Array(lz, 1e9)).toBe(LZString.decompressFromUint8Array(lz));
+      // Bytes that are not lz-string, odd lengths too: what the string of their 16-bit units reads as.
+      const odd = Uint8Array.from({ length: Math.floor(next() * 400) }, () => Math.floor(next() * 256));
+      let units = '';
+      for (let k = 0; k + 1 < odd.length; k += 2) units += String.fromCharCode(odd[k]! * 256 + odd[k + 1]!);
+      expect(lzFromUint8Array(odd, 1e9)).toBe(units === '' ? null : lzFromRaw(units, 1e9));
     }
   });
 
