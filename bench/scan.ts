@@ -401,8 +401,18 @@ function scan(file: string, tokens: string[]) {
   };
 }
 
+const USAGE = `usage: npx tsx bench/scan.ts [SIZE_MB] [TOKEN_COUNTS]   (default 50 1,16,160)
+Writes SIZE_MB of SDK-shaped NDJSON traffic, prints its mix, then runs the whole
+\`phonehome scan FILE --json\` on it with each number of tokens: wall time, MB/s, CPU time,
+peak RSS, planted vs found, ratio to grep -c. KEEP=1 keeps the generated file (path printed).`;
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
   const mb = Number(process.argv[2] ?? 50);
+  if (!(mb > 0)) throw new Error(`SIZE_MB "${process.argv[2]}" is not a positive number\n${USAGE}`);
   const counts = (process.argv[3] ?? '1,16,160')
     .split(',')
     .map(Number)
@@ -417,7 +427,7 @@ async function main(): Promise<void> {
     execFileSync('grep', ['-c', 'pizza', file]);
     const grepS = (performance.now() - g0) / 1000;
     console.log(
-      `\nphonehome scan FILE --json, whole command (node + tsx start included); ${availableParallelism()} cores, shared machine`,
+      `\nphonehome scan FILE --json, whole command (node start and loading its bundle included); ${availableParallelism()} cores, shared machine`,
     );
     console.log('tokens  wall_s  MB/s    cpu_s   peak_RSS_MB  planted  found  findings  gaps  ×grep  load');
     const base: number[] = [];
