@@ -1,4 +1,6 @@
 import { remote } from 'webdriverio';
+import type { Mode } from '../../src/model/flow.ts';
+import { type BrowserPromise, normalisePromise } from '../../src/promise/promise.ts';
 import type {
   AppDataCopy,
   Driver,
@@ -21,6 +23,7 @@ import {
 } from './device-setup.ts';
 import { AndroidError, androidErrors, oneLine } from './errors.ts';
 import { type DeviceIdentity, firmwareOf, identityTokens, readIdentity } from './identifiers.ts';
+import { textsAt } from './page-text.ts';
 import { getRecipe, type Recipe } from './recipe.ts';
 import { RecipeRunner, type StepTarget } from './recipe-runner.ts';
 
@@ -136,6 +139,7 @@ export class AndroidSession implements Session {
     readonly identity: DeviceIdentity,
     readonly wired: WiredDevice,
     private readonly stateDir: string,
+    private readonly launchMode: Mode = 'normal',
   ) {}
 
   async version(): Promise<string> {
@@ -208,6 +212,32 @@ export class AndroidSession implements Session {
     return {
       incognito,
       how: `${this.recipe.name}'s incognito indicator (${sel.by} "${sel.value}"${sel.verified ? '' : ', unverified'}) is ${incognito ? '' : 'not '}on screen`,
+    };
+  }
+
+  /**
+   * What the app's incognito page says the mode does, read from the page source right after the
+   * recipe opened the incognito tab (the recipe's `promise` XPath). Undefined in normal mode and for
+   * an app whose recipe names no such page.
+   * @throws Error when the page shows none of the texts the recipe names (run.json's `promiseUnread`).
+   */
+  async promise(): Promise<BrowserPromise | undefined> {
+    const where = this.recipe.promise;
+    if (this.launchMode !== 'incognito' || !where) return undefined;
+    const texts = textsAt(await this.browser.getPageSource(), where.xpath);
+    const text = normalisePromise(texts.join('\n'));
+    const selector = `XPath ${where.xpath}${where.verified ? '' : ', unverified'}`;
+    if (text === '') throw new Error(`${this.recipe.name}'s ${where.page} showed no text at ${selector}`);
+    // The device's own language: the app shows its page in it (a phone's locale is not the run's to set).
+    const locale =
+      (await this.adb.shell(this.options.serial, 'getprop persist.sys.locale')).trim() ||
+      (await this.adb.shell(this.options.serial, 'getprop ro.product.locale')).trim() ||
+      'unknown';
+    return {
+      text,
+      source: `app UI: ${this.recipe.name}'s ${where.page} (${selector})`,
+      version: await this.version(),
+      locale,
     };
   }
 
@@ -309,7 +339,7 @@ export function createAndroidDriver(adb: Adb = new Adb()): Driver {
         await runner.run(recipe.firstRun, {}, 'firstRun');
         await runner.run(recipe.consent[options.consent], {}, `consent.${options.consent}`);
         if (mode === 'incognito') await runner.run(recipe.openIncognito, {}, 'openIncognito');
-        return new AndroidSession(adb, browser, runner, recipe, options, identity, wired, stateDir);
+        return new AndroidSession(adb, browser, runner, recipe, options, identity, wired, stateDir, mode);
       } catch (e) {
         await browser?.deleteSession().catch(() => {});
         await restoreDevice(adb, wired.state, stateDir);

@@ -92,6 +92,23 @@ export const recipeSchema = z
     openIncognito: z.array(stepSchema),
     /** Present on screen only while an incognito/private/secret tab is in front. */
     incognitoIndicator: selectorSchema,
+    /**
+     * Where the app says what its private mode does, read right after `openIncognito`: an XPath 1.0
+     * over the page source (UiAutomator2's hierarchy: `resource-id`, `text` attributes) selecting,
+     * in screen order, the text attributes of that page. Absent: the app shows no such page, or
+     * nobody has named it yet; the run then keeps no promise for the target.
+     */
+    promise: z
+      .object({
+        xpath: z.string().min(1),
+        /** The page as the user knows it, for run.json's `promise.source`. */
+        page: z.string().min(1),
+        verified: z.boolean(),
+        checkedOn: z.string().optional(),
+        source: z.string().min(1),
+      })
+      .strict()
+      .optional(),
     /** Open `{url}` through the address bar (also used for address-bar searches with the query). */
     navigate: z.array(stepSchema),
     /** Type `{query}` into the search box of the page in front and submit it. */

@@ -28,7 +28,13 @@ import { type FakeDevice, type FakeWorld, fakeDevice, makeCaPem } from './fake-d
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CHROME_XML = join(ROOT, 'fixtures/android/fake-apps/chrome.xml');
-const INDICATOR = '<android.widget.FrameLayout id="com.android.chrome:id/new_tab_incognito_container"/>';
+// The incognito page: its container (the recipe's indicator) and, under it, the texts of its promise
+// (made-up words: this is a fake screen), with resource-id as UiAutomator2's page source writes it.
+const INCOGNITO_ID = 'com.android.chrome:id/new_tab_incognito_container';
+const INDICATOR = `<android.widget.FrameLayout id="${INCOGNITO_ID}" resource-id="${INCOGNITO_ID}">
+    <android.widget.TextView text="Fake screen: you went   incognito"/>
+    <android.widget.LinearLayout><android.widget.TextView text="This app will not keep: your history"/></android.widget.LinearLayout>
+  </android.widget.FrameLayout>`;
 const W3C = 'element-6066-11e4-a52e-4f735466cecf';
 
 let appium: ChildProcess;
@@ -206,6 +212,56 @@ describe('android driver against Appium fake driver and fake adb', () => {
       expect(await attr(browser, 'id', 'com.android.chrome:id/terms_accept', 'clicks')).toBe('1');
       expect(await attr(browser, 'xpath', '//*[@text="New Incognito tab"]', 'clicks')).toBe('');
       expect(await session.mode()).toMatchObject({ incognito: false });
+    } finally {
+      await session.close();
+    }
+  });
+
+  it("should read the incognito page's promise from the page source, in the device's locale, and none in normal mode", async () => {
+    const device = fakeDevice((w) => {
+      w.props['persist.sys.locale'] = 'de-DE';
+    });
+    const incognito = (await launchOn(
+      device,
+      fakeTarget(device, chromeApp(device, true), 'declined'),
+      'incognito',
+    )) as AndroidSession;
+    try {
+      expect(await incognito.promise()).toEqual({
+        text: 'Fake screen: you went incognito\nThis app will not keep: your history',
+        source: `app UI: Chrome's Incognito new tab page (XPath //*[@resource-id="${INCOGNITO_ID}"]//@text, unverified)`,
+        version: 'Chrome 120.0.6099.43 (Android 13)',
+        locale: 'de-DE',
+      });
+    } finally {
+      await incognito.close();
+    }
+    const normal = (await launchOn(
+      device,
+      fakeTarget(device, chromeApp(device, false), 'declined'),
+    )) as AndroidSession;
+    try {
+      expect(await normal.promise()).toBeUndefined();
+    } finally {
+      await normal.close();
+    }
+  });
+
+  it("should say the promise could not be read, not make one up, when the incognito page shows none of the recipe's texts", async () => {
+    const device = fakeDevice();
+    // The indicator is there (so the mode is proven), but the page has no text under it.
+    const app = chromeApp(device, true);
+    writeFileSync(app, readFileSync(app, 'utf8').replace(/ *<.*(Fake screen|will not keep).*\n/g, ''));
+    const session = (await launchOn(
+      device,
+      fakeTarget(device, app, 'declined'),
+      'incognito',
+    )) as AndroidSession;
+    try {
+      expect(await session.mode()).toMatchObject({ incognito: true });
+      await expect(session.promise()).rejects.toThrow(
+        `Chrome's Incognito new tab page showed no text at XPath //*[@resource-id="${INCOGNITO_ID}"]//@text, unverified`,
+      );
     } finally {
       await session.close();
     }
