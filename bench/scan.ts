@@ -373,9 +373,9 @@ function printMix(mix: Mix): void {
 const TIME = '/usr/bin/time';
 
 /** Runs `phonehome scan FILE <tokens> --json` and returns wall time, CPU time, peak RSS and findings. */
-function scan(file: string, tokens: string[]) {
+function scan(file: string, tokens: string[], extra: string[] = []) {
   const bin = fileURLToPath(new URL('../bin/phonehome.js', import.meta.url));
-  const args = [bin, 'scan', file, ...tokens, '--json'];
+  const args = [bin, 'scan', file, ...tokens, '--json', ...extra];
   const timed = existsSync(TIME);
   const t0 = performance.now();
   const r = timed
@@ -431,13 +431,19 @@ async function main(): Promise<void> {
     );
     console.log('tokens  wall_s  MB/s    cpu_s   peak_RSS_MB  planted  found  findings  gaps  ×grep  load');
     const base: number[] = [];
-    for (const n of counts) {
-      const r = scan(file, tokenArgs(n));
+    // The default (one worker thread per core), then the largest count again on one thread: on a
+    // machine whose cores slow each other down, one thread may be the faster.
+    const runs = [
+      ...counts.map((n) => ({ n, label: String(n), extra: [] as string[] })),
+      ...counts.slice(-1).map((n) => ({ n, label: `${n} j1`, extra: ['--jobs', '1'] })),
+    ];
+    for (const { n, label, extra } of runs) {
+      const r = scan(file, tokenArgs(n), extra);
       const mbs = bytes / 1024 / 1024 / r.s;
-      base.push(mbs);
+      if (extra.length === 0) base.push(mbs);
       console.log(
         [
-          String(n).padEnd(7),
+          label.padEnd(7),
           r.s.toFixed(2).padEnd(7),
           mbs.toFixed(1).padEnd(7),
           r.cpuS.toFixed(1).padEnd(7),
@@ -457,7 +463,7 @@ async function main(): Promise<void> {
         `slowdown from ${counts[0]} to ${counts[counts.length - 1]} tokens: ${(base[0]! / base[base.length - 1]!).toFixed(2)}×`,
       );
     console.log(
-      '"planted": requests whose page URL carries one of the phrases among the tokens; "found": requests in which scan found a phrase.',
+      '"planted": requests whose page URL carries one of the phrases among the tokens; "found": requests in which scan found a phrase; "j1": with --jobs 1.',
     );
   } finally {
     if (process.env.KEEP) console.log(`kept: ${file}`);
