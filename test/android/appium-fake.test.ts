@@ -444,6 +444,23 @@ describe('recipes against what public sources say the real apps have', () => {
     expect(sourced).toBeGreaterThanOrEqual(8);
   });
 
+  it("should know Chrome's incognito page by the container Chromium's own page controller names", () => {
+    const ntp = JSON.parse(
+      readFileSync(join(ROOT, 'fixtures/android/public-sources/chromium-incognito-ntp.json'), 'utf8'),
+    ) as { repository: string; path: string; commit: string; apps: Record<string, Record<string, string>> };
+    const entry = ntp.apps['com.android.chrome']?.LOCATOR_INCOGNITO_PAGE;
+    const chrome = loadRecipes().get('chrome');
+    const cite = `${ntp.repository} ${ntp.path}@${ntp.commit.slice(0, 12)} (chromium-ntp.LOCATOR_INCOGNITO_PAGE)`;
+    expect(chrome?.incognitoIndicator).toMatchObject({
+      by: 'id',
+      value: `com.android.chrome:id/${entry}`,
+      verified: false,
+      source: cite,
+    });
+    expect(chrome?.promise?.xpath).toBe(`//*[@resource-id="com.android.chrome:id/${entry}"]//@text`);
+    expect(chrome?.promise?.source.startsWith(cite)).toBe(true);
+  });
+
   for (const recipe of [...loadRecipes().values()].filter((r) => PUBLIC.apps[r.appPackage])) {
     it(`should reach and type into ${recipe.name}'s address bar as the public source lays it out`, async () => {
       const device = fakeDevice();
