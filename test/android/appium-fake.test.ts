@@ -157,7 +157,9 @@ async function attr(browser: Browser, using: string, value: string, name: string
   return (await browser.getElementAttribute(el?.[W3C] ?? '', name)) ?? '';
 }
 
-describe('android driver against Appium fake driver and fake adb', () => {
+// Each launch here is a real Appium session with its optional first-run waits: 6-15 s alone, and
+// past the suite's 60 s default with the whole suite beside it (three timed out in one full run).
+describe('android driver against Appium fake driver and fake adb', { timeout: 180_000 }, () => {
   it('should launch incognito, decline consent, browse and search, then restore the device', async () => {
     const device = fakeDevice();
     const before = device.world();
