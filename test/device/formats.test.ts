@@ -16,6 +16,13 @@ function sqlite(db: string, ...commands: string[]): void {
   execFileSync('sqlite3', [db, ...commands], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
+/** A folder of the test's own under the test folder (and `sub` below it), and a fresh canary for it. */
+function caseFolder(name: string, sub = ''): { root: string; value: string } {
+  const root = join(dir, name);
+  mkdirSync(join(root, sub), { recursive: true });
+  return { root, value: canary() };
+}
+
 async function scan(root: string, values: string[], bounds = {}) {
   return scanDeviceFiles({
     root,
@@ -27,9 +34,7 @@ async function scan(root: string, values: string[], bounds = {}) {
 
 describe('device scan: formats written by real tools', () => {
   it('should find a canary left in a SQLite free page, which no query returns', async () => {
-    const root = join(dir, 'free');
-    mkdirSync(root);
-    const value = canary();
+    const { root, value } = caseFolder('free');
     // Debian's sqlite3 zeroes deleted content by default; a careless app turns that off.
     sqlite(
       join(root, 'History'),
@@ -52,9 +57,7 @@ describe('device scan: formats written by real tools', () => {
   });
 
   it('should find a live row with its table, column and decode chain', async () => {
-    const root = join(dir, 'rows');
-    mkdirSync(root);
-    const value = canary();
+    const { root, value } = caseFolder('rows');
     sqlite(
       join(root, 'places.sqlite'),
       `CREATE TABLE moz_places(url, title); INSERT INTO moz_places VALUES('https://search.test/?q=' || '${value}' || '%20x', 'x');`,
@@ -67,9 +70,7 @@ describe('device scan: formats written by real tools', () => {
   });
 
   it('should find a canary in a WAL frame not yet checkpointed, and name the frame', async () => {
-    const root = join(dir, 'wal');
-    mkdirSync(root);
-    const value = canary();
+    const { root, value } = caseFolder('wal');
     // The CLI is killed before it closes the database, so the log is never checkpointed into it.
     spawnSync('sqlite3', [
       join(root, 'Cookies'),
@@ -84,9 +85,7 @@ describe('device scan: formats written by real tools', () => {
   });
 
   it('should decompress a mozLz4 session file and follow the JSON inside', async () => {
-    const root = join(dir, 'lz4');
-    mkdirSync(join(root, 'sessionstore-backups'), { recursive: true });
-    const value = canary();
+    const { root, value } = caseFolder('lz4', 'sessionstore-backups');
     // The URL comes twice: LZ4 writes the second as a back-reference, so only decompression finds it whole.
     const json = JSON.stringify({
       windows: [
@@ -177,9 +176,7 @@ describe('device scan: formats written by real tools', () => {
   });
 
   it('should record a gap, never a clean file, for a file it cannot read', async () => {
-    const root = join(dir, 'gaps');
-    mkdirSync(root);
-    const value = canary();
+    const { root, value } = caseFolder('gaps');
     writeFileSync(join(root, 'big.txt'), Buffer.alloc(4096, 'a'));
     const header = Buffer.alloc(12);
     header.write('mozLz40\0', 0, 'latin1');
@@ -208,9 +205,7 @@ describe('device scan: formats written by real tools', () => {
   });
 
   it('should leave out files older than the scenario and the harness files', async () => {
-    const root = join(dir, 'since');
-    mkdirSync(root);
-    const value = canary();
+    const { root, value } = caseFolder('since');
     writeFileSync(join(root, 'old.txt'), value);
     writeFileSync(join(root, 'chromium.log'), value);
     const result = await scanDeviceFiles({
