@@ -113,6 +113,28 @@ async function waitForFileHolding(folder: string, value: string, ms: number): Pr
 
 const show = (fs: DeviceFinding[]) => fs.map((f) => `${f.where} ${f.chain.join(' → ')}`).join('\n');
 
+/**
+ * The term `searched` is in the browser's history (`history`: the file and the row's first step),
+ * and the page `cached` in entries of its cache `format` with `chains` among theirs; returns those
+ * entries.
+ */
+function expectSearchAndCache(
+  findings: DeviceFinding[],
+  [searched, history]: [string, string],
+  [cached, format, chains]: [string, string, string[]],
+): DeviceFinding[] {
+  expect(
+    findings.filter((f) => f.token === searched).map((f) => `${f.where} ${f.chain[0]}`),
+    show(findings),
+  ).toContain(history);
+  const entry = findings.filter((f) => f.token === cached && f.format === format);
+  expect(
+    entry.map((f) => f.chain.join(' → ')),
+    show(findings),
+  ).toEqual(expect.arrayContaining(chains));
+  return entry;
+}
+
 describe('device scan: what real Chromium leaves in its profile', () => {
   const target = defaultTarget('chromium');
   const workDir = join(dir, 'chromium');
@@ -131,18 +153,13 @@ describe('device scan: what real Chromium leaves in its profile', () => {
       await waitForFileHolding(join(workDir, 'profile/Default/Local Storage/leveldb'), stored, 60_000);
     });
     const findings = await scan(workDir, [searched, cached, stored]);
-    const of = (value: string) => findings.filter((f) => f.token === value);
-    expect(
-      of(searched).map((f) => `${f.where} ${f.chain[0]}`),
-      show(findings),
-    ).toContain('file:profile/Default/History sqlite:urls.url');
-    const entry = of(cached).filter((f) => f.format === 'chromium-cache');
-    expect(
-      entry.map((f) => f.chain.join(' → ')),
-      show(findings),
-    ).toEqual(expect.arrayContaining(['chromium-cache:key', 'chromium-cache:stream 1 (body) → gzip']));
+    const entry = expectSearchAndCache(
+      findings,
+      [searched, 'file:profile/Default/History sqlite:urls.url'],
+      [cached, 'chromium-cache', ['chromium-cache:key', 'chromium-cache:stream 1 (body) → gzip']],
+    );
     expect(entry[0]!.where).toMatch(/^file:profile\/Default\/Cache\/Cache_Data\/[0-9a-f]{16}_0$/);
-    const log = of(stored).find((f) => f.format === 'leveldb-log');
+    const log = findings.find((f) => f.token === stored && f.format === 'leveldb-log');
     expect(log?.where, show(findings)).toMatch(/^file:profile\/Default\/Local Storage\/leveldb\/\d+\.log$/);
     expect(log?.chain[0]).toMatch(/^leveldb:log record \d+$/);
   }, 180_000);
@@ -173,17 +190,12 @@ describe('device scan: what real Firefox leaves in its profile', () => {
       await session.visit(`${STORE_HOST}/cache?q=${cached}`);
     });
     const findings = await scan(workDir, [searched, cached]);
-    const of = (value: string) => findings.filter((f) => f.token === value);
-    expect(
-      of(searched).map((f) => `${f.where} ${f.chain[0]}`),
-      show(findings),
-    ).toContain('file:profile/places.sqlite sqlite:moz_places.url');
-    const entry = of(cached).filter((f) => f.format === 'firefox-cache2');
     // The key is the URL behind its origin attributes (`O^partitionKey=%28https%2C…%29,:https://…`).
-    expect(
-      entry.map((f) => f.chain.join(' → ')),
-      show(findings),
-    ).toEqual(expect.arrayContaining(['firefox-cache2:key → percent', 'firefox-cache2:body → gzip']));
+    const entry = expectSearchAndCache(
+      findings,
+      [searched, 'file:profile/places.sqlite sqlite:moz_places.url'],
+      [cached, 'firefox-cache2', ['firefox-cache2:key → percent', 'firefox-cache2:body → gzip']],
+    );
     expect(entry[0]!.where).toMatch(/^file:profile\/cache2\/entries\/[0-9A-F]{40}$/);
   }, 180_000);
 });
