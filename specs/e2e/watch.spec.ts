@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TargetConfig } from '../../drivers/driver.ts';
 import { DEFAULT_TARGETS } from '../../drivers/targets.ts';
-import { expect, test } from '../../fixtures/harness.ts';
+import { expect, type Harness, test } from '../../fixtures/harness.ts';
 import { flowBody } from '../../src/capture/flow.ts';
 import type { ScenarioResult } from '../../src/harness/run-scenario.ts';
 import { type Scenario, searchScenario } from '../../src/harness/scenarios.ts';
@@ -65,6 +65,24 @@ function expectWindowMatchesFlows(result: ScenarioResult, watch: WatchWindow): v
   }
 }
 
+/**
+ * Runs the sender page (`query`) on Chromium with `watch`: the scenario finished and its window
+ * agrees with the flows. Returns the result, its window and its visited-urls-only-to-site cell.
+ */
+async function watchSender(
+  harness: Harness,
+  query: string,
+  watch: WatchSettings,
+): Promise<{ result: ScenarioResult; window: WatchWindow; visited: CellRecord | undefined }> {
+  const result = await harness.run(senderScenario(query), { target: chromium, watch });
+  const { record } = result;
+  expect(record.status, record.error).toBe('finished');
+  const window = record.watch as WatchWindow;
+  expectWindowMatchesFlows(result, window);
+  const visited = (await cells([result])).find((c) => c.claim === 'visited-urls-only-to-site');
+  return { result, window, visited };
+}
+
 /** A copy of the reference extension with some of its channels switched off (test-only option). */
 function referenceWith(channels: { immediate: boolean; periodic: boolean; atStart: boolean }): TargetConfig {
   const source = reference.extensions?.[0] as string;
@@ -84,15 +102,10 @@ test.describe('the watch after the steps', () => {
   test.describe.configure({ timeout: 480_000 });
   test('a page that goes quiet ends its watch before the maximum', async ({ harness }) => {
     const watch: WatchSettings = { quietMs: 4_000, minMs: 3_000, maxMs: 45_000 };
-    const result = await harness.run(senderScenario('send=1000'), { target: chromium, watch });
-    const { record } = result;
-    expect(record.status, record.error).toBe('finished');
-    const window = record.watch as WatchWindow;
+    const { window, visited } = await watchSender(harness, 'send=1000', watch);
     expect(window.ended).toBe('quiet');
     expect(length(window)).toBeLessThan(watch.maxMs);
-    expectWindowMatchesFlows(result, window);
     // The send a second after the load was inside the window and fails the claim.
-    const visited = (await cells([result])).find((c) => c.claim === 'visited-urls-only-to-site');
     expect(visited?.status).toBe('fail');
     expect(visited?.evidence.some((e) => e.host === BEACON_HOST)).toBe(true);
   });
@@ -100,13 +113,8 @@ test.describe('the watch after the steps', () => {
   test('a send just before the maximum is caught', async ({ harness }) => {
     const watch: WatchSettings = { quietMs: 4_000, minMs: 3_000, maxMs: 14_000 };
     // A heartbeat every second keeps the page from going quiet; the URL leaves ~2 s before the max.
-    const result = await harness.run(senderScenario('beat=1000&send=12000'), { target: chromium, watch });
-    const { record } = result;
-    expect(record.status, record.error).toBe('finished');
-    const window = record.watch as WatchWindow;
+    const { result, window, visited } = await watchSender(harness, 'beat=1000&send=12000', watch);
     expect(window.ended).toBe('maximum');
-    expectWindowMatchesFlows(result, window);
-    const visited = (await cells([result])).find((c) => c.claim === 'visited-urls-only-to-site');
     expect(visited?.status).toBe('fail');
     const late = visited?.evidence.filter((e) => e.host === BEACON_HOST) ?? [];
     expect(late.length).toBeGreaterThan(0);
@@ -117,18 +125,13 @@ test.describe('the watch after the steps', () => {
 
   test('an endless sender ends at the maximum, and its pass states the window', async ({ harness }) => {
     const watch: WatchSettings = { quietMs: 4_000, minMs: 3_000, maxMs: 10_000 };
-    const result = await harness.run(senderScenario('beat=700'), { target: chromium, watch });
-    const { record } = result;
-    expect(record.status, record.error).toBe('finished');
-    const window = record.watch as WatchWindow;
+    const { result, window, visited } = await watchSender(harness, 'beat=700', watch);
     expect(window).toMatchObject({ ended: 'maximum', quietMs: 4_000, minMs: 3_000, maxMs: 10_000 });
     expect(length(window)).toBeGreaterThanOrEqual(10_000);
     expect(length(window)).toBeLessThan(12_000);
-    expectWindowMatchesFlows(result, window);
     const beats = result.flows.filter((f) => f.request.url === BEACON_URL);
     expect(beats.length).toBeGreaterThanOrEqual(8);
     // The heartbeats carry nothing: the claim passes, and says for how long it was watched.
-    const visited = (await cells([result])).find((c) => c.claim === 'visited-urls-only-to-site');
     expect(visited?.status).toBe('pass');
     expect(visited?.reason).toMatch(
       /Watched 1[01] s after the last step \(1 of 1 still sending at their 10 s maximum\)/,
