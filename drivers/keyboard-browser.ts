@@ -65,17 +65,70 @@ export interface KeyboardLaunch {
   commandLine: (pid: number | undefined) => string[];
 }
 
+/**
+ * A session of a browser driven by keys in its own window (every browser here, and MiniBrowser's
+ * own in drivers/webkit.ts): a visit types the URL into the location bar, presses Enter and waits
+ * until the window title says the page has loaded. Each browser says how it types into its bar,
+ * reads it back and waits.
+ */
+export abstract class TypingSession extends LaunchedSession {
+  constructor(
+    running: BrowserProcess,
+    protected readonly x: XDisplay,
+  ) {
+    super(running);
+  }
+
+  /** The window's title (the page's, once loaded). */
+  abstract title(): Promise<string>;
+
+  /** Waits until the window title is no longer `from`: the new page has loaded. */
+  protected abstract loadedAway(from: string, what: string): Promise<void>;
+
+  /** Types `url` into the location bar, ready for Enter. */
+  protected abstract typeLocation(url: string): Promise<void>;
+
+  async visit(url: string): Promise<void> {
+    const from = await this.title();
+    await this.typeLocation(url);
+    await this.x.xdotool('key', 'Return');
+    await this.loadedAway(from, `visit ${url}`);
+  }
+
+  /**
+   * Types `url` into the bar (`type`) and reads it back (`readBack`) until it holds exactly the URL:
+   * a key lost on a busy machine, an inline completion or the browser rewriting its bar would load
+   * another page. Up to 3 tries, `undo` and half a second between them; then throws naming `bar`
+   * and what it last read.
+   */
+  protected async typeUntilReadBack(
+    url: string,
+    bar: string,
+    steps: { type(): Promise<void>; readBack(): Promise<string>; undo?(): Promise<void> },
+  ): Promise<void> {
+    let read = '';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await steps.type();
+      read = await steps.readBack();
+      if (read === url) return;
+      await steps.undo?.();
+      await sleep(500);
+    }
+    throw new Error(`could not type ${url} into ${bar} (it reads "${read}")`);
+  }
+}
+
 /** How long a navigation may take before the step fails (a loaded 2-core machine took 20 s). */
 const LOAD_TIMEOUT_MS = 45_000;
 
-class KeyboardBrowserSession extends LaunchedSession implements Session {
+class KeyboardBrowserSession extends TypingSession implements Session {
   constructor(
     running: BrowserProcess,
-    private readonly x: XDisplay,
+    x: XDisplay,
     private readonly window: string,
     private readonly spec: KeyboardLaunch,
   ) {
-    super(running);
+    super(running, x);
   }
 
   private get ui(): KeyboardUi {
@@ -111,7 +164,7 @@ class KeyboardBrowserSession extends LaunchedSession implements Session {
   }
 
   /** Waits until the window title is neither `from` nor a loading title: the new page has loaded. */
-  private async loadedAway(from: string, what: string): Promise<void> {
+  protected async loadedAway(from: string, what: string): Promise<void> {
     const deadline = Date.now() + LOAD_TIMEOUT_MS;
     let title = from;
     while (Date.now() < deadline) {
@@ -189,35 +242,25 @@ class KeyboardBrowserSession extends LaunchedSession implements Session {
     return text;
   }
 
-  async visit(url: string): Promise<void> {
-    const from = await this.title();
-    await this.typeLocation(url);
-    await this.x.xdotool('key', 'Return');
-    await this.loadedAway(from, `visit ${url}`);
-  }
-
   /**
    * Types `url` into the address bar and, where the browser lets its text be copied, reads it back
-   * before it is submitted: a key lost on a busy machine, or an inline completion, would load
-   * another page. Retyped up to 3 times until the bar holds exactly the URL.
+   * before it is submitted (typeUntilReadBack); where it does not, the typing is trusted.
    */
-  private async typeLocation(url: string): Promise<void> {
-    let read = '';
-    for (let attempt = 0; attempt < 3; attempt++) {
+  protected async typeLocation(url: string): Promise<void> {
+    const type = async () => {
       await this.press(this.ui.openLocation);
       await this.x.xdotool('type', '--delay', '15', url);
       await sleep(150);
-      if (!this.ui.copyTyped) return;
-      read = await this.clipboardAfter(this.ui.copyTyped, false).catch((e: Error) => e.message);
-      if (read === url) {
-        // Back to the end of the text, where Enter submits it as typed.
-        await this.x.xdotool('key', 'End');
-        return;
-      }
-      await this.press([['Escape']]);
-      await sleep(500);
-    }
-    throw new Error(`could not type ${url} into ${this.ui.name}'s address bar (it reads "${read}")`);
+    };
+    const copyTyped = this.ui.copyTyped;
+    if (!copyTyped) return type();
+    await this.typeUntilReadBack(url, `${this.ui.name}'s address bar`, {
+      type,
+      readBack: () => this.clipboardAfter(copyTyped, false).catch((e: Error) => e.message),
+      undo: () => this.press([['Escape']]),
+    });
+    // Back to the end of the text, where Enter submits it as typed.
+    await this.x.xdotool('key', 'End');
   }
 
   async search(query: string, options: SearchOptions): Promise<void> {

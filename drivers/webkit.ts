@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type BrowserProcess, LaunchedSession, launchBrowser, windowedStart } from './browser-process.ts';
+import { type BrowserProcess, launchBrowser, windowedStart } from './browser-process.ts';
 import type { Driver, LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
+import { TypingSession } from './keyboard-browser.ts';
 import { sleep } from './process.ts';
 import { prepareMiniBrowser, SYSTEM_CA_BUNDLE, websiteDataPaths } from './webkitgtk.ts';
 import { copiedText, focusWindow, type XDisplay } from './x-display.ts';
@@ -48,15 +49,15 @@ const LOAD_TIMEOUT_MS = 30_000;
  * window title (MiniBrowser shows the page's title there) as the sign that a page has loaded, and
  * the location entry (copied to the clipboard and read back) for the URL a click led to.
  */
-class KeyboardSession extends LaunchedSession implements Session {
+class KeyboardSession extends TypingSession implements Session {
   constructor(
     running: BrowserProcess,
-    private readonly x: XDisplay,
+    x: XDisplay,
     private readonly window: string,
     private readonly binary: string,
     private readonly homeDir: string,
   ) {
-    super(running);
+    super(running, x);
   }
 
   async version(): Promise<string> {
@@ -67,12 +68,12 @@ class KeyboardSession extends LaunchedSession implements Session {
     return stdout.trim().split('\n')[0] ?? 'WebKitGTK unknown';
   }
 
-  private title(): Promise<string> {
+  title(): Promise<string> {
     return this.x.xdotool('getwindowname', this.window);
   }
 
   /** Waits until the window title is no longer `from`: the new page's title has arrived. */
-  private async loadedAway(from: string, what: string): Promise<void> {
+  protected async loadedAway(from: string, what: string): Promise<void> {
     const deadline = Date.now() + LOAD_TIMEOUT_MS;
     while (Date.now() < deadline) {
       const title = await this.title();
@@ -138,28 +139,19 @@ class KeyboardSession extends LaunchedSession implements Session {
     });
   }
 
-  async visit(url: string): Promise<void> {
-    const from = await this.title();
-    await this.typeLocation(url);
-    await this.x.xdotool('key', 'Return');
-    await this.loadedAway(from, `visit ${url}`);
-  }
-
   /**
-   * Types `url` into the location entry and reads it back before it is submitted: MiniBrowser
-   * rewrites the entry whenever the page's URI changes (its start page, a redirect), which can
-   * overwrite what is being typed.
+   * Types `url` into the location entry and reads it back before it is submitted
+   * (typeUntilReadBack): MiniBrowser rewrites the entry whenever the page's URI changes (its start
+   * page, a redirect), which can overwrite what is being typed.
    */
-  private async typeLocation(url: string): Promise<void> {
-    let read = '';
-    for (let attempt = 0; attempt < 3; attempt++) {
-      await this.key('ctrl+l');
-      await this.x.xdotool('type', '--delay', '8', url);
-      read = await this.selectLocation();
-      if (read === url) return;
-      await sleep(500);
-    }
-    throw new Error(`could not type ${url} into MiniBrowser's location entry (it reads "${read}")`);
+  protected async typeLocation(url: string): Promise<void> {
+    await this.typeUntilReadBack(url, "MiniBrowser's location entry", {
+      type: async () => {
+        await this.key('ctrl+l');
+        await this.x.xdotool('type', '--delay', '8', url);
+      },
+      readBack: () => this.selectLocation(),
+    });
   }
 
   async search(query: string, options: SearchOptions): Promise<void> {
