@@ -389,14 +389,20 @@ function putOnClipboard(x: XDisplay, text: string): void {
  */
 export async function pasteIntoAddressBar(x: XDisplay, windowClass: string, text: string): Promise<void> {
   const window = await waitForWindow(x, windowClass);
-  putOnClipboard(x, text);
-  const held = await run('xclip', ['-o', '-selection', 'clipboard'], {
-    env: { ...process.env, DISPLAY: x.display },
-    timeout: 5000,
-  }).then(
-    (r) => r.stdout,
-    (e: { stderr?: string }) => `(xclip: ${(e.stderr ?? String(e)).trim()})`,
-  );
+  // `xclip -i` serves the clipboard from a process it forks; read back until that process owns it
+  // (under load a read straight after found no owner yet: "target STRING not available").
+  let held = '';
+  for (let attempt = 0; attempt < 12 && held !== text; attempt++) {
+    if (attempt % 4 === 0) putOnClipboard(x, text);
+    else await sleep(250);
+    held = await run('xclip', ['-o', '-selection', 'clipboard'], {
+      env: { ...process.env, DISPLAY: x.display },
+      timeout: 5000,
+    }).then(
+      (r) => r.stdout,
+      (e: { stderr?: string }) => `(xclip: ${(e.stderr ?? String(e)).trim()})`,
+    );
+  }
   if (held !== text) throw new Error(`the clipboard holds "${held.slice(0, 80)}", not the text to paste`);
   await focusWindow(x, window);
   await x.xdotool('key', 'shift');
