@@ -255,15 +255,19 @@ class FirefoxSession extends LaunchedSession implements Session {
     if (!tab) throw new Error(`Firefox did not open ${PRIVATE_PAGE} within 30 s`);
     try {
       let read: { text: string; locale: string } | undefined;
-      // Fluent fills the page's text after it loads; on a busy machine that took more than 10 s.
-      for (const deadline = Date.now() + 30_000; !read?.text && Date.now() < deadline; ) {
+      let last = '';
+      // Fluent fills the page's text after it loads; on a busy machine that took more than 10 s, and
+      // once (a full test suite beside it) the text came just after a 30 s wait.
+      for (const deadline = Date.now() + 60_000; !read?.text && Date.now() < deadline; ) {
         const r = await bidi.send('script.evaluate', {
           expression:
             'JSON.stringify({ text: document.querySelector(".info")?.innerText ?? "", locale: document.documentElement.lang })',
           target: { context: tab },
           awaitPromise: false,
         });
-        read = JSON.parse(r.result.result?.value ?? '{}') as { text: string; locale: string };
+        const value = r.result.result?.value;
+        if (value === undefined) last = `the read failed: ${JSON.stringify(r.result).slice(0, 200)}`;
+        read = JSON.parse(value ?? '{}') as { text: string; locale: string };
         if (!read.text) await sleep(250);
       }
       const text = normalisePromise(read?.text ?? '');
@@ -277,7 +281,7 @@ class FirefoxSession extends LaunchedSession implements Session {
           .then((r) => JSON.stringify(r.result.result?.value ?? ''))
           .catch((e: Error) => `unreadable: ${e.message}`);
         throw new Error(
-          `${PRIVATE_PAGE} showed no .info block to read the promise from within 30 s (it showed ${shown})`,
+          `${PRIVATE_PAGE} showed no .info block to read the promise from within 60 s (it showed ${shown}${last ? `; ${last}` : ''})`,
         );
       }
       return {
