@@ -380,17 +380,12 @@ function putOnClipboard(x: XDisplay, text: string): void {
 }
 
 /**
- * Pastes `text` into the address bar of the browser window whose class matches `windowClass` and
- * presses Enter: the text is put on the clipboard (checked by reading it back), then Ctrl+L, Ctrl+V,
- * Enter. No key of the text itself is typed, so no per-keystroke suggestion request fires (Leith's
- * paste). A lone Shift goes first, as in typeIntoAddressBar. Whether the page then loaded is checked
- * from the capture (a scenario's `proves`), not assumed.
- * @throws when the clipboard does not hold the text, or the window never appeared.
+ * Puts `text` on the clipboard and reads it back until it is held: `xclip -i` serves it from a
+ * process it forks, which under load took the clipboard late ("target STRING not available" on a
+ * read straight after), and could then take it over from a copy made meanwhile. Up to 12 reads,
+ * put again every 4. Returns what was last read.
  */
-export async function pasteIntoAddressBar(x: XDisplay, windowClass: string, text: string): Promise<void> {
-  const window = await waitForWindow(x, windowClass);
-  // `xclip -i` serves the clipboard from a process it forks; read back until that process owns it
-  // (under load a read straight after found no owner yet: "target STRING not available").
+async function holdOnClipboard(x: XDisplay, text: string): Promise<string> {
   let held = '';
   for (let attempt = 0; attempt < 12 && held !== text; attempt++) {
     if (attempt % 4 === 0) putOnClipboard(x, text);
@@ -403,6 +398,20 @@ export async function pasteIntoAddressBar(x: XDisplay, windowClass: string, text
       (e: { stderr?: string }) => `(xclip: ${(e.stderr ?? String(e)).trim()})`,
     );
   }
+  return held;
+}
+
+/**
+ * Pastes `text` into the address bar of the browser window whose class matches `windowClass` and
+ * presses Enter: the text is put on the clipboard (checked by reading it back), then Ctrl+L, Ctrl+V,
+ * Enter. No key of the text itself is typed, so no per-keystroke suggestion request fires (Leith's
+ * paste). A lone Shift goes first, as in typeIntoAddressBar. Whether the page then loaded is checked
+ * from the capture (a scenario's `proves`), not assumed.
+ * @throws when the clipboard does not hold the text, or the window never appeared.
+ */
+export async function pasteIntoAddressBar(x: XDisplay, windowClass: string, text: string): Promise<void> {
+  const window = await waitForWindow(x, windowClass);
+  const held = await holdOnClipboard(x, text);
   if (held !== text) throw new Error(`the clipboard holds "${held.slice(0, 80)}", not the text to paste`);
   await focusWindow(x, window);
   await x.xdotool('key', 'shift');
@@ -428,7 +437,10 @@ export async function copiedText(
 ): Promise<string> {
   const env = { ...process.env, DISPLAY: x.display };
   const marker = `phonehome-marker-${randomUUID()}`;
-  putOnClipboard(x, marker);
+  // Held before any copy: a marker taken late would replace what the browser copied.
+  const held = await holdOnClipboard(x, marker);
+  if (held !== marker)
+    throw new Error(`the clipboard did not take a marker (it reads "${held.slice(0, 80)}")`);
   const read = ['-o', '-selection', 'clipboard', ...(options.utf8 ? ['-t', 'UTF8_STRING'] : [])];
   let last = '';
   for (let attempt = 1; attempt <= 4; attempt++) {
