@@ -82,8 +82,16 @@ export abstract class TypingSession extends LaunchedSession {
   /** The window's title (the page's, once loaded). */
   abstract title(): Promise<string>;
 
-  /** Waits until the window title is no longer `from`: the new page has loaded. */
-  protected abstract loadedAway(from: string, what: string): Promise<void>;
+  /**
+   * Waits until the window title is no longer `from`: the new page has loaded. `again` submits the
+   * location once more, for a browser whose driver knows its Enter can be lost.
+   */
+  protected abstract loadedAway(from: string, what: string, again?: () => Promise<void>): Promise<void>;
+
+  /** Submits what was typed into the location bar (Enter). */
+  protected async submit(): Promise<void> {
+    await this.x.xdotool('key', 'Return');
+  }
 
   /** Types `url` into the location bar, ready for Enter. */
   protected abstract typeLocation(url: string): Promise<void>;
@@ -91,8 +99,8 @@ export abstract class TypingSession extends LaunchedSession {
   async visit(url: string): Promise<void> {
     const from = await this.title();
     await this.typeLocation(url);
-    await this.x.xdotool('key', 'Return');
-    await this.loadedAway(from, `visit ${url}`);
+    await this.submit();
+    await this.loadedAway(from, `visit ${url}`, () => this.submit());
   }
 
   /**
