@@ -123,38 +123,40 @@ const PageView = new protobuf.Type('PageView')
   .add(new protobuf.Field('ts', 4, 'int64'))
   .add(new protobuf.Field('payload', 5, 'bytes'));
 
-function request(
-  i: number,
-  kind: Kind,
-  url: string,
-): { url: string; method: string; body: Buffer; type: string } {
+/** One request an SDK sends; every kind here is a POST. */
+interface SdkRequest {
+  url: string;
+  method: string;
+  body: Buffer;
+  type: string;
+}
+
+/** A POST of `body` (text as UTF-8) to `url`, typed `type`. */
+function post(url: string, type: string, body: Buffer | string): SdkRequest {
+  return { url, method: 'POST', body: typeof body === 'string' ? Buffer.from(body) : body, type };
+}
+
+function request(i: number, kind: Kind, url: string): SdkRequest {
   if (kind === 'posthog-gzip') {
     const body = zlib.gzipSync(JSON.stringify(batch(i, url, 6)));
-    return {
-      url: `https://us.i.posthog.test/e/?ip=1&_=${1714550000000 + i}&ver=1.200.0&compression=gzip-js`,
-      method: 'POST',
+    return post(
+      `https://us.i.posthog.test/e/?ip=1&_=${1714550000000 + i}&ver=1.200.0&compression=gzip-js`,
+      'text/plain',
       body,
-      type: 'text/plain',
-    };
+    );
   }
   if (kind === 'posthog-lz64') {
     const body = `data=${encodeURIComponent(LZString.compressToBase64(JSON.stringify(batch(i, url, 3))))}&compression=lz64`;
-    return {
-      url: 'https://us.i.posthog.test/e/',
-      method: 'POST',
-      body: Buffer.from(body),
-      type: 'application/x-www-form-urlencoded',
-    };
+    return post('https://us.i.posthog.test/e/', 'application/x-www-form-urlencoded', body);
   }
   if (kind === 'mixpanel-base64-form') {
     const events = batch(i, url, 4).map((e) => ({ event: e.event, properties: e.properties }));
     const body = `data=${encodeURIComponent(Buffer.from(JSON.stringify(events)).toString('base64'))}`;
-    return {
-      url: `https://api-js.mixpanel.test/track/?verbose=1&ip=1&_=${1714550000000 + i}`,
-      method: 'POST',
-      body: Buffer.from(body),
-      type: 'application/x-www-form-urlencoded',
-    };
+    return post(
+      `https://api-js.mixpanel.test/track/?verbose=1&ip=1&_=${1714550000000 + i}`,
+      'application/x-www-form-urlencoded',
+      body,
+    );
   }
   if (kind === 'amplitude-json') {
     const body = JSON.stringify({
@@ -175,12 +177,7 @@ function request(
       })),
       options: {},
     });
-    return {
-      url: 'https://api2.amplitude.test/2/httpapi',
-      method: 'POST',
-      body: Buffer.from(body),
-      type: 'application/json',
-    };
+    return post('https://api2.amplitude.test/2/httpapi', 'application/json', body);
   }
   if (kind === 'sensors-gzip-base64-form') {
     const data = batch(i, url, 4).map((e) => ({
@@ -194,12 +191,7 @@ function request(
       },
     }));
     const body = `data_list=${encodeURIComponent(zlib.gzipSync(JSON.stringify(data)).toString('base64'))}&gzip=1`;
-    return {
-      url: 'https://sa.sensors.test/sa?project=default',
-      method: 'POST',
-      body: Buffer.from(body),
-      type: 'application/x-www-form-urlencoded',
-    };
+    return post('https://sa.sensors.test/sa?project=default', 'application/x-www-form-urlencoded', body);
   }
   if (kind === 'protobuf') {
     const body = Buffer.from(
@@ -211,12 +203,7 @@ function request(
         payload: Buffer.from(hex(64), 'hex'),
       }).finish(),
     );
-    return {
-      url: 'https://collect.protobuf.test/v1/pv',
-      method: 'POST',
-      body,
-      type: 'application/x-protobuf',
-    };
+    return post('https://collect.protobuf.test/v1/pv', 'application/x-protobuf', body);
   }
   const q = new URLSearchParams({
     v: '2',
@@ -227,12 +214,7 @@ function request(
     en: 'page_view',
     _p: hex(8),
   });
-  return {
-    url: `https://region1.analytics.test/g/collect?${q}`,
-    method: 'POST',
-    body: Buffer.alloc(0),
-    type: 'text/plain',
-  };
+  return post(`https://region1.analytics.test/g/collect?${q}`, 'text/plain', Buffer.alloc(0));
 }
 
 interface Generated {
