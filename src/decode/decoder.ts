@@ -54,6 +54,22 @@ export function encodedOnly(decoder: Omit<Decoder, 'ignoresPlainText' | 'ignores
   return { ...decoder, ignoresPlainText: true, ignoresHexText: true };
 }
 
+/**
+ * An encoded-only decoder of text of one shape (a test of layer-shape.ts, such as layerIsForm):
+ * `decode` is given the layer's trimmed text, and only for a layer `shape` accepts; every other
+ * layer gives `[]` without it.
+ */
+export function ofShape(
+  shape: (layer: Layer) => boolean,
+  decoder: { id: string; explain(): string; decode(text: string): DecodeStep[] },
+): Decoder {
+  return encodedOnly({
+    id: decoder.id,
+    explain: () => decoder.explain(),
+    decode: (layer) => (shape(layer) ? decoder.decode(layer.trimmed) : []),
+  });
+}
+
 /** A set of decoders by id; unknown ids fail with the list of known ones. */
 export class DecoderRegistry {
   private readonly byId = new Map<string, Decoder>();

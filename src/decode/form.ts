@@ -1,5 +1,4 @@
-import { type DecodeStep, encodedOnly } from './decoder.ts';
-import type { Layer } from './layer.ts';
+import { type DecodeStep, ofShape } from './decoder.ts';
 import { layerIsForm } from './layer-shape.ts';
 import { percentDecode, percentDecodeValue, percentStep } from './percent.ts';
 
@@ -29,13 +28,11 @@ export function parseFormValues(text: string): Array<[string, string | Buffer]> 
 }
 
 /** Peels application/x-www-form-urlencoded text into one layer per field, named `form:NAME`. */
-export const formDecoder = encodedOnly({
+export const formDecoder = ofShape(layerIsForm, {
   id: 'form',
   explain: () =>
     'Splits form-urlencoded text (a=1&b=2) into its fields, percent- and plus-decoded (to bytes when they are not UTF-8).',
-  decode(layer: Layer): DecodeStep[] {
-    if (!layerIsForm(layer)) return [];
-    const text = layer.trimmed;
+  decode(text: string): DecodeStep[] {
     const out: DecodeStep[] = [];
     // With no "%" and no "+" to decode, each value is written in the text as it is.
     const verbatim = !text.includes('%') && !text.includes('+');

@@ -1,6 +1,5 @@
-import { type DecodeStep, encodedOnly } from './decoder.ts';
+import { type DecodeStep, ofShape } from './decoder.ts';
 import { parseFormValues } from './form.ts';
-import type { Layer } from './layer.ts';
 import { layerIsUrl } from './layer-shape.ts';
 import { percentDecode, percentStep } from './percent.ts';
 
@@ -35,13 +34,11 @@ function queryValues(query: string, chain: string[], out: DecodeStep[]): void {
 
 // Encoded only: a URL with no "%" and no "=" has no escaped path and no query value, so its text
 // is all there is.
-export const urlDecoder = encodedOnly({
+export const urlDecoder = ofShape(layerIsUrl, {
   id: 'url',
   explain: () =>
     'Parses a URL found in any layer and peels its path, each query parameter and its fragment, percent-decoded.',
-  decode(layer: Layer): DecodeStep[] {
-    if (!layerIsUrl(layer)) return [];
-    const t = layer.trimmed;
+  decode(t: string): DecodeStep[] {
     // Only what the URL parser accepts is a URL (it also refuses a bad host or port).
     if (!URL.canParse(t.startsWith('//') ? `https:${t}` : t)) return [];
     const out: DecodeStep[] = [];
