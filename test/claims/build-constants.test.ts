@@ -3,29 +3,19 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_TARGETS } from '../../drivers/targets.ts';
 import { buildConstants } from '../../src/harness/build-constants.ts';
 import type { Flow } from '../../src/model/flow.ts';
+import { testFlow } from '../flow.ts';
 
 const chromium = DEFAULT_TARGETS.find((t) => t.id === 'chromium')!;
 
 function flowWithKey(key: string): Flow {
-  return {
+  return testFlow({
+    url: `https://optimizationguide-pa.googleapis.com/v1:GetModels?key=${key}`,
+    method: 'GET',
     runId: 'r',
     target: 'chromium:normal',
     scenario: 'idle',
-    mode: 'normal',
-    id: 'chromium:normal/idle#0',
-    seq: 0,
     startedAt: new Date().toISOString(),
-    transport: 'https',
-    request: {
-      method: 'GET',
-      url: `https://optimizationguide-pa.googleapis.com/v1:GetModels?key=${key}`,
-      httpVersion: '1.1',
-      headers: [],
-      bodyBase64: '',
-      bodySize: 0,
-    },
-    tls: { intercepted: true },
-  };
+  });
 }
 
 describe('build constants', () => {

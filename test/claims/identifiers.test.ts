@@ -7,6 +7,7 @@ import { analyzeFlows } from '../../src/detect/analyze.ts';
 import type { Flow, Mode } from '../../src/model/flow.ts';
 import type { LaunchRecord } from '../../src/model/identifier.ts';
 import type { ScenarioRecord } from '../../src/model/run-record.ts';
+import { testFlow } from '../flow.ts';
 import { scenarioRecord } from '../scenario-record.ts';
 
 // Unit tests of the classification on hand-made passes; the real-browser test (the reference
@@ -48,18 +49,18 @@ function pass(spec: PassSpec): { record: ScenarioRecord; flows: Flow[] } {
     });
     for (const url of l.urls) {
       seq += 1;
-      flows.push({
-        id: `${target}/${spec.scenario}#${seq}`,
-        seq,
-        runId: 'r',
-        target,
-        scenario: spec.scenario,
-        mode,
-        startedAt: tick(),
-        transport: 'https',
-        request: { method: 'GET', url, httpVersion: '1.1', headers: [], bodyBase64: '', bodySize: 0 },
-        tls: { intercepted: true },
-      });
+      flows.push(
+        testFlow({
+          url,
+          method: 'GET',
+          seq,
+          runId: 'r',
+          target,
+          scenario: spec.scenario,
+          mode,
+          startedAt: tick(),
+        }),
+      );
     }
   }
   const record = scenarioRecord({

@@ -1,28 +1,10 @@
 import type { Flow, Header } from '../../src/model/flow.ts';
 import type { Token } from '../../src/model/token.ts';
+import { testFlow } from '../flow.ts';
 
-/** A flow as the capture would record it, for tests. */
+/** A flow as the capture would record it, for tests: a POST of `body` to `url`. */
 export function makeFlow(url: string, body: Buffer | string = '', headers: Header[] = [], seq = 0): Flow {
-  const b = typeof body === 'string' ? Buffer.from(body) : body;
-  return {
-    id: `test:normal/s#${seq}`,
-    seq,
-    runId: 'run',
-    target: 'test:normal',
-    scenario: 's',
-    mode: 'normal',
-    startedAt: '2024-01-01T00:00:00.000Z',
-    transport: 'https',
-    request: {
-      method: 'POST',
-      url,
-      httpVersion: '1.1',
-      headers,
-      bodyBase64: b.toString('base64'),
-      bodySize: b.length,
-    },
-    tls: { intercepted: true },
-  };
+  return testFlow({ url, body, headers, seq });
 }
 
 export const CANARY = 'phc7k2x9qm4ztw';

@@ -11,6 +11,7 @@ import type { RunRecord } from '../../src/model/run-record.ts';
 import type { Token } from '../../src/model/token.ts';
 import { readRun } from '../../src/report/read-run.ts';
 import { writeRun } from '../../src/run/write-run.ts';
+import { testFlow } from '../flow.ts';
 
 const IMEI = '356938035643809';
 const ANDROID_ID = '8a4fe2c1d9b73e05';
@@ -22,26 +23,19 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
 const hex = (algo: string, s: string) => createHash(algo).update(s).digest('hex');
 
 function flow(seq: number, url: string, body = '', headers: Flow['request']['headers'] = []): Flow {
-  return {
-    id: `android:normal/idle#${seq}`,
+  return testFlow({
+    url,
+    body,
+    method: body ? 'POST' : 'GET',
+    headers: [{ name: 'host', value: new URL(url).host }, ...headers],
     seq,
     runId: 'publish-test',
     target: 'android:normal',
     scenario: 'idle',
-    mode: 'normal',
     startedAt: '2026-11-29T00:00:00.000Z',
-    transport: 'https',
-    request: {
-      method: body ? 'POST' : 'GET',
-      url,
-      httpVersion: '1.1',
-      headers: [{ name: 'host', value: new URL(url).host }, ...headers],
-      bodyBase64: b64(body),
-      bodySize: body.length,
-    },
     response: { status: 200, headers: [], bodySize: 0 },
-    tls: { sni: new URL(url).hostname, intercepted: true },
-  };
+    sni: new URL(url).hostname,
+  });
 }
 
 /** Identifiers planted in every place and wrapping a telemetry SDK uses. */
