@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Driver, LaunchOptions, ModeEvidence, Session } from './driver.ts';
-import { launchQtBrowser, qtWebEngineVersion, SEALED_DEVTOOLS_PORT } from './qtwebengine.ts';
+import type { Driver, ModeEvidence } from './driver.ts';
+import { qtDriver } from './qtwebengine.ts';
 
 /**
  * Falkon's arguments, each with why. Nothing else: its settings stay its own defaults (ad block with
@@ -49,28 +49,21 @@ export function falkonMode(title: string, argv: string[], homeDir: string): Mode
  * capture proxy; its Chromium trusts the run's CA through the NSS db in its home, Qt's own network
  * stack through the system folder seen from its mount namespace.
  */
-export const falkonDriver: Driver = {
+export const falkonDriver: Driver = qtDriver({
   id: 'falkon',
-  sealing: { outbound: [SEALED_DEVTOOLS_PORT] },
+  name: 'Falkon',
   explain: () =>
     "launches Falkon (QtWebEngine; normal or --private-browsing) behind the capture proxy on a virtual display and drives its page over DevTools, trusting the run's CA through its NSS db and the system certificate folder in its own mount namespace",
-  async launch(options: LaunchOptions): Promise<Session> {
-    return launchQtBrowser(options, {
-      name: 'Falkon',
-      windowClass: 'falkon',
-      defaultBinary: '/usr/bin/falkon',
-      argv: () => falkonArgs(options.mode === 'incognito', options.target.args),
-      chromiumFlags: (port) => [
-        // All of Chromium's traffic goes to the capture proxy, which answers it itself.
-        `--proxy-server=${options.proxy.url}`,
-        // How the driver reaches the page (QtWebEngine serves DevTools only when asked).
-        `--remote-debugging-port=${port}`,
-      ],
-      version: () => `Falkon ${falkonVersion()} (QtWebEngine ${qtWebEngineVersion()})`,
-      mode: falkonMode,
-    });
-  },
-};
+  argv: (options) => falkonArgs(options.mode === 'incognito', options.target.args),
+  chromiumFlags: (options, port) => [
+    // All of Chromium's traffic goes to the capture proxy, which answers it itself.
+    `--proxy-server=${options.proxy.url}`,
+    // How the driver reaches the page (QtWebEngine serves DevTools only when asked).
+    `--remote-debugging-port=${port}`,
+  ],
+  version: falkonVersion,
+  mode: falkonMode,
+});
 
 /** Falkon's version from its installed plug-in folder's library name, else from `falkon --version`. */
 function falkonVersion(): string {

@@ -9,7 +9,7 @@ import {
 } from './browser-process.ts';
 import { CdpPage } from './cdp-page.ts';
 import { LAUNCH_WITH_TRUST_DIR, trustCaInNssHome, writeTrustDir } from './desktop-trust.ts';
-import type { LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
+import type { Driver, LaunchOptions, ModeEvidence, SearchOptions, Session } from './driver.ts';
 import { commandLineWithEnv } from './keyboard-browser.ts';
 import { browserExecutable, sleep } from './process.ts';
 import { browserHome, inOwnMountNamespace, requirePaths } from './webkitgtk.ts';
@@ -96,22 +96,41 @@ export async function devtoolsPort(options: LaunchOptions): Promise<number> {
   return options.seal ? SEALED_DEVTOOLS_PORT : freePort();
 }
 
-/** What a QtWebEngine driver gives to launch its browser. */
-export interface QtLaunch {
-  /** Product name, for messages (`Falkon`). */
+/**
+ * What a QtWebEngine browser's driver declares of its own; the rest (sealing, launch, close, the
+ * version line) is the family's (qtDriver).
+ */
+export interface QtBrowser {
+  /**
+   * kebab-case driver id; also the name Debian installs its binary under (/usr/bin/ID; a target's
+   * executablePath comes first), and the X window class of its browser window.
+   */
+  id: string;
+  /** Product name, for messages and its version line (`Falkon`). */
   name: string;
-  /** X window class of its browser window. */
-  windowClass: string;
-  /** Debian's binary (a target's executablePath comes first). */
-  defaultBinary: string;
+  /** One sentence: what the driver drives and how. */
+  explain: () => string;
   /** The binary's arguments, given the DevTools port (among them or in `chromiumFlags`). */
-  argv: (port: number) => string[];
-  /** Chromium switches given through QTWEBENGINE_CHROMIUM_FLAGS, given the DevTools port. */
-  chromiumFlags: (port: number) => string[];
-  /** Reads the browser's version. */
+  argv: (options: LaunchOptions, port: number) => string[];
+  /** Chromium switches given through QTWEBENGINE_CHROMIUM_FLAGS, given the DevTools port; default none. */
+  chromiumFlags?: (options: LaunchOptions, port: number) => string[];
+  /** The browser's own version (its QtWebEngine's is added beside it). */
   version: () => string;
   /** Which mode the browser says it is in, from its window title, command line and home. */
   mode: (title: string, argv: string[], homeDir: string) => ModeEvidence;
+}
+
+/**
+ * The driver of a QtWebEngine browser: sealed with its DevTools port reachable from the host,
+ * launched by launchQtBrowser.
+ */
+export function qtDriver(browser: QtBrowser): Driver {
+  return {
+    id: browser.id,
+    sealing: { outbound: [SEALED_DEVTOOLS_PORT] },
+    explain: browser.explain,
+    launch: (options) => launchQtBrowser(options, browser),
+  };
 }
 
 /** How long a navigation may take before the step fails (a loaded 2-core machine took 20 s). */
@@ -128,14 +147,14 @@ class QtSession extends LaunchedSession implements Session {
     private readonly x: XDisplay,
     private readonly window: string,
     private readonly cdp: CdpPage,
-    private readonly spec: QtLaunch,
+    private readonly spec: QtBrowser,
     private readonly homeDir: string,
   ) {
     super(running);
   }
 
   async version(): Promise<string> {
-    return this.spec.version();
+    return `${this.spec.name} ${this.spec.version()} (QtWebEngine ${qtWebEngineVersion()})`;
   }
 
   title(): Promise<string> {
@@ -238,32 +257,33 @@ class QtSession extends LaunchedSession implements Session {
  * and keys, certutil for its NSS db) is missing. On failure everything started is stopped and the
  * error says which step failed.
  */
-export async function launchQtBrowser(options: LaunchOptions, spec: QtLaunch): Promise<Session> {
-  const binary = browserExecutable(options.target, spec.defaultBinary);
+export async function launchQtBrowser(options: LaunchOptions, spec: QtBrowser): Promise<Session> {
+  const binary = browserExecutable(options.target, `/usr/bin/${spec.id}`);
   requirePaths(options.target, [
     ['/usr/bin/Xvfb', 'xvfb'],
     ['/usr/bin/xdotool', 'xdotool'],
     ['/usr/bin/certutil', 'libnss3-tools'],
   ]);
   const port = await devtoolsPort(options);
-  const { homeDir, env, command, args } = await prepareQtBrowser(options, binary, spec.argv(port));
+  const { homeDir, env, command, args } = await prepareQtBrowser(options, binary, spec.argv(options, port));
+  const chromiumFlags = spec.chromiumFlags?.(options, port) ?? [];
   const start = windowedStart(
     spec.name,
     options,
-    { command, args, env: qtEnv(env, options.proxy.url, spec.chromiumFlags(port)) },
+    { command, args, env: qtEnv(env, options.proxy.url, chromiumFlags) },
     'stderr',
   );
   return launchBrowser(start, async (running, undo) => {
     const ws = await running.endpoint({
       pattern: /DevTools listening on (ws:\/\/\S+)/,
-      logPath: logPathOf(options.workDir, spec.windowClass),
+      logPath: logPathOf(options.workDir, spec.id),
       timeoutMs: 60_000,
       browser: spec.name,
       endpoint: 'DevTools',
     });
     let port = Number(new URL(ws).port);
     if (options.seal) port = options.seal.hostPort(SEALED_DEVTOOLS_PORT);
-    const window = await running.window(spec.windowClass, spec.name);
+    const window = await running.window(spec.id, spec.name);
     running.ready();
     const cdp = await CdpPage.connect(`http://127.0.0.1:${port}`);
     undo(() => cdp.close());

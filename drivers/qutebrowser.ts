@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Driver, LaunchOptions, ModeEvidence, Session } from './driver.ts';
-import { launchQtBrowser, qtWebEngineVersion, SEALED_DEVTOOLS_PORT } from './qtwebengine.ts';
+import type { Driver, ModeEvidence } from './driver.ts';
+import { qtDriver } from './qtwebengine.ts';
 
 /** qutebrowser marks the title of a private window so (its `{private}` title field). */
 const PRIVATE_MARK = '[Private Mode]';
@@ -65,27 +65,19 @@ function qutebrowserVersion(): string {
  * private mode, behind the capture proxy; trust as for Falkon (NSS db in its home, the system
  * certificate folder in its own mount namespace).
  */
-export const qutebrowserDriver: Driver = {
+export const qutebrowserDriver: Driver = qtDriver({
   id: 'qutebrowser',
-  sealing: { outbound: [SEALED_DEVTOOLS_PORT] },
+  name: 'qutebrowser',
   explain: () =>
     "launches qutebrowser (QtWebEngine; normal or content.private_browsing) behind the capture proxy on a virtual display and drives its page over DevTools, trusting the run's CA through its NSS db and the system certificate folder in its own mount namespace",
-  async launch(options: LaunchOptions): Promise<Session> {
-    return launchQtBrowser(options, {
-      name: 'qutebrowser',
-      windowClass: 'qutebrowser',
-      defaultBinary: '/usr/bin/qutebrowser',
-      argv: (port) =>
-        qutebrowserArgs(
-          join(options.workDir, 'qutebrowser'),
-          options.proxy.url,
-          port,
-          options.mode === 'incognito',
-          options.target.args,
-        ),
-      chromiumFlags: () => [],
-      version: () => `qutebrowser ${qutebrowserVersion()} (QtWebEngine ${qtWebEngineVersion()})`,
-      mode: qutebrowserMode,
-    });
-  },
-};
+  argv: (options, port) =>
+    qutebrowserArgs(
+      join(options.workDir, 'qutebrowser'),
+      options.proxy.url,
+      port,
+      options.mode === 'incognito',
+      options.target.args,
+    ),
+  version: qutebrowserVersion,
+  mode: qutebrowserMode,
+});
