@@ -6,6 +6,7 @@ import {
   commandLineOf,
   exitOf,
   exitsWithin,
+  groupGoneWithin,
   killGroup,
   lastLines,
   sleep,
@@ -26,6 +27,9 @@ import {
  * lets the browser quit the way its user would before it is killed. A driver says only what is its
  * own: the command, how it is reached, how its user quits it.
  */
+
+/** How long a swept group's other processes have to exit by themselves after the browser did. */
+const SWEEP_GRACE_MS = 3000;
 
 /** How a browser is started. */
 export interface BrowserStart {
@@ -80,7 +84,10 @@ export interface ClosePlan {
   exitMs: number;
   /** The signals sent, in order, to a browser that did not exit, each with how long it then has. */
   escalation: readonly (readonly [NodeJS.Signals, number])[];
-  /** Kill the process group once more at the end: children that outlive their parent go too. */
+  /**
+   * Kill the process group once more at the end, after SWEEP_GRACE_MS for it to empty by itself:
+   * children that outlive their parent go too.
+   */
   sweep?: boolean;
 }
 
@@ -202,7 +209,9 @@ export class BrowserProcess {
         if (await exitsWithin(this.proc, ms)) break;
       }
     }
-    if (plan.sweep) this.kill('SIGKILL');
+    // The group's other processes get time to finish what they write (a profile's last files),
+    // then go: none outlives the close, nor writes into a folder being deleted.
+    if (plan.sweep && !(await groupGoneWithin(this.proc, SWEEP_GRACE_MS))) this.kill('SIGKILL');
     await this.finish();
   }
 

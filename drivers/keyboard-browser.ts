@@ -83,8 +83,9 @@ export abstract class TypingSession extends LaunchedSession {
   abstract title(): Promise<string>;
 
   /**
-   * Waits until the window title is no longer `from`: the new page has loaded. `again` submits the
-   * location once more, for a browser whose driver knows its Enter can be lost.
+   * Waits until the window title is no longer `from`: the new page has loaded. `again` types and
+   * submits the location once more, for a browser whose driver knows its bar can be rewritten or its
+   * Enter lost.
    */
   protected abstract loadedAway(from: string, what: string, again?: () => Promise<void>): Promise<void>;
 
@@ -100,7 +101,10 @@ export abstract class TypingSession extends LaunchedSession {
     const from = await this.title();
     await this.typeLocation(url);
     await this.submit();
-    await this.loadedAway(from, `visit ${url}`, () => this.submit());
+    await this.loadedAway(from, `visit ${url}`, async () => {
+      await this.typeLocation(url);
+      await this.submit();
+    });
   }
 
   /**

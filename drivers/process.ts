@@ -51,6 +51,24 @@ export function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
 }
 
 /**
+ * Waits up to `ms` for every process of `proc`'s group to be gone; true when it is (or there is no
+ * group to wait on).
+ */
+export async function groupGoneWithin(proc: ChildProcess, ms: number): Promise<boolean> {
+  if (proc.pid === undefined) return true;
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      process.kill(-proc.pid, 0);
+    } catch {
+      return true;
+    }
+    if (Date.now() >= until) return false;
+    await sleep(100);
+  }
+}
+
+/**
  * Waits for the line a browser prints on stderr when its automation endpoint is ready (e.g.
  * `DevTools listening on ws://…`) and resolves with the pattern's first group. stderr is copied to
  * `logPath` as it comes. Rejects with a one-line reason on timeout, early exit or spawn failure.

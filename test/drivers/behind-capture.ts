@@ -8,6 +8,15 @@ import { type Capture, startCapture } from '../../src/capture/proxy.ts';
 import { createWebSink, SEARCH_ENGINE_URL } from '../../src/harness/web/web-sink.ts';
 import type { Flow, Mode } from '../../src/model/flow.ts';
 
+/**
+ * Deletes a test's folder. A browser's helper processes can still be writing into its profile just
+ * after the browser closed (seen: MiniBrowser's mesa_shader_cache, ENOTEMPTY), so the removal is
+ * tried again for a second.
+ */
+export function removeTestDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+}
+
 /** A driver's browser launched behind a real capture, for the driver tests. */
 export interface Launched {
   capture: Capture;
@@ -60,7 +69,7 @@ export function behindCapture(driver: Driver, target: TargetConfig) {
         })
         .catch(async (error: unknown) => {
           await capture.stop();
-          rmSync(dir, { recursive: true, force: true });
+          removeTestDir(dir);
           throw error;
         });
       const entry: Launched = { capture, session, dir, workDir };
@@ -82,7 +91,7 @@ export function behindCapture(driver: Driver, target: TargetConfig) {
       for (const { capture, session, dir } of launched) {
         await session.close().catch(() => {});
         await capture.stop();
-        rmSync(dir, { recursive: true, force: true });
+        removeTestDir(dir);
       }
     },
   };

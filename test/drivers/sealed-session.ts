@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import type { Driver, Session, TargetConfig } from '../../drivers/driver.ts';
@@ -8,7 +7,7 @@ import type { Mode } from '../../src/model/flow.ts';
 import { sealUnavailable } from '../../src/seal/namespace.ts';
 import { openSeal } from '../../src/seal/seal.ts';
 import { describeUnless } from '../skip-reason.ts';
-import { openTestCapture } from './behind-capture.ts';
+import { openTestCapture, removeTestDir } from './behind-capture.ts';
 
 /**
  * Launches a driver's browser inside a sealed namespace behind a real capture, runs `use`, then
@@ -42,7 +41,7 @@ export async function withSealedSession(
   } finally {
     await seal.close();
     await capture.stop();
-    rmSync(dir, { recursive: true, force: true });
+    removeTestDir(dir);
   }
 }
 
