@@ -18,6 +18,12 @@ export interface DecodeStep {
    * absent from the layer is then absent from this piece too (see LayerVisitor).
    */
   verbatim?: boolean;
+  /**
+   * Set instead of content: this many characters of verbatim pieces that the decoder left out
+   * because the layer's `endsHere` says they end there (see Layer.endsHere). Peel charges them to
+   * the budget where this entry stands, as it charges the pieces it leaves out itself.
+   */
+  skipped?: number;
 }
 
 /**

@@ -62,29 +62,50 @@ export const jsonDecoder = encodedOnly({
     if (typeof parsed === 'string')
       return parsed.length >= MIN_STRING ? [{ step: 'json:$', text: parsed, verbatim }] : [];
     const out: DecodeStep[] = [];
+    // Strings that would end here (see Layer.endsHere) are left out, their characters counted in
+    // `skipped`, which is charged where they stood: in document order, before the next step.
+    const endsHere = verbatim ? layer.endsHere : undefined;
+    let skipped = 0;
+    const flush = () => {
+      if (skipped > 0) out.push({ step: '', skipped });
+      skipped = 0;
+    };
     // Iterative walk: hostile JSON may nest thousands deep, which would overflow a recursive one.
     // Containers wait on the stack as they are; their children are pushed when they come off it.
-    const stack: Array<{ value: unknown; path: string; depth: number }> = [
-      { value: parsed, path: '$', depth: 0 },
+    // A value's path is made only when it is needed (most strings end here).
+    const stack: Array<{ value: unknown; parent: string; key: string | number; depth: number }> = [
+      { value: parsed, parent: '', key: '', depth: 0 },
     ];
+    const pathOf = (e: { parent: string; key: string | number; depth: number }) =>
+      e.depth === 0 ? '$' : childPath(e.parent, e.key);
     while (stack.length > 0) {
-      const { value, path, depth } = stack.pop()!;
+      const e = stack.pop()!;
+      const value = e.value;
       if (typeof value === 'string') {
-        if (value.length >= MIN_STRING) out.push({ step: `json:${path}`, text: value, verbatim });
+        if (value.length >= MIN_STRING) {
+          if (endsHere?.(value)) skipped += value.length;
+          else {
+            flush();
+            out.push({ step: `json:${pathOf(e)}`, text: value, verbatim });
+          }
+        }
       } else if (typeof value === 'number') {
-        if (Number.isSafeInteger(value) && Math.abs(value) >= 100000)
-          out.push({ step: `json:${path}`, text: String(value) });
+        if (Number.isSafeInteger(value) && Math.abs(value) >= 100000) {
+          flush();
+          out.push({ step: `json:${pathOf(e)}`, text: String(value) });
+        }
       } else if (value !== null && typeof value === 'object') {
-        if (depth >= MAX_JSON_NESTING) {
+        if (e.depth >= MAX_JSON_NESTING) {
           budget.hit(`JSON nested deeper than ${MAX_JSON_NESTING} levels was not walked`);
           continue;
         }
-        // Push in reverse so children come out in document order. Strings, numbers and other
-        // scalars are handled here, without a stack entry each (most values are scalars).
+        const path = pathOf(e);
+        const depth = e.depth + 1;
+        // Push in reverse so children come out in document order.
         if (Array.isArray(value)) {
           for (let i = value.length - 1; i >= 0; i--) {
             const v: unknown = value[i];
-            if (worth(v)) stack.push({ value: v, path: `${path}[${i}]`, depth: depth + 1 });
+            if (worth(v)) stack.push({ value: v, parent: path, key: i, depth });
           }
         } else {
           const keys = Object.keys(value);
@@ -92,11 +113,12 @@ export const jsonDecoder = encodedOnly({
           for (let i = keys.length - 1; i >= 0; i--) {
             const k = keys[i]!;
             const v = obj[k];
-            if (worth(v)) stack.push({ value: v, path: childPath(path, k), depth: depth + 1 });
+            if (worth(v)) stack.push({ value: v, parent: path, key: k, depth });
           }
         }
       }
     }
+    flush();
     return out;
   },
 });

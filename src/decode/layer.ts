@@ -23,6 +23,13 @@ export class Layer {
   memoLz: boolean | undefined;
   /** True once the percent decoder peeled text (not bytes) out of this layer (percent.ts). */
   memoPercentText: boolean | undefined;
+  /**
+   * Set by peel while its decoders run, when the visitor found nothing in this layer: true for a
+   * verbatim piece of it that would end there (peel would charge it and make no layer of it). A
+   * decoder that peels many verbatim pieces (json) may leave those out and say how many characters
+   * they held (DecodeStep.skipped) instead of naming each; the outcome is the same.
+   */
+  endsHere: ((text: string) => boolean) | undefined;
 
   private constructor(chain: readonly string[], bytes: Buffer | undefined, text: string | undefined) {
     this.chain = chain;

@@ -4,83 +4,153 @@ import { BoundError } from './bounds.ts';
  * lz-string's decompression loop (lz-string 1.5.0, MIT, pieroxy), with one change: it stops with
  * BoundError once the output passes `maxChars`. The library's own functions cannot be bounded, and
  * a crafted input can make them produce output quadratic in its size. Vectors made with the real
- * lz-string library check that this loop decodes the same (test/decode/decoders.test.ts).
- * `values` holds the input's characters already mapped to numbers (alphabet index or char code);
- * `resetValue` is the top bit of one such number. Returns null for input that is not lz-string.
+ * lz-string library check that this loop decodes the same (test/decode/decoders.test.ts,
+ * test/decode/shortcuts.test.ts). `values` holds the input's characters already mapped to numbers
+ * (alphabet index or char code); `resetValue` is the top bit of one such number. Returns null for
+ * input that is not lz-string.
+ *
+ * The library keeps its dictionary as strings, each made by joining two others. Every entry is
+ * also a run of the output written so far (LZW: a new entry is the previous entry, which the
+ * output holds, and the first unit of the entry that follows it there), so here an entry is a
+ * start and a length in a buffer of UTF-16 units: no string is made until the end.
  */
 export function lzDecompress(values: ArrayLike<number>, resetValue: number, maxChars: number): string | null {
   const length = values.length;
-  const dictionary: string[] = [];
+  // Entry n of the dictionary is out[start[n] .. start[n] + len[n]); entries 0-2 are never read.
+  let start = new Int32Array(64);
+  let len = new Int32Array(64);
+  let out = new Uint16Array(256);
+  let size = 0;
   let enlargeIn = 4;
   let dictSize = 4;
   let numBits = 3;
-  let total = 0;
-  const result: string[] = [];
-  // The bit reader is kept in locals (not a closure over an object) because this loop is hot:
-  // it runs on every string that might be lz-string.
-  let val = length > 0 ? values[0]! : 0;
-  let position = resetValue;
-  let index = 1;
-  const read = (n: number): number => {
-    let bits = 0;
-    for (let i = 0; i < n; i++) {
-      if ((val & position) !== 0) bits |= 1 << i;
-      position >>= 1;
-      if (position === 0) {
-        position = resetValue;
-        val = index < length ? values[index]! : 0;
-        index++;
-      }
+  // The library reads each value's bits from the top one down and puts them together lowest
+  // first. Here the bits wait in `buf` (the oldest highest) and come out up to 16 at a time,
+  // reversed by a table. `index` is what the library's reader counts: 1 + the values used up.
+  const width = 31 - Math.clz32(resetValue) + 1;
+  const mask = 2 ** width - 1;
+  let buf = 0;
+  let held = 0;
+  let used = 0;
+  let next = 0;
+  const take = (n: number): number => {
+    while (held < n) {
+      const v = next < length ? values[next]! & mask : 0;
+      next++;
+      buf = ((buf << width) | v) >>> 0;
+      held += width;
     }
-    return bits;
+    held -= n;
+    const chunk = (buf >>> held) & ((1 << n) - 1);
+    buf &= (1 << held) - 1;
+    used += n;
+    return REVERSED[chunk]! >>> (16 - n);
   };
-  let c: string;
+  const read = (n: number): number => (n <= 16 ? take(n) : take(16) | (take(n - 16) << 16));
+  const indexNow = () => 1 + Math.floor(used / width);
+  const room = (n: number) => {
+    if (size + n <= out.length) return;
+    let cap = out.length * 2;
+    while (cap < size + n) cap *= 2;
+    const grown = new Uint16Array(cap);
+    grown.set(out.subarray(0, size));
+    out = grown;
+  };
+  const entryAt = (n: number, from: number, count: number) => {
+    if (n >= start.length) {
+      const s2 = new Int32Array(start.length * 2);
+      const l2 = new Int32Array(len.length * 2);
+      s2.set(start);
+      l2.set(len);
+      start = s2;
+      len = l2;
+    }
+    start[n] = from;
+    len[n] = count;
+  };
+  let first: number;
   switch (read(2)) {
     case 0:
-      c = String.fromCharCode(read(8));
+      first = read(8);
       break;
     case 1:
-      c = String.fromCharCode(read(16));
+      first = read(16);
       break;
     default:
       return '';
   }
-  for (let i = 0; i < 3; i++) dictionary[i] = String(i);
-  dictionary[3] = c;
-  let w = c;
-  total = c.length;
-  if (total > maxChars) throw new BoundError(`lz-string data expanded past ${maxChars} characters`);
-  result.push(c);
+  out[0] = first;
+  size = 1;
+  entryAt(3, 0, 1);
+  // The entry written last (the library's `w`), as a run of the output.
+  let wStart = 0;
+  let wLen = 1;
+  if (size > maxChars) throw new BoundError(`lz-string data expanded past ${maxChars} characters`);
   for (;;) {
-    if (index > length) return '';
+    if (indexNow() > length) return '';
     let code = read(numBits);
     if (code === 0 || code === 1) {
-      dictionary[dictSize++] = String.fromCharCode(read(code === 0 ? 8 : 16));
+      // A new unit: its entry is where it is written next, as the entry that follows.
+      const unit = read(code === 0 ? 8 : 16);
+      room(1);
+      out[size] = unit;
+      entryAt(dictSize++, size, 1);
       code = dictSize - 1;
       enlargeIn--;
     } else if (code === 2) {
-      return result.join('');
+      return unitsToString(out, size);
     }
     if (enlargeIn === 0) {
       enlargeIn = 2 ** numBits;
       numBits++;
     }
-    let entry: string;
-    const known = code > 2 ? dictionary[code] : undefined;
-    if (known) entry = known;
-    else if (code === dictSize) entry = w + w.charAt(0);
-    else return null;
-    total += entry.length;
-    if (total > maxChars) throw new BoundError(`lz-string data expanded past ${maxChars} characters`);
-    result.push(entry);
-    dictionary[dictSize++] = w + entry.charAt(0);
+    let from: number;
+    let count: number;
+    if (code > 2 && code < dictSize) {
+      from = start[code]!;
+      count = len[code]!;
+      room(count);
+      // A new unit's entry is already in place; any other entry is copied from where it was written
+      // (entries are short: a loop costs less than a native call).
+      if (from !== size) for (let k = 0; k < count; k++) out[size + k] = out[from + k]!;
+    } else if (code === dictSize) {
+      // w and its own first unit: w ends where the output does.
+      count = wLen + 1;
+      room(count);
+      for (let k = 0; k < wLen; k++) out[size + k] = out[wStart + k]!;
+      out[size + wLen] = out[wStart]!;
+      from = size;
+    } else return null;
+    const at = size;
+    size += count;
+    if (size > maxChars) throw new BoundError(`lz-string data expanded past ${maxChars} characters`);
+    // w followed by the entry's first unit: w's run is followed in the output by this entry.
+    entryAt(dictSize++, wStart, wLen + 1);
     enlargeIn--;
-    w = entry;
+    wStart = at;
+    wLen = count;
     if (enlargeIn === 0) {
       enlargeIn = 2 ** numBits;
       numBits++;
     }
   }
+}
+
+/** Each 16-bit number with its bits in reverse order. */
+const REVERSED = (() => {
+  const t = new Uint16Array(65536);
+  for (let i = 1; i < 65536; i++) t[i] = (t[i >>> 1]! >>> 1) | ((i & 1) << 15);
+  return t;
+})();
+
+/** The first `size` units of `units` as a string, unit for unit (lone surrogates too). */
+function unitsToString(units: Uint16Array, size: number): string {
+  const parts: string[] = [];
+  for (let i = 0; i < size; i += 8192)
+    parts.push(
+      String.fromCharCode.apply(null, units.subarray(i, Math.min(size, i + 8192)) as unknown as number[]),
+    );
+  return parts.join('');
 }
 
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=';

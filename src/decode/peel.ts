@@ -87,6 +87,11 @@ export function peel(
   const plainIsEnd = decoders.every((d) => d.ignoresPlainText === true);
   const hexReaders = decoders.filter((d) => d.ignoresHexText !== true);
   const hexIsEnd = (text: string) => hexReaders.every((d) => d.mayPeel?.(text) === false);
+  // What a verbatim piece of a layer that holds nothing sought must be to end there (see below).
+  const endsHere = (text: string): boolean => {
+    const c = textClassOf(text);
+    return (c === 'plain' && plainIsEnd) || (c === 'hex' && hexIsEnd(text));
+  };
   let next = 1;
   try {
     while (stack.length > 0) {
@@ -106,12 +111,18 @@ export function peel(
       const hitsBefore = budget.hits.length;
       // Steps that became a layer, or matched one seen before: what keeps this layer from being a dead end.
       let kept = 0;
+      layer.endsHere = nothing ? endsHere : undefined;
       for (let di = 0; di < decoders.length; di++) {
         const d = decoders[di]!;
         if ((plain && d.ignoresPlainText === true) || (hex && d.ignoresHexText === true)) continue;
         const steps = run(d, layer, budget);
         for (let si = 0; si < steps.length; si++) {
           const s = steps[si]!;
+          // Pieces the decoder left out because they end here: charged as those below are.
+          if (s.skipped !== undefined) {
+            budget.charge(s.skipped);
+            continue;
+          }
           if (deadEnds && s.text !== undefined && deadEnds.has(s.text)) {
             budget.charge(s.text.length);
             continue;
@@ -120,12 +131,9 @@ export function peel(
           // plain text, or hex no decoder may peel (a UUID, an odd number of digits), it is a dead
           // end, not worth a layer. Charged all the same, so the expansion bound counts as before.
           const cleanChild = nothing && s.verbatim === true && s.text !== undefined;
-          if (cleanChild) {
-            const c = textClassOf(s.text!);
-            if ((c === 'plain' && plainIsEnd) || (c === 'hex' && hexIsEnd(s.text!))) {
-              budget.charge(s.text!.length);
-              continue;
-            }
+          if (cleanChild && endsHere(s.text!)) {
+            budget.charge(s.text!.length);
+            continue;
           }
           const chain = layer.chain.concat(s.steps ?? s.step);
           const child =
@@ -142,6 +150,7 @@ export function peel(
           children.push({ layer: child, parent: index, index: next++, clean: cleanChild });
         }
       }
+      layer.endsHere = undefined;
       // Remembered only when nothing could have cut the decoders short: no bound was hit, and the
       // expansion budget left was far more than a short string expands to.
       if (
