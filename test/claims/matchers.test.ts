@@ -2,6 +2,7 @@ import { describe, it, expect as vexpect } from 'vitest';
 import { expect } from '../../fixtures/matchers.ts';
 import { defaultClaims } from '../../src/claims/catalog/index.ts';
 import { getClaim } from '../../src/claims/explain.ts';
+import type { RunView } from '../../src/claims/run-view.ts';
 import { addGap, type Capture, cell, loadCapture } from './captures.ts';
 
 /** The message Playwright's expect throws, or undefined when the assertion held. */
@@ -14,12 +15,22 @@ async function failure(assertion: () => Promise<unknown>): Promise<string | unde
   }
 }
 
-function searchTerm(capture: Capture, target: string): string {
+/**
+ * A fresh capture of `name`, the search term of its incognito search, and its incognito cell as
+ * the capture stands when `view()` is called (a test may change the capture first).
+ */
+function incognitoSearch(name: 'chromium' | 'reference'): {
+  capture: Capture;
+  term: string;
+  view: () => RunView;
+} {
+  const capture = loadCapture(name);
+  const target = `${name}:incognito`;
   const token = capture.records
     .flatMap((r) => r.tokens)
     .find((t) => t.origin?.target === target && t.dataClass === 'search-terms');
   if (!token) throw new Error(`no search term for ${target}`);
-  return token.value;
+  return { capture, term: token.value, view: () => cell(capture, target) };
 }
 
 describe('expect(run).toSatisfy(claim)', () => {
@@ -82,9 +93,8 @@ describe('expect(run).toSatisfy(claim)', () => {
 
 describe('expect(run).toSend(canary, { to })', () => {
   it('should see the reference send the incognito search term to its maker, and not to a third party', async () => {
-    const capture = loadCapture('reference');
-    const term = searchTerm(capture, 'reference:incognito');
-    const run = cell(capture, 'reference:incognito');
+    const { term, view } = incognitoSearch('reference');
+    const run = view();
     vexpect(await failure(() => expect(run).toSend(term, { to: 'vendor' }))).toBeUndefined();
     vexpect(await failure(() => expect(run).toSend(term, { to: 'collect.analytics.test' }))).toBeUndefined();
     vexpect(await failure(() => expect(run).not.toSend(term, { to: 'third-party' }))).toBeUndefined();
@@ -96,29 +106,23 @@ describe('expect(run).toSend(canary, { to })', () => {
   });
 
   it('should say where it looked when a canary was not sent', async () => {
-    const capture = loadCapture('chromium');
-    const term = searchTerm(capture, 'chromium:incognito');
-    const message = await failure(() =>
-      expect(cell(capture, 'chromium:incognito')).toSend(term, { to: 'third-party' }),
-    );
+    const { term, view } = incognitoSearch('chromium');
+    const message = await failure(() => expect(view()).toSend(term, { to: 'third-party' }));
     vexpect(message).toMatch(
       new RegExp(
         `Expected chromium:incognito to send "${term}" to third parties, but it was not found in \\d+ requests\\.`,
       ),
     );
-    vexpect(
-      await failure(() => expect(cell(capture, 'chromium:incognito')).toSend(term, { to: 'search-engine' })),
-    ).toBeUndefined();
+    vexpect(await failure(() => expect(view()).toSend(term, { to: 'search-engine' }))).toBeUndefined();
   });
 
   it('should not count a term sent to an IP address as sent to the search engine: the class is checked positively', async () => {
-    const capture = loadCapture('chromium');
-    const term = searchTerm(capture, 'chromium:incognito');
+    const { capture, term, view } = incognitoSearch('chromium');
     // The same findings, but the term went to a bare address instead of the engine's host name.
     for (const r of capture.records) {
       for (const f of r.findings) if (f.token === term) f.host = '203.0.113.9';
     }
-    const run = cell(capture, 'chromium:incognito');
+    const run = view();
     const message = await failure(() => expect(run).toSend(term, { to: 'search-engine' }));
     vexpect(message).toContain(
       `Could not tell whether chromium:incognito sent "${term}" to the search engine`,
@@ -130,23 +134,18 @@ describe('expect(run).toSend(canary, { to })', () => {
     vexpect(await failure(() => expect(run).toSend(term))).toBeUndefined();
     // Declared by address, it is the recipient.
     for (const r of capture.records) r.recipients.searchEngine.push('203.0.113.9');
-    vexpect(
-      await failure(() => expect(cell(capture, 'chromium:incognito')).toSend(term, { to: 'search-engine' })),
-    ).toBeUndefined();
+    vexpect(await failure(() => expect(view()).toSend(term, { to: 'search-engine' }))).toBeUndefined();
   });
 
   it('should refuse .not when traffic it could not read might have carried the canary', async () => {
-    const capture = loadCapture('chromium');
-    const term = searchTerm(capture, 'chromium:incognito');
+    const { capture, term, view } = incognitoSearch('chromium');
     addGap(capture, 'chromium:incognito', 'search', {
       kind: 'bypass',
       protocol: 'quic',
       host: '192.0.2.7',
       reason: 'UDP to port 443 went around the proxy',
     });
-    const message = await failure(() =>
-      expect(cell(capture, 'chromium:incognito')).not.toSend(term, { to: 'third-party' }),
-    );
+    const message = await failure(() => expect(view()).not.toSend(term, { to: 'third-party' }));
     vexpect(message).toContain(`Could not tell whether chromium:incognito sent "${term}" to third parties`);
     vexpect(message).toMatch(/bypass \(quic 192\.0\.2\.7\)/i);
   });

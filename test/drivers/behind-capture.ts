@@ -145,6 +145,16 @@ export function itSearchesAndFollows(launched: Launched, mode: Mode, search: Sea
 }
 
 /**
+ * The test every driver test has: the browser's version as the session names it (`pattern`, e.g.
+ * the product name and a dotted number), read from the browser or its package, not made up.
+ */
+export function itNamesItsVersion(launched: Pick<Launched, 'session'>, pattern: RegExp): void {
+  it(`should name its version the way the browser reports it (${pattern.source})`, async () => {
+    expect(await launched.session.version()).toMatch(pattern);
+  });
+}
+
+/**
  * A proxy endpoint that signs with a CA the browser was not told to trust: what a pinned host looks
  * like. The CA's files live in a folder of their own, deleted by `remove()`.
  */

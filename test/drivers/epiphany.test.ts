@@ -8,6 +8,7 @@ import {
   describeEachMode,
   expectOwnMode,
   expectOwnRequestsRead,
+  itNamesItsVersion,
   itSearchesAndFollows,
   tlsOpaqueSeen,
   untrustedCa,
@@ -56,9 +57,7 @@ const browsers = describeEachMode(
       );
     });
 
-    it('should name the GNOME Web version', async () => {
-      expect(await ep.session.version()).toMatch(/^GNOME Web \d+\.\d+$/);
-    });
+    itNamesItsVersion(ep, /^GNOME Web \d+\.\d+$/);
   },
 );
 

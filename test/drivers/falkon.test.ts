@@ -8,6 +8,7 @@ import {
   describeEachMode,
   expectOwnMode,
   expectOwnRequestsRead,
+  itNamesItsVersion,
   itSearchesAndFollows,
   untrustedCa,
 } from './behind-capture.ts';
@@ -46,9 +47,7 @@ const browsers = describeEachMode(falkonDriver, target, 'falkon driver, %s mode'
     );
   });
 
-  it('should name the Falkon and QtWebEngine versions', async () => {
-    expect(await fk.session.version()).toMatch(/^Falkon \d+\.\d+\.\d+ \(QtWebEngine \d+\.\d+\.\d+\)$/);
-  });
+  itNamesItsVersion(fk, /^Falkon \d+\.\d+\.\d+ \(QtWebEngine \d+\.\d+\.\d+\)$/);
 });
 
 describe('falkon driver, certificates', () => {

@@ -10,6 +10,7 @@ import {
   expectMode,
   expectSearchAndFollowLink,
   expectUntrustedCaRefused,
+  itNamesItsVersion,
   type Launched,
 } from './behind-capture.ts';
 import { describeSealedVisit } from './sealed-session.ts';
@@ -65,9 +66,7 @@ describe('firefox driver, normal mode', () => {
     expect(silencing).toEqual([]);
   });
 
-  it('should name its version the way the browser reports it', async () => {
-    expect(await normal.session.version()).toMatch(/^Firefox \d+\.\d+(\.\d+)?(esr)?$/);
-  });
+  itNamesItsVersion(normal, /^Firefox \d+\.\d+(\.\d+)?(esr)?$/);
 
   it("should let Firefox's own background requests reach the proxy", async () => {
     // What the browser sends by itself at first start: remote settings, telemetry, location, …

@@ -11,6 +11,7 @@ import {
   describeEachMode,
   expectMode,
   expectOwnRequestsRead,
+  itNamesItsVersion,
   itSearchesAndFollows,
   untrustedCa,
 } from './behind-capture.ts';
@@ -53,9 +54,7 @@ describeEachMode(qutebrowserDriver, target, 'qutebrowser driver, %s mode', (qb, 
     ]);
   });
 
-  it('should name the qutebrowser and QtWebEngine versions', async () => {
-    expect(await qb.session.version()).toMatch(/^qutebrowser \d+\.\d+\.\d+ \(QtWebEngine \d+\.\d+\.\d+\)$/);
-  });
+  itNamesItsVersion(qb, /^qutebrowser \d+\.\d+\.\d+ \(QtWebEngine \d+\.\d+\.\d+\)$/);
 });
 
 describe('qutebrowser driver, certificates', () => {

@@ -10,6 +10,7 @@ import {
   expectMode,
   expectSearchAndFollowLink,
   expectUntrustedCaRefused,
+  itNamesItsVersion,
   type Launched,
 } from './behind-capture.ts';
 import { describeSealedVisit } from './sealed-session.ts';
@@ -53,9 +54,7 @@ describe('webkit driver', () => {
     expect(line.length).toBe(4);
   });
 
-  it('should name its version the way WebKitWebDriver reports it', async () => {
-    expect(await wk.session.version()).toMatch(/^WebKitGTK \d+\.\d+\.\d+$/);
-  });
+  itNamesItsVersion(wk, /^WebKitGTK \d+\.\d+\.\d+$/);
 
   it('should refuse normal mode with the reason', async () => {
     await expect(

@@ -9,6 +9,7 @@ import { defaultTarget } from '../targets.ts';
 import {
   describeEachMode,
   expectOwnMode,
+  itNamesItsVersion,
   itSearchesAndFollows,
   type Launched,
   tlsOpaqueSeen,
@@ -52,9 +53,7 @@ const browsers = describeEachMode(
       ]);
     });
 
-    it('should name the WebKitGTK version MiniBrowser reports', async () => {
-      expect(await wk.session.version()).toMatch(/^WebKitGTK \d+\.\d+\.\d+$/);
-    });
+    itNamesItsVersion(wk, /^WebKitGTK \d+\.\d+\.\d+$/);
   },
   60_000,
 );
