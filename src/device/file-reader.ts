@@ -53,6 +53,21 @@ export interface FileReader {
   read(file: FileInput): Promise<FileReading>;
 }
 
+/**
+ * A reader of a format whose files start with `magic`: it accepts a file of at least `minBytes`
+ * (its fixed header) that starts so, whatever the file is called.
+ */
+export function magicReader(
+  magic: Buffer,
+  minBytes: number,
+  reader: Omit<FileReader, 'accepts'>,
+): FileReader {
+  return {
+    ...reader,
+    accepts: (file) => file.bytes.length >= minBytes && file.bytes.subarray(0, magic.length).equals(magic),
+  };
+}
+
 /** The base name of a `/` path. */
 export function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);

@@ -1,4 +1,11 @@
-import { baseName, type FileInput, type FileReader, type FileReading, type Piece } from '../file-reader.ts';
+import {
+  baseName,
+  type FileInput,
+  type FileReader,
+  type FileReading,
+  magicReader,
+  type Piece,
+} from '../file-reader.ts';
 
 /**
  * Chromium's disk cache on Linux (the "simple" backend: `Cache/Cache_Data/<hash>_0`). An entry file is
@@ -21,11 +28,10 @@ function endRecord(bytes: Buffer, at: number): { flags: number; size: number } |
   return { flags: bytes.readUInt32LE(at + 8), size: bytes.readUInt32LE(at + 16) };
 }
 
-export const chromiumCacheReader: FileReader = {
+export const chromiumCacheReader: FileReader = magicReader(ENTRY_MAGIC, HEADER_BYTES, {
   id: 'chromium-cache',
   explain: () =>
     "reads Chromium's disk cache entries: the key (the URL requested), the response headers and the body",
-  accepts: (file) => file.bytes.length >= HEADER_BYTES && file.bytes.subarray(0, 8).equals(ENTRY_MAGIC),
   async read(file: FileInput): Promise<FileReading> {
     const { bytes } = file;
     const problems: string[] = [];
@@ -69,4 +75,4 @@ export const chromiumCacheReader: FileReader = {
     pieces.push({ chain: ['chromium-cache:stream 1 (body)'], bytes: bytes.subarray(keyEnd, bodyEnd) });
     return { format: 'chromium-cache', pieces, problems };
   },
-};
+});

@@ -1,5 +1,5 @@
 import { decompressBlock } from 'lz4js';
-import type { FileInput, FileReader, FileReading } from '../file-reader.ts';
+import { type FileInput, type FileReader, type FileReading, magicReader } from '../file-reader.ts';
 
 /**
  * Firefox's `mozLz4` files (sessionstore.jsonlz4, sessionstore-backups/recovery.jsonlz4,
@@ -11,11 +11,10 @@ const MAGIC = Buffer.from('mozLz40\u0000', 'latin1');
 /** Larger claimed sizes are not decompressed: Firefox's session files are a few hundred KiB. */
 export const MAX_MOZLZ4_BYTES = 64 * 1024 * 1024;
 
-export const mozLz4Reader: FileReader = {
+export const mozLz4Reader: FileReader = magicReader(MAGIC, 12, {
   id: 'mozlz4',
   explain: () =>
     "decompresses Firefox's mozLz4 files (session store, search settings): one LZ4 block, read with lz4js",
-  accepts: (file) => file.bytes.length >= 12 && file.bytes.subarray(0, 8).equals(MAGIC),
   async read(file: FileInput): Promise<FileReading> {
     const size = file.bytes.readUInt32LE(8);
     if (size > MAX_MOZLZ4_BYTES) {
@@ -44,4 +43,4 @@ export const mozLz4Reader: FileReader = {
     }
     return { format: 'mozlz4', pieces: [{ chain: ['mozlz4'], bytes: out }], problems: [] };
   },
-};
+});

@@ -5,6 +5,7 @@ import {
   type FileInput,
   type FileReader,
   type FileReading,
+  magicReader,
   messageOf,
   type Piece,
 } from '../file-reader.ts';
@@ -135,11 +136,10 @@ async function readRows(bytes: Buffer, pieces: Piece[], problems: string[]): Pro
   }
 }
 
-export const sqliteReader: FileReader = {
+export const sqliteReader: FileReader = magicReader(MAGIC, 100, {
   id: 'sqlite',
   explain: () =>
     'reads SQLite databases: every text and blob cell of every table (sql.js), and raw pages, naming pages on the freelist',
-  accepts: (file) => file.bytes.length >= 100 && file.bytes.subarray(0, 16).equals(MAGIC),
   async read(file: FileInput): Promise<FileReading> {
     const { bytes } = file;
     const pieces: Piece[] = [];
@@ -159,7 +159,7 @@ export const sqliteReader: FileReader = {
       residual: (offset) => free.has(pageOf(offset)),
     };
   },
-};
+});
 
 /** Frames a `-shm` file says were copied into the database (`nBackfill`), or undefined. */
 function backfilled(shm: Buffer | undefined): number | undefined {
