@@ -35,6 +35,9 @@ const GOOD = `claims:
     declaredRecipientsOnly: [search-engine, site, vendor, example.com]
 `;
 
+/** A change to GOOD (what is replaced, by what), or a whole file's text. */
+type Edit = [string, string] | string;
+
 describe('loadClaims (YAML)', () => {
   it('should load claims under `claims:` into the tagged form with defaults filled in', async () => {
     const claims = await loadClaims(file('.yaml', GOOD));
@@ -67,76 +70,67 @@ describe('loadClaims (YAML)', () => {
     ]);
   });
 
-  // Each mistake, the line it is on, the field and a word of the reason.
-  const mistakes: [string, string, number, string, RegExp][] = [
+  // Each mistake (an edit of GOOD, or a whole text), the line it is on, the field and a word of the reason.
+  const mistakes: [string, Edit, number, string, RegExp][] = [
     [
       'a misspelt recipient',
-      GOOD.replace('mayGoTo: [search-engine]', 'mayGoTo: [serch-engine]'),
+      ['mayGoTo: [search-engine]', 'mayGoTo: [serch-engine]'],
       6,
       'claims[0].mayGoTo[0]',
       /unknown recipient "serch-engine"; use search-engine, site, vendor, third-party or a domain/,
     ],
-    ['a misspelt rule key', GOOD.replace('mayGoTo:', 'mayGoto:'), 6, 'claims[0].mayGoto', /unknown field/],
+    ['a misspelt rule key', ['mayGoTo:', 'mayGoto:'], 6, 'claims[0].mayGoto', /unknown field/],
     [
       'a mode that does not exist',
-      GOOD.replace('mode: incognito', 'mode: private'),
+      ['mode: incognito', 'mode: private'],
       4,
       'claims[0].when.mode',
       /Invalid option/,
     ],
     [
       'unknown data',
-      GOOD.replace('data: [search-terms]', 'data: [search-terms, location]'),
+      ['data: [search-terms]', 'data: [search-terms, location]'],
       5,
       'claims[0].data[1]',
       /unknown data "location"/,
     ],
-    [
-      'a missing says',
-      GOOD.replace('    says: Only declared recipients\n', ''),
-      7,
-      'claims[1].says',
-      /is required/,
-    ],
-    ['no rule', GOOD.replace('    mayGoTo: [search-engine]\n', ''), 2, 'claims[0]', /needs exactly one rule/],
+    ['a missing says', ['    says: Only declared recipients\n', ''], 7, 'claims[1].says', /is required/],
+    ['no rule', ['    mayGoTo: [search-engine]\n', ''], 2, 'claims[0]', /needs exactly one rule/],
     [
       'two rules',
-      GOOD.replace(
-        '    mayGoTo: [search-engine]\n',
-        '    mayGoTo: [search-engine]\n    mustNotGoTo: [vendor]\n',
-      ),
+      ['    mayGoTo: [search-engine]\n', '    mayGoTo: [search-engine]\n    mustNotGoTo: [vendor]\n'],
       7,
       'claims[0].mustNotGoTo',
       /more than one rule/,
     ],
     [
       'a rule without data',
-      GOOD.replace('    data: [search-terms]\n', ''),
+      ['    data: [search-terms]\n', ''],
       2,
       'claims[0].data',
       /is required with mayGoTo/,
     ],
     [
       'a duplicate id',
-      GOOD.replace('id: only-declared', 'id: incognito-search-terms-only-to-search-engine'),
+      ['id: only-declared', 'id: incognito-search-terms-only-to-search-engine'],
       7,
       'claims[1].id',
       /duplicate id/,
     ],
     [
       'an id that is not kebab-case',
-      GOOD.replace('id: only-declared', 'id: Only_Declared'),
+      ['id: only-declared', 'id: Only_Declared'],
       7,
       'claims[1].id',
       /kebab-case/,
     ],
-    ['YAML that does not parse', GOOD.replace('data: [search-terms]', 'data: [search-terms'), 6, 'yaml', /./],
+    ['YAML that does not parse', ['data: [search-terms]', 'data: [search-terms'], 6, 'yaml', /./],
     ['a top level that is not claims', 'rules: []\n', 1, 'rules', /unknown field/],
   ];
   it.each(mistakes)(
     'should name file:line, field and reason for %s, on one line',
-    async (_, text, line, field, reason) => {
-      const path = file('.yaml', text);
+    async (_, edit, line, field, reason) => {
+      const path = file('.yaml', typeof edit === 'string' ? edit : GOOD.replace(...edit));
       const err = await errorOf(path);
       expect(err.message.split('\n')).toHaveLength(1);
       expect(err.message.startsWith(`${path}:${line}: ${field}: `), err.message).toBe(true);
