@@ -206,9 +206,11 @@ export async function expectUntrustedCaRefused(
 /**
  * Types `term` into the fixture search engine's page and follows the first result: the search
  * reached the engine over intercepted HTTPS, and the click loaded an article of the first site.
+ * Returns the URLs captured before the click.
  */
-export async function expectSearchAndFollow({ session, capture }: Launched, term: string): Promise<void> {
+export async function expectSearchAndFollow({ session, capture }: Launched, term: string): Promise<string[]> {
   await session.search(term, { engineUrl: SEARCH_ENGINE_URL, via: 'page' });
+  const urls = capture.flows().map((f) => f.request.url);
   const results = capture
     .flows()
     .find((f) => f.request.url === `https://search.phonehome.test/search?q=${term}`);
@@ -216,6 +218,7 @@ export async function expectSearchAndFollow({ session, capture }: Launched, term
   const landed = await session.follow('a.result');
   expect(landed).toMatch(/^https:\/\/news\.site-a\.test\/article\/r[0-9a-f]{12}$/);
   expect(capture.flows().some((f) => f.request.url === landed)).toBe(true);
+  return urls;
 }
 
 /** Visits the search engine's page: loaded over HTTPS the proxy intercepted, with no gap for its host. */
@@ -233,22 +236,6 @@ export async function ownRequests({ capture }: Launched, part: string): Promise<
   const own = () => capture.flows().filter((f) => f.request.url.includes(part));
   while (own().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
   return own();
-}
-
-/**
- * Types `term` into the search engine's page and follows a result: the search reached the engine
- * and the click led to an article. Returns the URLs captured before the click.
- */
-export async function expectSearchAndFollowLink(
-  { session, capture }: Launched,
-  term: string,
-): Promise<string[]> {
-  await session.search(term, { engineUrl: SEARCH_ENGINE_URL, via: 'page' });
-  const urls = capture.flows().map((f) => f.request.url);
-  expect(urls).toContain(`https://search.phonehome.test/search?q=${term}`);
-  const landed = await session.follow('a.result');
-  expect(landed).toMatch(/^https:\/\/news\.site-a\.test\/article\//);
-  return urls;
 }
 
 /** What the browser itself says of its mode, which must be `mode`: the evidence, for the test to read its words. */

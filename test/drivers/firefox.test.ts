@@ -8,7 +8,7 @@ import {
   behindCapture,
   expectInterceptedVisit,
   expectMode,
-  expectSearchAndFollowLink,
+  expectSearchAndFollow,
   expectUntrustedCaRefused,
   itNamesItsVersion,
   type Launched,
@@ -30,7 +30,7 @@ describe('firefox driver, normal mode', () => {
   });
 
   it('should search by typing into the page and follow a result link', async () => {
-    const urls = await expectSearchAndFollowLink(normal, 'phcanaryfirefox');
+    const urls = await expectSearchAndFollow(normal, 'phcanaryfirefox');
     expect(urls.length).toBeLessThan(normal.capture.flows().length);
   });
 

@@ -8,9 +8,9 @@ import {
   behindCapture,
   expectInterceptedVisit,
   expectMode,
-  expectSearchAndFollowLink,
   expectUntrustedCaRefused,
   itNamesItsVersion,
+  itSearchesAndFollows,
   type Launched,
 } from './behind-capture.ts';
 import { describeSealedVisit } from './sealed-session.ts';
@@ -29,9 +29,7 @@ describe('webkit driver', () => {
     await expectInterceptedVisit(wk);
   });
 
-  it('should search by typing into the page and follow a result link', async () => {
-    await expectSearchAndFollowLink(wk, 'phcanarywebkit');
-  });
+  itSearchesAndFollows(wk, 'incognito', { canary: 'phcanarywebkit', timeout: 60_000 });
 
   it('should refuse an address-bar search with a clear message', async () => {
     await expect(
