@@ -96,7 +96,7 @@ export function mayBeRawDeflate(b: Uint8Array): boolean {
     if (b.length < 5) return true;
     return (b[1]! | (b[2]! << 8)) === (~(b[3]! | (b[4]! << 8)) & 0xffff);
   }
-  if (type === 1) return true;
+  if (type === 1) return !fixedBlockFails(b);
   // Dynamic block: read bits LSB first, after BFINAL and BTYPE.
   let pos = 3;
   const bits = (n: number): number => {
@@ -124,4 +124,75 @@ export function mayBeRawDeflate(b: Uint8Array): boolean {
     if (left < 0) return false;
   }
   return left === 0;
+}
+
+// Fixed-Huffman lengths (symbols 257-285) and distances (codes 0-29): base and extra bits (RFC 1951, 3.2.5).
+const LENGTH_BASE = [
+  3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195,
+  227, 258,
+];
+const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
+const DIST_BASE = [
+  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097,
+  6145, 8193, 12289, 16385, 24577,
+];
+/** Output before the error up to which fixedBlockFails answers (far below any output chunk). */
+const FIXED_CHECK_OUTPUT = 256;
+
+/**
+ * True when raw deflate data whose first block has fixed Huffman codes (type 1) makes zlib fail in
+ * that block before it has written FIXED_CHECK_OUTPUT bytes and before the input ends: a literal or
+ * length code 286 or 287, a distance code 30 or 31, or a distance back past the start of the output
+ * ("invalid distance too far back"; there is no dictionary). zlib then throws within its first output
+ * chunk, so the call gives nothing. Random bytes with a fixed first block (a quarter of them, and
+ * every protobuf message whose first field is length-delimited: 0a, 12, 1a, 22 ...) fail within a
+ * few codes; real streams never do. False when the block ends, the input runs out, or the output
+ * grows past the limit first: zlib is asked then.
+ */
+export function fixedBlockFails(b: Uint8Array): boolean {
+  const end = b.length * 8;
+  let pos = 3;
+  const bit = (): number => {
+    const v = (b[pos >> 3]! >> (pos & 7)) & 1;
+    pos++;
+    return v;
+  };
+  // Extra bits are read lowest first; Huffman codes highest first.
+  const extra = (n: number): number => {
+    let v = 0;
+    for (let i = 0; i < n; i++) v |= bit() << i;
+    return v;
+  };
+  let out = 0;
+  while (out <= FIXED_CHECK_OUTPUT) {
+    // The longest code is 9 bits, with up to 5 extra, a 5-bit distance code and 13 extra.
+    if (pos + 9 > end) return false;
+    let code = 0;
+    for (let i = 0; i < 7; i++) code = (code << 1) | bit();
+    let sym: number;
+    if (code <= 23) sym = 256 + code;
+    else {
+      code = (code << 1) | bit();
+      if (code >= 48 && code <= 191) sym = code - 48;
+      else if (code >= 192 && code <= 199) sym = 280 + code - 192;
+      else sym = 144 + ((code << 1) | bit()) - 400;
+    }
+    if (sym < 256) {
+      out++;
+      continue;
+    }
+    if (sym === 256) return false;
+    if (sym >= 286) return true;
+    if (pos + LENGTH_EXTRA[sym - 257]! + 5 > end) return false;
+    const length = LENGTH_BASE[sym - 257]! + extra(LENGTH_EXTRA[sym - 257]!);
+    let d = 0;
+    for (let i = 0; i < 5; i++) d = (d << 1) | bit();
+    if (d >= 30) return true;
+    const dExtra = d < 4 ? 0 : (d >> 1) - 1;
+    if (pos + dExtra > end) return false;
+    const distance = DIST_BASE[d]! + extra(dExtra);
+    if (distance > out) return true;
+    out += length;
+  }
+  return false;
 }

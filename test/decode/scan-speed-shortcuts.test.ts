@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import LZString from 'lz-string';
 import { describe, expect, it } from 'vitest';
 import { NdjsonLineError, ndjsonLine, scanNdjsonLine } from '../../src/capture/capture-file.ts';
@@ -9,6 +10,7 @@ import { Layer } from '../../src/decode/layer.ts';
 import { lzDecompress } from '../../src/decode/lz-bounded.ts';
 import { peel } from '../../src/decode/peel.ts';
 import { defaultDecoders } from '../../src/decode/registry.ts';
+import { fixedBlockFails, mayBeRawDeflate } from '../../src/decode/sniff.ts';
 import { Analyzer } from '../../src/detect/analyze.ts';
 import { tokenForms } from '../../src/detect/forms.ts';
 import { Matcher } from '../../src/detect/matcher.ts';
@@ -357,5 +359,56 @@ describe('JSON strings left out where they end', () => {
       'json:$.pct > percent > form:q',
       'json:$.url > url > query:q',
     ]);
+  });
+});
+
+describe('raw deflate with a fixed-code first block', () => {
+  /** How zlib ends on these bytes, with the probe's options or the deflate decoder's. */
+  const zlibEnd = (b: Buffer, options: zlib.ZlibOptions): string => {
+    try {
+      zlib.inflateRawSync(b, { finishFlush: zlib.constants.Z_SYNC_FLUSH, ...options });
+      return 'output';
+    } catch (e) {
+      return (e as { code?: string }).code ?? 'error';
+    }
+  };
+
+  it('should be refused only where zlib fails before any output, with the probe and the decoder alike', () => {
+    const next = rng(37);
+    let refused = 0;
+    let failed = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const b = Buffer.from(Array.from({ length: 4 + (i % 120) }, () => Math.floor(next() * 256)));
+      // BTYPE 01 (fixed codes), BFINAL either way.
+      b[0] = (b[0]! & ~6) | 2;
+      const probe = zlibEnd(b, { maxOutputLength: 4096, chunkSize: 4096 });
+      if (probe !== 'output') failed++;
+      if (!fixedBlockFails(b)) continue;
+      refused++;
+      expect(mayBeRawDeflate(b)).toBe(false);
+      // A data error, never the output bound: even with a bound of one byte the error comes first.
+      expect(probe).not.toMatch(/^(output|ERR_BUFFER_TOO_LARGE)$/);
+      expect(zlibEnd(b, { maxOutputLength: 1 })).not.toMatch(/^(output|ERR_BUFFER_TOO_LARGE)$/);
+    }
+    // Most random bytes with a fixed first block fail in zlib, and are refused here.
+    expect(failed).toBeGreaterThan(18_000);
+    expect(refused).toBeGreaterThan(0.95 * failed);
+  });
+
+  it('should never refuse fixed-code streams zlib writes, whole or cut short', () => {
+    const next = rng(41);
+    for (let i = 0; i < 500; i++) {
+      const text = JSON.stringify({
+        i,
+        t: 'word '.repeat(i % 70),
+        id: Math.floor(next() * 1e12).toString(36),
+      });
+      const s = zlib.deflateRawSync(text, { strategy: zlib.constants.Z_FIXED });
+      expect(fixedBlockFails(s)).toBe(false);
+      expect(fixedBlockFails(s.subarray(0, 1 + Math.floor(next() * s.length)))).toBe(false);
+      // Two blocks: the first not final.
+      const two = zlib.deflateRawSync(Buffer.from(text), { strategy: zlib.constants.Z_FIXED, level: 1 });
+      expect(mayBeRawDeflate(two)).toBe(true);
+    }
   });
 });
