@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { chunkLines, NdjsonLineError, scanNdjsonLine } from '../capture/capture-file.ts';
+import { chunkLines, NdjsonLineError, ndjsonLine } from '../capture/capture-file.ts';
 import type { AnalyzeBounds } from '../decode/bounds.ts';
 import { type CipherSpec, cipherDecoder } from '../decode/cipher.ts';
 import type { DecoderRegistry } from '../decode/decoder.ts';
@@ -79,9 +79,9 @@ export function analyzeChunk(analyzer: Analyzer, bytes: Uint8Array): AnalyzedChu
   const lines = chunkLines(text);
   const items: ChunkItem[] = [];
   for (let i = 0; i < lines.length; i++) {
-    let rec: ReturnType<typeof scanNdjsonLine>;
+    let rec: ReturnType<typeof ndjsonLine>;
     try {
-      rec = scanNdjsonLine(lines[i]!);
+      rec = ndjsonLine(lines[i]!);
     } catch (e) {
       if (!(e instanceof NdjsonLineError)) throw e;
       return { items, lines: lines.length, error: { line: i + 1, reason: e.reason } };

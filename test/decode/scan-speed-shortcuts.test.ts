@@ -1,7 +1,6 @@
 import zlib from 'node:zlib';
 import LZString from 'lz-string';
 import { describe, expect, it } from 'vitest';
-import { NdjsonLineError, ndjsonLine, scanNdjsonLine } from '../../src/capture/capture-file.ts';
 import { BoundError, Budget, DEFAULT_BOUNDS } from '../../src/decode/bounds.ts';
 import { DeadEnds } from '../../src/decode/dead-ends.ts';
 import type { Decoder } from '../../src/decode/decoder.ts';
@@ -159,76 +158,6 @@ describe('lz-string decompression on runs of the output', () => {
     }
     // Every outcome occurred, or the comparison above proves less than it says.
     expect([...seen].sort()).toEqual(['bound', 'empty', 'null', 'text']);
-  });
-});
-
-describe('NDJSON flow lines read for scan', () => {
-  const flow = makeFlow('https://a.test/p?q=1', '{"x":1}', [{ name: 'User-Agent', value: 'ua' }]);
-  const line = (o: unknown) => JSON.stringify(o);
-  const without = (key: string, o: Record<string, unknown>) => {
-    const { [key]: _drop, ...rest } = o;
-    return rest;
-  };
-  const req = flow.request as unknown as Record<string, unknown>;
-  const base = { type: 'flow', ...flow } as Record<string, unknown>;
-  const lines = [
-    line(base),
-    line(without('type', base)),
-    line({ ...base, extra: { a: 1 }, request: { ...req, extra: true } }),
-    line(without('runId', base)),
-    line(without('startedAt', base)),
-    line(without('tls', base)),
-    line({ ...base, tls: null }),
-    line({ ...base, tls: { intercepted: false, pinned: true } }),
-    line({ ...base, request: without('httpVersion', req) }),
-    line({ ...base, request: without('bodyBase64', req) }),
-    line({ ...base, request: without('bodySize', req) }),
-    line({ ...base, request: { ...req, headers: [{ name: 'a', value: 'b', extra: 1 }] } }),
-    // Lines zod refuses, each for another reason: the same error must come out.
-    line({ ...base, seq: '1' }),
-    '{"type":"flow","seq":1e999}',
-    line({ ...base, mode: 'private' }),
-    line({ ...base, transport: 'ftp' }),
-    line({ ...base, tls: { intercepted: 'yes' } }),
-    line({ ...base, tls: [] }),
-    line({ ...base, request: [] }),
-    line({ ...base, request: { ...req, headers: [{ name: 'a' }] } }),
-    line({ ...base, request: { ...req, headers: [['a', 'b']] } }),
-    line({ ...base, request: { ...req, headers: {} } }),
-    line({ ...base, request: { ...req, bodySize: '3' } }),
-    line({ ...base, request: without('url', req) }),
-    line(without('id', base)),
-    line({ ...base, runId: 5 }),
-    // Not flows: gaps, other records, blank lines, not JSON.
-    line({ type: 'gap', kind: 'tls-opaque', reason: 'pinned' }),
-    line({ type: 'gap', kind: 'tls-opaque' }),
-    line({ type: 'meta', v: 1 }),
-    '   ',
-    '{"type":"flow",',
-    '[1,2]',
-  ];
-
-  it('should return or throw for each line what ndjsonLine does', () => {
-    const result = (f: () => unknown) => {
-      try {
-        return { value: f() };
-      } catch (e) {
-        return { error: e instanceof NdjsonLineError ? e.reason : String(e) };
-      }
-    };
-    let flows = 0;
-    let errors = 0;
-    for (const l of lines) {
-      const want = result(() => ndjsonLine(l));
-      expect(
-        result(() => scanNdjsonLine(l)),
-        l,
-      ).toEqual(want);
-      if ('error' in want) errors++;
-      else if ((want.value as { kind?: string } | undefined)?.kind === 'flow') flows++;
-    }
-    expect(flows).toBe(12);
-    expect(errors).toBe(17);
   });
 });
 
