@@ -70,7 +70,8 @@ export interface ScanOutput {
 
 class UsageError extends Error {}
 
-function parse(argv: string[]) {
+/** Reads scan's command line (see USAGE); throws UsageError for bad input. */
+export function parseScanArgs(argv: string[]) {
   let values: {
     canary?: string[];
     'typed-canary'?: string[];
@@ -322,9 +323,9 @@ async function scanNdjson(
  * it found), 2 on bad arguments (usage line) or an unreadable file (`FILE: reason`). Never throws.
  */
 export async function scanCommand(argv: string[]): Promise<number> {
-  let args: ReturnType<typeof parse>;
+  let args: ReturnType<typeof parseScanArgs>;
   try {
-    args = parse(argv);
+    args = parseScanArgs(argv);
   } catch (e) {
     process.stderr.write(`phonehome scan: ${(e as Error).message}\n${USAGE}\n`);
     return 2;
