@@ -22,6 +22,7 @@ import {
 } from '../detect/pool.ts';
 import type { Gap } from '../model/gap.ts';
 import type { Token } from '../model/token.ts';
+import { ProgressReporter, type ScanProgress } from './scan-progress.ts';
 
 export const USAGE =
   'usage: phonehome scan FILE... --canary TOKEN... [--typed-canary TOKEN...] --identifier KIND=VALUE... [--cipher ID:ALGORITHM:KEYHEX[:IVHEX|prefix]] [--jobs N] [--json] [--help]';
@@ -200,9 +201,11 @@ export interface ScanResult {
   workerError?: string;
 }
 
-/** Options of scanFiles: worker threads (`jobs`, default defaultJobs()) and batching. */
+/** Options of scanFiles: worker threads (`jobs`, default defaultJobs()), batching and progress. */
 export interface ScanFilesOptions extends InOrderOptions {
   jobs?: number;
+  /** Called after each NDJSON chunk and each HAR entry analysed (see ProgressReporter). */
+  onProgress?: (progress: ScanProgress) => void;
 }
 
 /** The records of one HAR file; any read error becomes a CaptureFileError. */
@@ -250,12 +253,22 @@ export async function scanFiles(
     for (const g of result.gaps) out.gaps.push({ ...g, file, entry });
   };
   try {
-    for (const file of files) {
+    for (const [fileIndex, file] of files.entries()) {
       const { format, size } = await captureFileFormat(file);
+      const progress = (bytesDone?: number) =>
+        options.onProgress?.({
+          file,
+          fileIndex,
+          files: files.length,
+          ...(bytesDone === undefined ? {} : { bytesDone, bytes: size }),
+          flows,
+          findings: out.findings.length,
+        });
       if (format === 'ndjson') {
         await scanNdjson(file, size, pool, options, {
           flow: (entry, result) => addFlow(file, entry, result),
           gap: (gap) => out.gaps.push({ ...gap, file }),
+          progress,
         });
         continue;
       }
@@ -263,6 +276,7 @@ export async function scanFiles(
       for await (const { item: rec, result } of analyzeInOrder(harRecords(file), flowOf, pool, options)) {
         if (rec.kind === 'gap') out.gaps.push({ ...rec.gap, file });
         else if (result) addFlow(file, rec.entry, result);
+        progress();
       }
     }
   } finally {
@@ -291,30 +305,41 @@ async function scanNdjson(
   size: number,
   pool: AnalyzerPool,
   options: ScanFilesOptions,
-  sink: { flow: (entry: number, result: AnalyzeResult) => void; gap: (gap: Gap) => void },
+  sink: {
+    flow: (entry: number, result: AnalyzeResult) => void;
+    gap: (gap: Gap) => void;
+    /** Bytes of the file analysed so far, after each chunk. */
+    progress: (bytesDone: number) => void;
+  },
 ): Promise<void> {
   const chunkBytes = options.batchBytes ?? 1024 * 1024;
   const maxInFlight = options.maxInFlight ?? pool.jobs * 2;
   const here = size <= chunkBytes;
   let line = 0;
   let entry = 0;
-  const take = (c: AnalyzedChunk) => {
+  let bytesDone = 0;
+  const take = async (next: { chunk: Promise<AnalyzedChunk>; bytes: number }) => {
+    const c = await next.chunk;
     for (const it of c.items) {
       if ('gap' in it) sink.gap(it.gap);
       else sink.flow(entry++, it.result);
     }
     if (c.error) throw new CaptureFileError(file, `line ${line + c.error.line}: ${c.error.reason}`);
     line += c.lines;
+    bytesDone += next.bytes;
+    sink.progress(bytesDone);
   };
-  const inFlight: Array<Promise<AnalyzedChunk>> = [];
+  const inFlight: Array<{ chunk: Promise<AnalyzedChunk>; bytes: number }> = [];
   for await (const chunk of readLineChunks(file, chunkBytes)) {
+    // Read before the pool may hand the chunk's memory over to a worker thread.
+    const bytes = chunk.byteLength;
     const p = here ? Promise.resolve(pool.analyzeChunkHere(chunk)) : pool.analyzeChunk(chunk);
     // Awaited in order below; this only keeps a later chunk's failure from counting as unhandled.
     p.catch(() => {});
-    inFlight.push(p);
-    while (inFlight.length >= maxInFlight) take(await inFlight.shift()!);
+    inFlight.push({ chunk: p, bytes });
+    while (inFlight.length >= maxInFlight) await take(inFlight.shift()!);
   }
-  while (inFlight.length > 0) take(await inFlight.shift()!);
+  while (inFlight.length > 0) await take(inFlight.shift()!);
 }
 
 /**
@@ -332,17 +357,23 @@ export async function scanCommand(argv: string[]): Promise<number> {
   }
   if (args.help) {
     process.stdout.write(
-      `${USAGE}\n\nScans HAR 1.2 files (Chrome DevTools, Playwright, HTTP Toolkit, mitmproxy) and phonehome NDJSON flow logs\nfor canaries and device identifiers, through every encoding layer phonehome can peel (a URL anywhere is\none: its path, query and fragment are peeled). A canary is found as typed: spaces as + or %20,\npercent-encoded, form-encoded, JSON \\u-escaped, in any case. --typed-canary also finds its prefixes\nfrom 8 characters up (suggestion requests sent per keystroke).\nIdentifier kinds: ${Object.keys(IDENTIFIER_KINDS).join(', ')}.\n--jobs N analyses flows on N worker threads (default ${defaultJobs()}: one per core, at most ${MAX_DEFAULT_JOBS}).\nExit status: 0 when the scan ran (whatever it found), 2 on bad arguments or an unreadable file.\n`,
+      `${USAGE}\n\nScans HAR 1.2 files (Chrome DevTools, Playwright, HTTP Toolkit, mitmproxy) and phonehome NDJSON flow logs\nfor canaries and device identifiers, through every encoding layer phonehome can peel (a URL anywhere is\none: its path, query and fragment are peeled). A canary is found as typed: spaces as + or %20,\npercent-encoded, form-encoded, JSON \\u-escaped, in any case. --typed-canary also finds its prefixes\nfrom 8 characters up (suggestion requests sent per keystroke).\nIdentifier kinds: ${Object.keys(IDENTIFIER_KINDS).join(', ')}.\n--jobs N analyses flows on N worker threads (default ${defaultJobs()}: one per core, at most ${MAX_DEFAULT_JOBS}).\nA scan that lasts over 2 s shows its progress on stderr (MB read, flows, findings, MB/s).\nExit status: 0 when the scan ran (whatever it found), 2 on bad arguments or an unreadable file.\n`,
     );
     return 0;
   }
   let scan: ScanResult;
+  const progress = new ProgressReporter({ stream: process.stderr });
   try {
-    scan = await scanFiles(args.files, args.setup, { jobs: args.jobs });
+    scan = await scanFiles(args.files, args.setup, {
+      jobs: args.jobs,
+      onProgress: (p) => progress.update(p),
+    });
   } catch (e) {
+    progress.done();
     process.stderr.write(`${(e as Error).message.split('\n')[0]}\n`);
     return 2;
   }
+  progress.done();
   const { out, details, flows, skipped } = scan;
   if (scan.workerError) {
     process.stderr.write(

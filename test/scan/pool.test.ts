@@ -181,8 +181,10 @@ describe('scanning on worker threads', () => {
     const expected = Array.from({ length: 3000 }, (_, i) => i).filter((i) => i % 7 === 0 && i % 3 !== 2);
     expect(found.findings.map((f) => f.entry)).toEqual(expected);
     expect(two.stdout).toBe(one.stdout);
-    // No worker failed to load (the scan would still succeed, in the main thread, but say so).
-    expect(two.stderr).toBe('');
+    // No worker failed to load (the scan would still succeed, in the main thread, but say so). On a
+    // busy machine the scan may last long enough to show its progress, which is all stderr may hold.
+    const progress = /^phonehome scan: flows\.ndjson: [0-9.]+ of [0-9.]+ MB /;
+    expect(two.stderr.split('\n').filter((l) => l !== '' && !progress.test(l))).toEqual([]);
     await expect(cli('0')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--jobs "0"') });
     // Three whole commands on a 1.3 MB log: 60 s was too short with the machine at load 28.
   }, 180_000);
