@@ -1,7 +1,7 @@
 import { type DecodeStep, ofShape } from './decoder.ts';
 import { parseFormValues } from './form.ts';
 import { layerIsUrl } from './layer-shape.ts';
-import { percentDecode, percentStep } from './percent.ts';
+import { percentDecode } from './percent.ts';
 
 /** Path, query value or fragment shorter than this holds no token (MIN_TOKEN_LENGTH). */
 const MIN_PART = 4;
@@ -27,8 +27,12 @@ function queryValues(query: string, chain: string[], out: DecodeStep[]): void {
     if (value.length === 0 && name.length >= MIN_PART)
       out.push({ step: 'url', steps: [...chain, 'query'], text: name, verbatim });
     if (value.length < MIN_PART) continue;
-    const step = percentStep(`query:${name}`, value);
-    out.push({ ...step, step: 'url', steps: [...chain, `query:${name}`], verbatim });
+    const steps = [...chain, `query:${name}`];
+    out.push(
+      typeof value === 'string'
+        ? { step: 'url', steps, text: value, verbatim }
+        : { step: 'url', steps, bytes: value, verbatim },
+    );
   }
 }
 
