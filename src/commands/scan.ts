@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   CaptureFileError,
+  type CaptureFormat,
   type CaptureRecord,
   captureFileFormat,
   readCaptureFile,
@@ -253,8 +254,12 @@ export async function scanFiles(
     for (const g of result.gaps) out.gaps.push({ ...g, file, entry });
   };
   try {
+    // Every file is checked before the first is read: a typo in the last name must not cost the
+    // scan of the others (nothing is printed when one cannot be read).
+    const formats: Array<{ format: CaptureFormat; size: number }> = [];
+    for (const file of files) formats.push(await captureFileFormat(file));
     for (const [fileIndex, file] of files.entries()) {
-      const { format, size } = await captureFileFormat(file);
+      const { format, size } = formats[fileIndex]!;
       const progress = (bytesDone?: number) =>
         options.onProgress?.({
           file,

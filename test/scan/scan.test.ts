@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FlowLog } from '../../src/capture/flow-log.ts';
 import { writeHar } from '../../src/capture/har.ts';
-import type { ScanOutput } from '../../src/commands/scan.ts';
-import { CANARY, makeFlow } from '../detect/helpers.ts';
+import { type ScanOutput, scanFiles } from '../../src/commands/scan.ts';
+import { CANARY, canary, makeFlow } from '../detect/helpers.ts';
 import { runScan } from './run-scan.ts';
 
 const IMEI = '356938035643809';
@@ -98,6 +98,20 @@ describe('phonehome scan', () => {
       expect(r.err.trim().split('\n')).toHaveLength(1);
       expect(r.err).toContain(`${file}: ${reason}`);
     }
+  });
+
+  it('should name a missing file among several before reading any of them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'phonehome-scan-'));
+    const missing = join(dir, 'missing.ndjson');
+    const seen: unknown[] = [];
+    await expect(
+      scanFiles([HAR('playwright'), missing], { tokens: [canary()] }, { onProgress: (p) => seen.push(p) }),
+    ).rejects.toThrow(`${missing}: no such file`);
+    // Not one entry of the first file was analysed.
+    expect(seen).toEqual([]);
+    const r = await runScan([HAR('playwright'), missing, '--canary', CANARY]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`${missing}: no such file\n`);
   });
 
   it('should exit 2 with the usage line on bad arguments', async () => {
