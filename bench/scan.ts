@@ -419,6 +419,8 @@ async function main(): Promise<void> {
     );
     console.log('tokens  wall_s  MB/s    cpu_s   peak_RSS_MB  planted  found  findings  gaps  ×grep  load');
     const base: number[] = [];
+    // CPU seconds of the largest count with the default threads and with one (the "j1" row).
+    const cpuAtLargest: number[] = [];
     // The default (one worker thread per core), then the largest count again on one thread: on a
     // machine whose cores slow each other down, one thread may be the faster.
     const runs = [
@@ -429,6 +431,7 @@ async function main(): Promise<void> {
       const r = scan(file, tokenArgs(n), extra);
       const mbs = bytes / 1024 / 1024 / r.s;
       if (extra.length === 0) base.push(mbs);
+      if (n === counts[counts.length - 1]) cpuAtLargest.push(r.cpuS);
       console.log(
         [
           label.padEnd(7),
@@ -457,11 +460,14 @@ async function main(): Promise<void> {
     const n = counts[counts.length - 1]!;
     const floor = scanFloor(file, tokenArgs(n));
     const perCpu = (cpuS: number) => bytes / 1024 / 1024 / cpuS;
+    const cores = availableParallelism();
+    // What one more thread costs here: the CPU of the default threads over that of one thread.
+    const threadCost = cpuAtLargest.length === 2 ? cpuAtLargest[0]! / cpuAtLargest[1]! : Number.NaN;
     console.log(
-      `\nfloor at ${n} tokens, one thread in this process (bench/scan-floor.ts): decompressing only (base64 bodies and form fields, gzip, lz-string) ${floor.decompressS.toFixed(2)} s CPU = ${perCpu(floor.decompressS).toFixed(1)} MB per CPU-second; with one search of every NDJSON line and decompressed text for all forms of all tokens ${floor.withMatchS.toFixed(2)} s = ${perCpu(floor.withMatchS).toFixed(1)} MB per CPU-second (${floor.hits} hits), no structure, no chain, no probe for unannounced encodings`,
+      `\nfloor at ${n} tokens, one thread in this process (bench/scan-floor.ts): decompressing only (base64 bodies and form fields, gzip, lz-string) ${floor.decompressS.toFixed(2)} s CPU = ${perCpu(floor.decompressS).toFixed(1)} MB per CPU-second; and searching the URL, each header and each body once (as written and decompressed) for every form of every token ${floor.withMatchS.toFixed(2)} s = ${perCpu(floor.withMatchS).toFixed(1)} MB per CPU-second (${floor.hits} hits). No structure, no chain, no probe for encodings no header announces.`,
     );
     console.log(
-      `so at most ${(availableParallelism() * perCpu(floor.withMatchS)).toFixed(0)} MB/s on ${availableParallelism()} cores for any scanner that decompresses and searches in this process, were every added thread free`,
+      `so on ${cores} cores at most ${(cores * perCpu(floor.withMatchS)).toFixed(0)} MB/s were every added thread free, ${((cores * perCpu(floor.withMatchS)) / threadCost).toFixed(0)} MB/s at what the default threads cost here (${threadCost.toFixed(2)}× the CPU of one, rows ${n} and ${n} j1); scan itself: ${(bytes / 1024 / 1024 / cpuAtLargest[cpuAtLargest.length - 1]!).toFixed(1)} MB per CPU-second with one thread, ${((floor.withMatchS * 100) / cpuAtLargest[cpuAtLargest.length - 1]!).toFixed(0)} % of it the floor`,
     );
   } finally {
     if (process.env.KEEP) console.log(`kept: ${file}`);
