@@ -1,4 +1,5 @@
 import type { Budget } from './bounds.ts';
+import { brotliGivesNothing } from './brotli-header.ts';
 import { type Decoder, type DecodeStep, encodedOnly } from './decoder.ts';
 import { inflate } from './inflate.ts';
 import type { Layer } from './layer.ts';
@@ -78,8 +79,9 @@ const COMPRESSED_FORMATS: readonly CompressedFormat[] = [
     id: 'brotli',
     explain: 'Decompresses brotli data, kept only when the result reads as text or known data.',
     minBytes: 4,
-    // Brotli has no magic number: tried on binary layers only.
-    recognise: (b, layer) => layer.hasControl && !hasCompressionMagic(b),
+    // Brotli has no magic number: tried on binary layers only, and not where its headers show that
+    // the decoder would fail (or give nothing) before writing output, as random bytes nearly always do.
+    recognise: (b, layer) => layer.hasControl && !hasCompressionMagic(b) && !brotliGivesNothing(b),
     decompress: (b, budget) => inflate('brotli', b, budget),
     keep: 'plausible',
   },

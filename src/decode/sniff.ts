@@ -1,4 +1,5 @@
 import zlib from 'node:zlib';
+import { brotliGivesNothing } from './brotli-header.ts';
 import { readsAsText } from './layer.ts';
 import { looksLikePeelableProtobuf } from './protobuf.ts';
 import { quietly } from './quiet.ts';
@@ -47,7 +48,11 @@ export function headerlessCompressed(b: Buffer): boolean {
 function probe(b: Buffer): boolean {
   for (const inflate of [
     () => (mayBeRawDeflate(b) ? zlib.inflateRawSync(b, PROBE) : Buffer.alloc(0)),
-    () => zlib.brotliDecompressSync(b, { maxOutputLength: 4096, chunkSize: 4096 }),
+    // brotliGivesNothing: the native call would throw a format error or give nothing.
+    () =>
+      brotliGivesNothing(b)
+        ? Buffer.alloc(0)
+        : zlib.brotliDecompressSync(b, { maxOutputLength: 4096, chunkSize: 4096 }),
   ]) {
     try {
       if (readsAsText(inflate().toString('utf8'))) return true;
