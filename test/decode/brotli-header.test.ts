@@ -1,15 +1,7 @@
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../bench/rng.ts';
 import { brotliGivesNothing } from '../../src/decode/brotli-header.ts';
-
-// Seeded so a failure can be replayed.
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 /**
  * The options node's brotli decoder is called with: the probe's (sniff.ts), and a one-byte bound
